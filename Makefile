@@ -1,0 +1,115 @@
+# migctl — GNU make build. See README.md for the commands.
+#
+#   make          build build/migctl
+#   make check    install missing Debian packages, build with ASan+UBSan into
+#                 build/check and run every test (unit, CLI, fuzz smoke)
+#   make demo     install missing packages, build, run scripts/demo.sh
+#   make fuzz     build the libFuzzer targets into build/fuzz
+#   make bench    build and run the benchmarks
+#   make install  install migctl into $(PREFIX)/bin
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+SANITIZE ?= 0
+CC       ?= cc
+FUZZ_CC  ?= clang
+
+PKGS      := yaml-0.1 jansson
+TEST_PKGS := cmocka
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+ifeq ($(SANITIZE),1)
+CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+          -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib \
+             $(shell pkg-config --cflags $(PKGS))
+LIBS = $(shell pkg-config --libs $(PKGS))
+
+LIB_SRC  := $(wildcard lib/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+CATALOG  := $(sort $(wildcard data/catalog/*.yaml))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_catalog.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all deps check test-run demo fuzz fuzz-smoke bench install clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/migctl
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c $(wildcard include/migctl/*.h lib/*.h cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The catalog is embedded: a host tool turns the YAML files into C arrays.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 $< -o $@
+
+$(BUILD)/gen/builtin_catalog.c: $(BUILD)/tools/embed $(CATALOG)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ $(CATALOG)
+
+$(BUILD)/gen/builtin_catalog.o: $(BUILD)/gen/builtin_catalog.c lib/builtin.h
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libmigctl.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/migctl: $(CLI_OBJ) $(BUILD)/libmigctl.a
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmigctl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) $< \
+	    $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) \
+	    $(shell pkg-config --libs $(TEST_PKGS)) -o $@
+
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 test-run
+
+test-run: $(BUILD)/migctl $(TESTS) fuzz
+	@tests/run-tests.sh $(BUILD)
+
+demo: deps all
+	@scripts/demo.sh $(BUILD)/migctl
+
+# libFuzzer targets: the library is compiled into each with clang.
+fuzz: $(FUZZERS)
+
+build/fuzz/gen/builtin_catalog.c: $(BUILD)/gen/builtin_catalog.c
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) build/fuzz/gen/builtin_catalog.c \
+              $(wildcard include/migctl/*.h lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Iinclude -Ilib $(shell pkg-config --cflags $(PKGS)) \
+	    $< $(LIB_SRC) build/fuzz/gen/builtin_catalog.c $(LIBS) -o $@
+
+fuzz-smoke: fuzz
+	@tests/fuzz/smoke.sh
+
+bench: all
+	@echo "no benchmarks yet"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/migctl $(DESTDIR)$(PREFIX)/bin/migctl
+
+clean:
+	rm -rf build

@@ -1,0 +1,87 @@
+/* migctl CLI — helpers shared by the command files. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_common_option(struct cli *cli, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'o':
+		if (strcmp(arg, "json") == 0)
+			cli->output = CLI_JSON;
+		else if (strcmp(arg, "text") == 0)
+			cli->output = CLI_TEXT;
+		else
+			return -1;
+		return 1;
+	case 'C':
+		cli->catalog_file = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+enum migctl_err cli_catalog(struct cli *cli, struct migctl_error *err)
+{
+	enum migctl_err rc;
+
+	if (cli->catalog_loaded)
+		return MIGCTL_ERR_OK;
+	rc = migctl_catalog_load_builtin(&cli->catalog, err);
+	if (rc == MIGCTL_ERR_OK && cli->catalog_file)
+		rc = migctl_catalog_load_file(&cli->catalog, cli->catalog_file, err);
+	if (rc)
+		migctl_catalog_release(&cli->catalog);
+	else
+		cli->catalog_loaded = true;
+	return rc;
+}
+
+const struct migctl_gpu_model *cli_model(struct cli *cli, const char *query,
+					 struct migctl_error *err)
+{
+	if (cli_catalog(cli, err))
+		return NULL;
+	return migctl_catalog_find_model(&cli->catalog, query, err);
+}
+
+int cli_report(const struct cli *cli, const struct migctl_error *err)
+{
+	fprintf(stderr, "%s: error: %s\n", cli->prog,
+		err->msg[0] ? err->msg : migctl_strerror(err->code));
+	return (int)err->code;
+}
+
+int cli_usage_error(const struct cli *cli, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nRun '%s %s --help' for usage.\n", cli->prog, cmd);
+	return MIGCTL_ERR_USAGE;
+}
+
+int cli_print_json(json_t *value)
+{
+	int rc = MIGCTL_ERR_OK;
+
+	if (!value || json_dumpf(value, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		rc = MIGCTL_ERR_NOMEM;
+	else
+		fputc('\n', stdout);
+	json_decref(value);
+	return rc;
+}
+
+json_t *cli_json_placements(const struct migctl_placement_set *set)
+{
+	json_t *starts = json_array();
+	for (unsigned i = 0; i < set->n_starts; i++)
+		json_array_append_new(starts, json_integer(set->starts[i]));
+	return json_pack("{s:i,s:o}", "size", (int)set->size, "starts", starts);
+}

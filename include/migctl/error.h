@@ -1,0 +1,62 @@
+/* migctl — error codes shared by the library and every front end.
+ *
+ * The list is an X-macro so that the enum, the names, the default messages
+ * and the CLI exit codes (= the numeric code) all come from one place.
+ * Codes are part of the user interface (exit codes, JSON "error" objects):
+ * append new ones at the end, never renumber.
+ */
+#ifndef MIGCTL_ERROR_H
+#define MIGCTL_ERROR_H
+
+#include <stdarg.h>
+
+/* X(NAME, code, "short-name", "default message") */
+#define MIGCTL_ERRORS(X)                                                       \
+	X(OK, 0, "ok", "success")                                              \
+	X(INTERNAL, 1, "internal", "internal error")                           \
+	X(USAGE, 2, "usage", "invalid command line")                           \
+	X(NOMEM, 3, "nomem", "out of memory")                                  \
+	X(IO, 4, "io", "input/output error")                                   \
+	X(PARSE, 5, "parse", "malformed input")                                \
+	X(CATALOG, 6, "catalog", "inconsistent GPU catalog")                   \
+	X(UNKNOWN_MODEL, 7, "unknown-model", "unknown GPU model")              \
+	X(UNKNOWN_PROFILE, 8, "unknown-profile", "unknown profile")            \
+	X(INVALID_PLACEMENT, 9, "invalid-placement",                           \
+	  "placement is not valid for this profile")                           \
+	X(INSUFFICIENT_RESOURCES, 10, "insufficient-resources",                \
+	  "insufficient resources")                                            \
+	X(INFEASIBLE, 11, "infeasible", "layout does not fit on the GPU")
+
+enum migctl_err {
+#define MIGCTL_ERR_ENUM(name, code, str, msg) MIGCTL_ERR_##name = code,
+	MIGCTL_ERRORS(MIGCTL_ERR_ENUM)
+#undef MIGCTL_ERR_ENUM
+};
+
+/* Caller-owned error detail. `msg` names the subject (file:line, model,
+ * profile, placement) and, where there is one, the fix. */
+struct migctl_error {
+	enum migctl_err code;
+	char msg[512];
+};
+
+/* Short stable name of a code ("unknown-model"); "unknown" if out of range. */
+const char *migctl_err_name(enum migctl_err code);
+
+/* Default one-line message of a code. */
+const char *migctl_strerror(enum migctl_err code);
+
+/* Record `code` and a formatted message in `err` (which may be NULL) and
+ * return `code`, so that callers can write `return migctl_fail(err, ...)`. */
+enum migctl_err migctl_fail(struct migctl_error *err, enum migctl_err code,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+enum migctl_err migctl_vfail(struct migctl_error *err, enum migctl_err code,
+			     const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* Reset `err` to MIGCTL_ERR_OK with an empty message. */
+void migctl_error_clear(struct migctl_error *err);
+
+#endif
