@@ -73,11 +73,15 @@ static int catalog_list(struct cli *cli)
 			json_array_append_new(a, json_model_summary(&cat->models[i]));
 		return cli_print_json(json_pack("{s:o}", "models", a));
 	}
-	printf("%-48s %-20s %-10s %5s %10s %8s\n", "MODEL", "PCI DEVICE IDS", "ARCH",
+	int w = 5;
+	for (size_t i = 0; i < cat->n_models; i++)
+		if ((int)strlen(cat->models[i].name) > w)
+			w = (int)strlen(cat->models[i].name);
+	printf("%-*s %-20s %-10s %5s %10s %8s\n", w, "MODEL", "PCI DEVICE IDS", "ARCH",
 	       "UNITS", "MEMORY", "PROFILES");
 	for (size_t i = 0; i < cat->n_models; i++) {
 		const struct migctl_gpu_model *m = &cat->models[i];
-		printf("%-48s ", m->name);
+		printf("%-*s ", w, m->name);
 		print_pci_ids(stdout, m, 20);
 		printf(" %-10s %5u %7lluMiB %8zu%s\n", migctl_arch_name(m->arch), m->units,
 		       (unsigned long long)m->memory_mib, m->n_gi,

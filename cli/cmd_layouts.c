@@ -83,8 +83,9 @@ static int visit(const struct migctl_slot *slots, size_t n, void *ctx)
 	for (size_t i = 0; i < n; i++)
 		for (unsigned u = 0; u < slots[i].placement.size; u++)
 			map[slots[i].placement.start + u] = (char)('A' + i);
-	printf("%5zu  %-*s  %2u/%-2u   ", w->index, (int)(m->units > 5 ? m->units : 5), map,
-	       compute, m->compute_slices);
+	char used[16];
+	snprintf(used, sizeof(used), "%u/%u", compute, m->compute_slices);
+	printf("%5zu  %-*s  %-7s  ", w->index, (int)(m->units > 5 ? m->units : 5), map, used);
 	for (size_t i = 0; i < n; i++)
 		printf("%s%c=%s@%u:%u", i ? "  " : "", (char)('A' + i),
 		       m->gi[slots[i].profile].name, slots[i].placement.start,

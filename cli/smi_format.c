@@ -41,10 +41,12 @@ void smi_print_lgip(FILE *out, unsigned gpu, const struct migctl_gpu_model *mode
 		const struct migctl_gi_profile *p = &model->gi[i];
 		char name[MIGCTL_NAME_MAX + 8];
 		snprintf(name, sizeof(name), "MIG %s", p->name);
-		fprintf(out, "|%4u  %-*s%4u%6u/%-8u %-11.2f%-3s%6u%6u%6u   |\n",
+		/* SM, DEC, ENC are left-aligned ("188" starts where "46" does);
+		 * CE is right-aligned one column further in. */
+		fprintf(out, "|%4u  %-*s%4u%6u/%-8u %-11.2f%-7s%-7u%-6u%-4u|\n",
 			gpu, name_w, name, p->id, free[i], p->max,
 			(double)p->memory_mib / 1024.0, "No", p->sm, p->dec, p->enc);
-		fprintf(out, "|%*s%6u%6u%6u   |\n", 56 + pad, "", p->ce, p->jpg, p->ofa);
+		fprintf(out, "|%*s%2u     %-6u%-4u|\n", 60 + pad, "", p->ce, p->jpg, p->ofa);
 		rule(out, '+', '-', inner);
 	}
 }

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev
-libcmocka-dev clang libclang-rt-14-dev"
+libcmocka-dev clang libclang-rt-14-dev jq"
 
 missing=""
 for p in $PACKAGES; do

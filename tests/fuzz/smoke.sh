@@ -1,0 +1,23 @@
+#!/bin/sh
+# Short smoke run of every fuzz target (part of `make check`); `make fuzz`
+# builds them, and a longer run is e.g.
+#   build/fuzz/fuzz_catalog -max_total_time=600 CORPUS_DIR
+set -eu
+runs=${FUZZ_RUNS:-20000}
+seconds=${FUZZ_SECONDS:-20}
+for f in build/fuzz/fuzz_*; do
+	name=$(basename "$f" | sed 's/^fuzz_//')
+	corpus=$(mktemp -d)
+	if [ -d "tests/fuzz/seeds/$name" ]; then cp tests/fuzz/seeds/"$name"/* "$corpus"/; fi
+	if [ "$name" = catalog ]; then cp data/catalog/*.yaml "$corpus"/; fi
+	if "$f" -runs="$runs" -max_total_time="$seconds" -max_len=65536 \
+		"$corpus" >"$corpus.log" 2>&1; then
+		echo "fuzz-ok $name ($(grep -Eo 'Done [0-9]+ runs' "$corpus.log" || echo "$runs runs"))"
+	else
+		cat "$corpus.log"
+		echo "fuzz-FAILED $name"
+		rm -rf "$corpus" "$corpus.log"
+		exit 1
+	fi
+	rm -rf "$corpus" "$corpus.log"
+done
