@@ -7,6 +7,8 @@
 #   make fuzz     build the libFuzzer targets into build/fuzz
 #   make bench    build and run the benchmarks
 #   make install  install migctl into $(PREFIX)/bin
+#
+# Outputs: build/migctl, build/migsim, build/sim/libnvidia-ml.so.1
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -25,32 +27,37 @@ CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
           -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib \
+# -fPIC everywhere: the library objects also go into the simulator's .so.
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Ilib \
              $(shell pkg-config --cflags $(PKGS))
 LIBS = $(shell pkg-config --libs $(PKGS))
 
 LIB_SRC  := $(wildcard lib/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
+SIM_SRC  := sim/ops.c sim/state.c
 TEST_SRC := $(wildcard tests/unit/test_*.c)
+SIMTEST_SRC := $(wildcard tests/sim/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 CATALOG  := $(sort $(wildcard data/catalog/*.yaml))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_catalog.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
+TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
+            $(SIMTEST_SRC:tests/sim/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 .PHONY: all deps check test-run demo fuzz fuzz-smoke bench install clean
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/migctl
+all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1
 
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/%.o: %.c $(wildcard include/migctl/*.h lib/*.h cli/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/migctl/*.h lib/*.h cli/*.h sim/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Isim -c $< -o $@
 
 # The catalog is embedded: a host tool turns the YAML files into C arrays.
 $(BUILD)/tools/embed: tools/embed.c
@@ -71,16 +78,34 @@ $(BUILD)/libmigctl.a: $(LIB_OBJ)
 $(BUILD)/migctl: $(CLI_OBJ) $(BUILD)/libmigctl.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmigctl.a
+# The simulator: an NVML library exporting exactly the names in its version
+# script, and the control tool.
+$(BUILD)/sim/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(LIB_OBJ) sim/libnvidia-ml.map
+	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
+	    -Wl,--version-script=sim/libnvidia-ml.map -Wl,--no-undefined \
+	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+
+$(BUILD)/migsim: $(BUILD)/sim/migsim.o $(SIM_OBJ) $(BUILD)/libmigctl.a
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# Unit tests link the library (and the simulator's model, for its tests).
+$(BUILD)/tests/%: tests/unit/%.c $(SIM_OBJ) $(BUILD)/libmigctl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isim $(shell pkg-config --cflags $(TEST_PKGS)) $< \
+	    $(SIM_OBJ) $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) \
+	    $(shell pkg-config --libs $(TEST_PKGS)) -o $@
+
+# Simulator conformance tests are NVML clients: they only dlopen the
+# library (MIGSIM_LIB) and drive the machine with migsim (MIGSIM_BIN).
+$(BUILD)/tests/%: tests/sim/%.c $(BUILD)/sim/libnvidia-ml.so.1 $(BUILD)/migsim
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) $< \
-	    $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) \
-	    $(shell pkg-config --libs $(TEST_PKGS)) -o $@
+	    $(LDFLAGS) -ldl $(shell pkg-config --libs $(TEST_PKGS)) -o $@
 
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 test-run
 
-test-run: $(BUILD)/migctl $(TESTS) fuzz
+test-run: all $(TESTS) fuzz
 	@tests/run-tests.sh $(BUILD)
 
 demo: deps all
@@ -93,23 +118,30 @@ build/fuzz/gen/builtin_catalog.c: $(BUILD)/gen/builtin_catalog.c
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) build/fuzz/gen/builtin_catalog.c \
-              $(wildcard include/migctl/*.h lib/*.h)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(SIM_SRC) build/fuzz/gen/builtin_catalog.c \
+              $(wildcard include/migctl/*.h lib/*.h sim/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -Iinclude -Ilib $(shell pkg-config --cflags $(PKGS)) \
-	    $< $(LIB_SRC) build/fuzz/gen/builtin_catalog.c $(LIBS) -o $@
+	    -Iinclude -Ilib -Isim $(shell pkg-config --cflags $(PKGS)) \
+	    $< $(LIB_SRC) $(SIM_SRC) build/fuzz/gen/builtin_catalog.c $(LIBS) -o $@
 
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh
 
-bench: all
-	@echo "no benchmarks yet"
+BENCH_SRC := $(wildcard bench/*.c)
+BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LDFLAGS) -ldl -o $@
+
+bench: deps all $(BENCHES)
+	@bench/run.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/migctl $(DESTDIR)$(PREFIX)/bin/migctl
+	install -m 0755 $(BUILD)/migctl $(BUILD)/migsim $(DESTDIR)$(PREFIX)/bin/
 
 clean:
 	rm -rf build

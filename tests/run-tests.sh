@@ -10,6 +10,10 @@ passed=0
 failed=0
 failures=""
 log=$(mktemp)
+# Simulator tests find the library and the control tool through these.
+MIGSIM_LIB=$(cd "$build" && pwd)/sim/libnvidia-ml.so.1
+MIGSIM_BIN=$(cd "$build" && pwd)/migsim
+export MIGSIM_LIB MIGSIM_BIN
 trap 'rm -f "$log"' EXIT
 
 count() { # LABEL PASSED FAILED

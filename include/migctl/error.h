@@ -25,7 +25,10 @@
 	  "placement is not valid for this profile")                           \
 	X(INSUFFICIENT_RESOURCES, 10, "insufficient-resources",                \
 	  "insufficient resources")                                            \
-	X(INFEASIBLE, 11, "infeasible", "layout does not fit on the GPU")
+	X(INFEASIBLE, 11, "infeasible", "layout does not fit on the GPU")     \
+	X(STATE, 12, "state", "simulator state is missing or unreadable")     \
+	X(NOT_FOUND, 13, "not-found", "no such GPU or instance")             \
+	X(BUSY, 14, "busy", "in use by running processes or instances")
 
 enum migctl_err {
 #define MIGCTL_ERR_ENUM(name, code, str, msg) MIGCTL_ERR_##name = code,

@@ -64,3 +64,4 @@ expect_stdout "migctl --help lists commands" '^  layouts ' -- --help
 expect_stdout "catalog --help documents --lgip" '--lgip ' -- catalog --help
 expect_stdout "layouts --help documents --profiles" '--profiles LIST' -- layouts --help
 expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
+. "$here/migsim_cases.sh"

@@ -1,0 +1,11 @@
+#!/bin/sh
+# `make bench`: run every benchmark against one build directory.
+set -eu
+build=${1:-build}
+MIGSIM_LIB=$(cd "$build" && pwd)/sim/libnvidia-ml.so.1
+MIGSIM_BIN=$(cd "$build" && pwd)/migsim
+export MIGSIM_LIB MIGSIM_BIN
+for b in "$build"/bench/*; do
+	[ -x "$b" ] || continue
+	"$b"
+done

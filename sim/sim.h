@@ -1,0 +1,261 @@
+/* migsim — the simulated machine behind build/sim/libnvidia-ml.so.1 and
+ * build/migsim.
+ *
+ * Three layers:
+ *   - the machine model (struct sim_machine) and the driver's semantics on
+ *     it (sim/ops.c): pure functions, no I/O, return NVML codes;
+ *   - persistence (sim/state.c): a state directory shared by all processes,
+ *     a file lock around every access, atomic writes, a format version;
+ *   - front ends: the NVML ABI (sim/nvml.c) and the control tool
+ *     (sim/migsim.c).
+ *
+ * The simulator shares migctl's catalog and geometry code but none of its
+ * NVML client code: it is the driver side of the ABI (lib/nvml_abi.h).
+ */
+#ifndef MIGSIM_SIM_H
+#define MIGSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migctl/catalog.h"
+#include "migctl/error.h"
+#include "migctl/geometry.h"
+#include "nvml_abi.h"
+
+#define SIM_FORMAT_VERSION 1
+#define SIM_MAX_GPUS 32
+#define SIM_MAX_GIS 15        /* GI IDs 0..14 (swizzIds) */
+#define SIM_MAX_CIS 8         /* CI IDs 0..7 */
+#define SIM_MAX_PROCS 256
+#define SIM_MAX_FAULTS 32
+#define SIM_CALL_MAX 64
+#define SIM_DRIVER_VERSION "580.95.05"
+#define SIM_NVML_VERSION "13.580.95.05"
+#define SIM_CUDA_VERSION 13000  /* nvmlSystemGetCudaDriverVersion: 13.0 */
+
+struct sim_ci {
+	unsigned id;
+	unsigned profile_id;                /* CI profile ID */
+	struct migctl_placement placement;  /* in compute slices of the GI */
+};
+
+struct sim_gi {
+	unsigned id;                        /* swizzId, from the placement */
+	unsigned profile_id;
+	struct migctl_placement placement;
+	struct sim_ci cis[SIM_MAX_CIS];
+	unsigned n_cis;
+};
+
+struct sim_gpu {
+	char model[MIGCTL_NAME_MAX];        /* catalog model name */
+	const struct migctl_gpu_model *m;   /* resolved on load, not stored */
+	char uuid[48];                      /* "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
+	char serial[24];
+	unsigned pci_bus;                   /* bus number; domain 0, device 0 */
+	unsigned minor;                     /* /dev/nvidia<minor> */
+	bool mig_current;
+	bool mig_pending;
+	bool half_swapped;                  /* GI-ID mapping of this board */
+	struct sim_gi gis[SIM_MAX_GIS];
+	unsigned n_gis;
+};
+
+/* A process registered by `migsim exec` on a GPU (gi/ci =
+ * NVML_VALUE_NOT_AVAILABLE_UINT) or on a MIG device. */
+struct sim_process {
+	unsigned pid;
+	unsigned gpu;
+	unsigned gi;
+	unsigned ci;
+	unsigned long long used_mib;
+};
+
+/* Fault injection: the next `remaining` calls of `call` (an NVML function
+ * name) return `error` without doing anything; remaining < 0: every call. */
+struct sim_fault {
+	char call[SIM_CALL_MAX];
+	int error;
+	int remaining;
+};
+
+struct sim_machine {
+	uint64_t generation;                /* bumped by every write */
+	bool non_root;                      /* mutating calls: NO_PERMISSION */
+	char catalog_file[256];             /* extra catalog file, "" if none */
+	struct sim_gpu gpus[SIM_MAX_GPUS];
+	unsigned n_gpus;
+	struct sim_process procs[SIM_MAX_PROCS];
+	unsigned n_procs;
+	struct sim_fault faults[SIM_MAX_FAULTS];
+	unsigned n_faults;
+	struct migctl_catalog catalog;      /* builtin + catalog_file; owned */
+};
+
+/* --- machine model and driver semantics (sim/ops.c) ------------------- */
+
+/* One GPU of a new machine: a catalog model and a count. */
+struct sim_gpu_spec {
+	const struct migctl_gpu_model *model;
+	unsigned count;
+};
+
+/* Fill `m` (whose catalog is loaded) with a fresh machine: GPUs in spec
+ * order, MIG disabled, no instances, processes or faults (catalog and
+ * catalog_file are kept); `swapped` marks GPU indices with the half-swapped
+ * GI-ID mapping (bit i = GPU i). UUIDs, serials, bus numbers and minors are
+ * deterministic functions of the GPU index and model. MIGCTL_ERR_USAGE for
+ * more than SIM_MAX_GPUS GPUs or a swapped bit past the last GPU. */
+enum migctl_err sim_machine_build(struct sim_machine *m,
+				  const struct sim_gpu_spec *spec, size_t n_spec,
+				  uint32_t swapped, bool non_root,
+				  struct migctl_error *err);
+
+/* Release what `m` owns (its catalog). */
+void sim_machine_release(struct sim_machine *m);
+
+/* Lookups; NULL if absent. */
+struct sim_gi *sim_gi_find(struct sim_gpu *g, unsigned gi_id);
+struct sim_ci *sim_ci_find(struct sim_gi *gi, unsigned ci_id);
+const struct migctl_gi_profile *sim_gi_profile(const struct sim_gpu *g,
+					       const struct sim_gi *gi);
+const struct migctl_ci_profile *sim_ci_profile(const struct sim_gpu *g,
+					       const struct sim_gi *gi,
+					       const struct sim_ci *ci);
+
+/* Fault check for the NVML function `call`: returns the injected error
+ * (and counts it down) or NVML_SUCCESS. */
+nvmlReturn_t sim_fault_take(struct sim_machine *m, const char *call);
+
+/* True if a registered process runs on the GPU (gi == ci == ~0u), on the
+ * GI (ci == ~0u) or on the CI. */
+bool sim_busy(const struct sim_machine *m, unsigned gpu, unsigned gi, unsigned ci);
+
+/* MIG mode. Ampere: the change stays pending until sim_reset_gpu or a
+ * reboot, and `activation` is NVML_ERROR_RESET_REQUIRED (what a host whose
+ * driver cannot reset the GPU itself reports; nvidia-smi then prints the
+ * "pending enable state" warning). Hopper and later: immediate, activation
+ * NVML_SUCCESS. Setting the mode it already has is a no-op. Returns IN_USE
+ * if processes run on the GPU, or, to disable, while GIs exist. */
+nvmlReturn_t sim_set_mig_mode(struct sim_machine *m, unsigned gpu, unsigned mode,
+			      nvmlReturn_t *activation);
+
+/* GPU reset: every instance is lost; Ampere applies the pending MIG mode,
+ * Hopper and later come back with MIG disabled. IN_USE if processes run. */
+nvmlReturn_t sim_reset_gpu(struct sim_machine *m, unsigned gpu);
+
+/* Reboot: reset every GPU, drop every process. */
+void sim_reboot(struct sim_machine *m);
+
+/* Mutating operations return NO_PERMISSION on a non-root machine.
+ *
+ * Create a GI of profile ID `profile_id`, at `placement` or (NULL) where
+ * the driver would put it. Errors: NOT_SUPPORTED (MIG disabled),
+ * INVALID_ARGUMENT (unknown profile, placement not listed),
+ * INSUFFICIENT_RESOURCES (no room / limit reached / placement occupied),
+ * IN_USE (first GI while processes run on the GPU). */
+nvmlReturn_t sim_create_gi(struct sim_machine *m, unsigned gpu, unsigned profile_id,
+			   const struct migctl_placement *placement, unsigned *gi_id);
+
+/* Destroy a GI: NOT_FOUND if absent, IN_USE if it has CIs or processes. */
+nvmlReturn_t sim_destroy_gi(struct sim_machine *m, unsigned gpu, unsigned gi_id);
+
+/* Create a CI in a GI (lowest free CI ID); placement NULL = lowest start.
+ * NOT_FOUND for an unknown GI (also for destroy and remaining capacity);
+ * INVALID_ARGUMENT for a bad GPU index everywhere. */
+nvmlReturn_t sim_create_ci(struct sim_machine *m, unsigned gpu, unsigned gi_id,
+			   unsigned ci_profile_id,
+			   const struct migctl_placement *placement, unsigned *ci_id);
+
+/* Destroy a CI: NOT_FOUND if absent, IN_USE if processes run on it. */
+nvmlReturn_t sim_destroy_ci(struct sim_machine *m, unsigned gpu, unsigned gi_id,
+			    unsigned ci_id);
+
+/* Remaining capacity (nvmlDeviceGetGpuInstanceRemainingCapacity and the CI
+ * equivalent). NOT_SUPPORTED when MIG is disabled; INVALID_ARGUMENT for an
+ * unknown profile. */
+nvmlReturn_t sim_gi_remaining(const struct sim_machine *m, unsigned gpu,
+			      unsigned profile_id, unsigned *count);
+nvmlReturn_t sim_ci_remaining(const struct sim_machine *m, unsigned gpu,
+			      unsigned gi_id, unsigned ci_profile_id,
+			      unsigned *count);
+
+/* MIG devices of a GPU (one per CI), in NVML index order: by GI ID, then
+ * CI ID. Writes up to `cap` (gi, ci) pairs; returns the total. */
+struct sim_mig_ref {
+	unsigned gi;
+	unsigned ci;
+};
+size_t sim_mig_devices(const struct sim_machine *m, unsigned gpu,
+		       struct sim_mig_ref *out, size_t cap);
+
+/* "MIG-xxxxxxxx-xxxx-5xxx-[89ab]xxx-xxxxxxxxxxxx", a name-based UUID of
+ * (GPU UUID, GI ID, CI ID): stable while the MIG device exists and the
+ * same when it is recreated at the same place, as on real GPUs. */
+void sim_mig_uuid(const struct sim_gpu *g, unsigned gi, unsigned ci,
+		  char *buf, size_t len);
+
+/* Memory used by registered processes, in MiB, on the GPU (gi == ci ==
+ * ~0u, every process of the GPU), a GI (ci == ~0u) or a CI. Totals come
+ * from the GI profile and the model. */
+unsigned long long sim_gpu_used_mib(const struct sim_machine *m, unsigned gpu,
+				    unsigned gi, unsigned ci);
+
+/* --- persistence (sim/state.c) ------------------------------------------ */
+
+/* The state directory: `override` if non-NULL, else $MIGSIM_STATE, else
+ * $XDG_RUNTIME_DIR/migsim, else /tmp/migsim-<uid>. */
+void sim_state_dir(const char *override, char *buf, size_t len);
+
+/* Serialise to JSON text (malloc'd, caller frees) / parse it. Parsing
+ * checks everything (format version, ranges, references to the catalog,
+ * overlapping placements, duplicate IDs) and loads m->catalog. On error
+ * `m` owns nothing. */
+char *sim_machine_to_json(const struct sim_machine *m);
+enum migctl_err sim_machine_from_json(struct sim_machine *m, const char *text,
+				      size_t len, const char *origin,
+				      struct migctl_error *err);
+
+enum sim_lock { SIM_SHARED, SIM_EXCLUSIVE };
+
+/* An open state: locked, loaded. Release with sim_close.
+ *
+ * `m` belongs to a per-process cache that is reused while the state file
+ * is unchanged (a reload is a JSON parse; the catalog is kept), so a
+ * session must not keep `m` after sim_close. Changes made under
+ * SIM_EXCLUSIVE and not committed are discarded at sim_close. */
+struct sim_session {
+	int lock_fd;
+	enum sim_lock mode;
+	bool committed;
+	char dir[512];
+	struct sim_machine *m;
+};
+
+/* Lock the state directory and load its machine. When no machine exists:
+ * with `create_default` the default (2 x A100-SXM4-80GB) is created,
+ * without it the error is MIGCTL_ERR_STATE, saying to run `migsim init`.
+ * A corrupt or newer state is MIGCTL_ERR_STATE too. Registered processes
+ * whose PID is gone are dropped. */
+enum migctl_err sim_open(struct sim_session *s, const char *dir,
+			 enum sim_lock mode, bool create_default,
+			 struct migctl_error *err);
+
+/* Write the machine back atomically (temp file, fsync, rename, fsync of
+ * the directory); needs SIM_EXCLUSIVE. */
+enum migctl_err sim_commit(struct sim_session *s, struct migctl_error *err);
+
+/* Unlock and free. */
+void sim_close(struct sim_session *s);
+
+/* Drop the per-process cache (memory and the file it keeps open); the
+ * next sim_open reloads. nvmlShutdown calls it when the last user goes. */
+void sim_forget(void);
+
+/* Replace the machine in `dir` by `m` (used by `migsim init`). */
+enum migctl_err sim_store_new(const char *dir, const struct sim_machine *m,
+			      struct migctl_error *err);
+
+#endif

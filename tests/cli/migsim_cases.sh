@@ -1,0 +1,215 @@
+# migsim CLI cases, sourced by tests/cli/cases.sh (ok, bad, $tmp, $here,
+# $migctl come from tests/cli/run.sh). The simulator's control tool is
+# $MIGSIM_BIN (tests/run-tests.sh exports it; default: next to migctl).
+# Every machine lives in its own state directory under $tmp.
+# shellcheck shell=sh disable=SC2016,SC2154
+
+MIGSIM_BIN=${MIGSIM_BIN:-$(dirname "$migctl")/migsim}
+ms_cat=$here/catalogs
+
+# ms_new: a fresh, empty state directory for the next cases.
+ms_new() {
+	ms_state=$(mktemp -d "$tmp/migsim.XXXXXX")
+}
+
+migsim_run() {
+	MIGSIM_STATE=$ms_state "$MIGSIM_BIN" "$@"
+}
+
+# ms_ok NAME -- ARGS...: exit 0
+ms_ok() {
+	ms_name=$1
+	shift 2
+	if migsim_run "$@" >"$tmp/ms_out" 2>"$tmp/ms_err"; then
+		ok
+	else
+		bad "migsim: $ms_name (exit $?)"; cat "$tmp/ms_err"
+	fi
+}
+
+# ms_exit NAME CODE PATTERN -- ARGS...: exit CODE, stderr matches the
+# extended regex PATTERN, stdout empty
+ms_exit() {
+	ms_name=$1 ms_code=$2 ms_pat=$3
+	shift 4
+	migsim_run "$@" >"$tmp/ms_out" 2>"$tmp/ms_err"
+	ms_rc=$?
+	if [ "$ms_rc" -eq "$ms_code" ] && grep -Eq -- "$ms_pat" "$tmp/ms_err" && [ ! -s "$tmp/ms_out" ]; then
+		ok
+	else
+		bad "migsim: $ms_name (exit $ms_rc, want $ms_code)"; cat "$tmp/ms_err" "$tmp/ms_out"
+	fi
+}
+
+# ms_stdout NAME PATTERN -- ARGS...: exit 0, stdout matches PATTERN
+ms_stdout() {
+	ms_name=$1 ms_pat=$2
+	shift 3
+	if migsim_run "$@" >"$tmp/ms_out" 2>"$tmp/ms_err" && grep -Eq -- "$ms_pat" "$tmp/ms_out"; then
+		ok
+	else
+		bad "migsim: $ms_name"; cat "$tmp/ms_err"; head -40 "$tmp/ms_out"
+	fi
+}
+
+# ms_json NAME FILTER EXPECTED: the jq FILTER on `migsim show -o json`
+# prints EXPECTED (compact, raw)
+ms_json() {
+	ms_name=$1 ms_expr=$2 ms_want=$3
+	ms_got=
+	if migsim_run show -o json >"$tmp/ms_out" 2>"$tmp/ms_err" &&
+		ms_got=$(jq -c -r "$ms_expr" "$tmp/ms_out") &&
+		[ "$ms_got" = "$ms_want" ]; then
+		ok
+	else
+		bad "migsim: $ms_name (got '$ms_got', want '$ms_want')"; cat "$tmp/ms_err"
+	fi
+}
+
+# ms_check NAME COMMAND...: the shell command succeeds
+ms_check() {
+	ms_name=$1
+	shift
+	if "$@"; then ok; else bad "migsim: $ms_name"; fi
+}
+
+# ms_edit JQ-FILTER: rewrite the stored machine (to set up what only the
+# NVML library could do: MIG instances, a pending mode).
+ms_edit() {
+	jq "$1" "$ms_state/machine.json" >"$ms_state/machine.json.edit" &&
+		mv "$ms_state/machine.json.edit" "$ms_state/machine.json"
+}
+
+if [ ! -x "$MIGSIM_BIN" ]; then
+	bad "migsim: MIGSIM_BIN=$MIGSIM_BIN is not executable (build it: make build/migsim)"
+else
+
+# --- init and show --------------------------------------------------------
+ms_new
+ms_json "show on a missing machine creates the default" '[.gpus[].model]' '["NVIDIA A100-SXM4-80GB","NVIDIA A100-SXM4-80GB"]'
+ms_new
+ms_stdout "default init: summary line" '^migsim: new machine in .*: 2 x NVIDIA A100-SXM4-80GB$' -- init
+ms_json "default init: 2 x A100-SXM4-80GB, MIG off, nothing on them" \
+	'[(.gpus | length), (.gpus | map(.model) | unique), (.gpus | map(.mig_current, .mig_pending, .half_swapped) | unique), (.gpus | map(.gpu_instances | length) | add), (.processes | length), (.faults | length), .non_root]' \
+	'[2,["NVIDIA A100-SXM4-80GB"],[false],0,0,0,false]'
+ms_json "GPU UUIDs are distinct" '[.gpus[].uuid] | (unique | length == 2) and all(test("^GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"))' true
+ms_stdout "show text: GPU line" '^GPU 1: NVIDIA A100-SXM4-80GB$' -- show
+ms_stdout "show text: MIG mode" '^  MIG: +Disabled$' -- show
+ms_stdout "show text: bus ID" '^  Bus ID: +00000000:[0-9A-F]{2}:00\.0' -- show
+
+h100=$("$migctl" catalog show H100 -o json | jq -r .name)
+a30=$("$migctl" catalog show A30 -o json | jq -r .name)
+ms_ok "init H100:2,A30 --swapped 1" -- init --gpus H100:2,A30 --swapped 1
+ms_json "init H100:2,A30: models and swapped GPU" '[.gpus[] | [.model, .half_swapped]]' \
+	"[[\"$h100\",false],[\"$h100\",true],[\"$a30\",false]]"
+ms_stdout "show text: half-swapped mapping" '^  GI IDs: +half-swapped' -- show
+ms_exit "unknown model names it" 7 'migsim: error: unknown GPU model "A200"' -- init --gpus A30,A200:2
+ms_json "a failed init keeps the machine" '.gpus | length' 3
+ms_exit "--gpus: empty item" 2 "Run 'migsim init --help'" -- init --gpus A100,,A30
+ms_exit "--gpus: zero count" 2 'bad count "0"' -- init --gpus A100:0
+ms_exit "--gpus: count not a number" 2 'bad count "x"' -- init --gpus A30:x
+ms_exit "--gpus: missing model" 2 'missing model' -- init --gpus :2
+ms_exit "--gpus: more than 32 GPUs" 2 'more than 32 GPUs' -- init --gpus A30:20,A30:13
+ms_exit "--swapped beyond the GPUs" 2 'no GPU 2; the machine has 2 GPUs' -- init --swapped 2
+ms_exit "--swapped: bad index" 2 "bad GPU index \"x\"" -- init --swapped 0,x
+ms_exit "init: stray argument" 2 "unexpected argument 'A30'" -- init A30
+ms_ok "init --non-root" -- init --gpus A30 --non-root
+ms_json "--non-root is stored" '[.non_root, (.gpus | length)]' '[true,1]'
+
+# --catalog: stored as an absolute path and loaded again by later commands.
+(cd "$here" && MIGSIM_STATE=$ms_state "$MIGSIM_BIN" init --gpus example-gpu:2 --catalog catalogs/extra-model.yaml >/dev/null 2>"$tmp/ms_err")
+ms_check "init --catalog with a relative path" [ $? -eq 0 ]
+ms_json "--catalog: model and absolute catalog path" '[.catalog_file, .gpus[0].model]' "[\"$ms_cat/extra-model.yaml\",\"Example GPU\"]"
+ms_stdout "--catalog: show text names the file" "^Catalog: built-in \\+ $ms_cat/extra-model.yaml\$" -- show
+ms_exit "--catalog: missing file" 4 'nope.yaml' -- init --catalog "$ms_cat/nope.yaml"
+
+# --state overrides $MIGSIM_STATE.
+ms_other=$(mktemp -d "$tmp/migsim.XXXXXX")
+ms_ok "--state DIR" -- --state "$ms_other" init --gpus A30:3
+ms_check "--state wrote to DIR only" [ "$(jq '.gpus | length' "$ms_other/machine.json")" = 3 ]
+ms_json "--state left \$MIGSIM_STATE alone" '.gpus[0].model' "Example GPU"
+
+# --- reset and reboot -------------------------------------------------------
+ms_new
+ms_ok "init for reset" -- init
+ms_exit "reset: bad index" 13 'no GPU 9; this machine has 2 GPUs' -- reset -i 9
+ms_exit "reset: unknown UUID" 13 "no GPU with UUID \"GPU-nope\"; run 'migsim show'" -- reset -i GPU-nope
+ms_exit "reset without -i" 2 "Run 'migsim reset --help'" -- reset
+ms_edit '.gpus[0].mig_pending = true'
+ms_stdout "show text: pending MIG mode" '^  MIG: +Disabled \(pending: Enabled' -- show
+ms_stdout "reset applies the pending A100 mode" '^GPU 0 reset; MIG Enabled$' -- reset -i 0
+ms_json "after reset: MIG enabled on GPU 0 only" '[.gpus[] | [.mig_current, .mig_pending]]' '[[true,true],[false,false]]'
+gpu1=$(migsim_run show -o json | jq -r '.gpus[1].uuid')
+ms_ok "reset by UUID" -- reset -i "$gpu1"
+# A MIG device on GPU 0: a 1g.10gb GI (GI 7 at 0:1) with one CI.
+ms_edit '.gpus[0].gpu_instances = [{"id": 7, "profile_id": 19, "placement": {"start": 0, "size": 1},
+	"compute_instances": [{"id": 0, "profile_id": 0, "placement": {"start": 0, "size": 1}}]}]'
+ms_stdout "show text: GI line" '^    GI 7 +1g\.10gb +\(profile 19\) +placement 0:1$' -- show
+ms_stdout "show text: CI line with MIG UUID" '^      CI 0 +1g\.10gb +\(profile 0\) +placement 0:1 +MIG-[0-9a-f-]{36}$' -- show
+mig=$(migsim_run show | sed -n 's/^      CI 0 .* \(MIG-[0-9a-f-]*\)$/\1/p')
+ms_stdout "reboot" '^rebooted: 2 GPUs reset, 0 registered processes dropped$' -- reboot
+ms_json "reboot: instances gone, A100 keeps MIG mode" '[.gpus[0].gpu_instances, .gpus[0].mig_current]' '[[],true]'
+
+# --- exec -----------------------------------------------------------------------
+ms_new
+ms_ok "init for exec" -- init
+gpu0=$(migsim_run show -o json | jq -r '.gpus[0].uuid')
+ms_ok "exec registers the process before CMD starts" -- exec -d "$gpu0" --memory 123 -- \
+	sh -c 'echo $$ >"$1/pid"; "$2" show -o json >"$1/during.json"' sh "$tmp" "$MIGSIM_BIN"
+ms_check "exec: the process is visible while it runs" \
+	[ "$(jq -c '.processes' "$tmp/during.json")" = "[{\"pid\":$(cat "$tmp/pid"),\"gpu\":0,\"gi\":null,\"ci\":null,\"used_mib\":123}]" ]
+ms_json "exec: the process is gone after" '.processes' '[]'
+ms_check "exec: exit status passes through" sh -c 'MIGSIM_STATE=$1 "$2" exec -d "$3" -- sh -c "exit 3"; [ $? -eq 3 ]' sh "$ms_state" "$MIGSIM_BIN" "$gpu0"
+ms_check "exec: killed by a signal -> 128+N" sh -c 'MIGSIM_STATE=$1 "$2" exec -d "$3" -- sh -c "kill -TERM \$\$"; [ $? -eq 143 ]' sh "$ms_state" "$MIGSIM_BIN" "$gpu0"
+ms_exit "exec: command not found" 127 "cannot run 'no-such-command-xyz'" -- exec -d "$gpu0" -- no-such-command-xyz
+ms_exit "exec: unknown UUID" 13 "no GPU or MIG device with UUID \"MIG-nope\"; run 'migsim show'" -- exec -d MIG-nope -- true
+ms_exit "exec: no command" 2 "Run 'migsim exec --help'" -- exec -d "$gpu0"
+ms_exit "exec: no device" 2 'which device' -- exec -- true
+ms_exit "exec: too much memory" 10 'does not fit' -- exec -d "$gpu0" --memory 9999999 -- true
+ms_ok "exec: options after CMD are CMD's" -- exec -d "$gpu0" sh -c 'test "$1" = --memory' sh --memory
+# Reset refused while a process runs, naming it.
+ms_ok "exec: reset while it runs" -- exec -d "$gpu0" -- \
+	sh -c '"$2" reset -i 0 2>"$1/reset.err"; echo $? >"$1/reset.rc"; echo $$ >"$1/pid"' sh "$tmp" "$MIGSIM_BIN"
+ms_check "exec: reset of a busy GPU fails" [ "$(cat "$tmp/reset.rc")" = 14 ]
+ms_check "exec: the reset error names the process" grep -q "GPU 0 is in use by process $(cat "$tmp/pid"); stop it first" "$tmp/reset.err"
+# On a MIG device: registered with its GI and CI.
+ms_edit '.gpus[1].mig_current = true | .gpus[1].mig_pending = true | .gpus[1].gpu_instances = [{"id": 7, "profile_id": 19,
+	"placement": {"start": 0, "size": 1}, "compute_instances": [{"id": 0, "profile_id": 0, "placement": {"start": 0, "size": 1}}]}]'
+mig=$(migsim_run show | sed -n 's/^      CI 0 .* \(MIG-[0-9a-f-]*\)$/\1/p')
+ms_ok "exec on a MIG device" -- exec -d "$mig" --memory 4096 -- sh -c '"$2" show -o json >"$1/during.json"' sh "$tmp" "$MIGSIM_BIN"
+ms_check "exec on a MIG device: GPU, GI and CI" [ "$(jq -c '.processes[0] | [.gpu, .gi, .ci, .used_mib]' "$tmp/during.json")" = '[1,7,0,4096]' ]
+ms_exit "exec: MIG device memory is the GI's" 10 'it has 9728 MiB' -- exec -d "$mig" --memory 9729 -- true
+ms_ok "reboot while exec runs" -- exec -d "$mig" -- sh -c '"$2" reboot >/dev/null && "$2" show -o json >"$1/during.json"' sh "$tmp" "$MIGSIM_BIN"
+ms_check "reboot drops registered processes" [ "$(jq -c '.processes' "$tmp/during.json")" = '[]' ]
+
+# --- faults -----------------------------------------------------------------------
+ms_new
+ms_stdout "fault list: none" '^no faults$' -- fault list
+ms_ok "fault add by name" -- fault add --call nvmlDeviceCreateGpuInstance --error IN_USE
+ms_ok "fault add by NVML name, every call" -- fault add --call nvmlGpuInstanceDestroy --error NVML_ERROR_INSUFFICIENT_RESOURCES --count -1
+ms_ok "fault add by number" -- fault add --call nvmlDeviceGetCount_v2 --error 999 --count 3
+ms_json "faults are stored" '[.faults[] | [.call, .error, .remaining]]' \
+	'[["nvmlDeviceCreateGpuInstance",19,1],["nvmlGpuInstanceDestroy",23,-1],["nvmlDeviceGetCount_v2",999,3]]'
+ms_stdout "fault list text" '^nvmlGpuInstanceDestroy +NVML_ERROR_INSUFFICIENT_RESOURCES \(23\) +every call$' -- fault list
+ms_stdout "show text lists faults" '^  nvmlDeviceCreateGpuInstance -> NVML_ERROR_IN_USE \(19\), next 1 call$' -- show
+ms_exit "fault add: unknown error" 2 "unknown NVML error 'BOGUS'" -- fault add --call nvmlInit_v2 --error BOGUS
+ms_exit "fault add: success is no error" 2 'NVML_SUCCESS is not an error' -- fault add --call nvmlInit_v2 --error 0
+ms_exit "fault add: bad count" 2 "bad --count '0'" -- fault add --call nvmlInit_v2 --error 19 --count 0
+ms_exit "fault add: bad call" 2 "bad --call 'Init'" -- fault add --call Init --error 19
+ms_exit "fault add: missing --call" 2 "Run 'migsim fault --help'" -- fault add --error 19
+ms_exit "fault: unknown subcommand" 2 "unknown subcommand 'drop'" -- fault drop
+ms_stdout "fault clear" '^removed 3 faults$' -- fault clear
+ms_json "fault clear removes all" '.faults' '[]'
+
+# --- usage and help ------------------------------------------------------------------
+ms_stdout "migsim --help lists commands" '^  exec ' -- --help
+for ms_c in init show reset reboot exec fault; do
+	ms_stdout "$ms_c --help" "^Usage: migsim $ms_c" -- "$ms_c" --help
+done
+ms_stdout "fault add --help" '--count N' -- fault add --help
+ms_stdout "--version" '^migsim [0-9]+\.[0-9]+\.[0-9]+' -- --version
+ms_exit "no command" 2 'Usage: migsim' --
+ms_exit "unknown command" 2 "unknown command 'frobnicate'" -- frobnicate
+ms_exit "show: bad output format" 2 "bad output format 'yaml'" -- show -o yaml
+
+fi
