@@ -107,8 +107,8 @@ static void usage_remove(const struct migctl_grid *grid, struct usage *u,
 	u->count[profile]--;
 }
 
-static bool listed(const struct migctl_placement_set *set,
-		   struct migctl_placement p)
+bool migctl_placement_set_has(const struct migctl_placement_set *set,
+			      struct migctl_placement p)
 {
 	if (p.size != set->size)
 		return false;
@@ -123,7 +123,7 @@ static bool usage_can_place(const struct migctl_grid *grid,
 			    struct migctl_placement p)
 {
 	const struct migctl_slot_profile *sp = &grid->profiles[profile];
-	if (p.start + p.size > grid->units || !listed(sp->placements, p))
+	if (p.start + p.size > grid->units || !migctl_placement_set_has(sp->placements, p))
 		return false;
 	if (u->count[profile] >= sp->max)
 		return false;
@@ -440,7 +440,7 @@ size_t migctl_grid_enumerate(const struct migctl_grid *grid, uint32_t allowed,
 		for (size_t q = 0; q < grid->n_profiles; q++) {
 			const struct migctl_placement_set *set = grid->profiles[q].placements;
 			struct migctl_placement p = {start, set->size};
-			if (!(allowed & (UINT32_C(1) << q)) || !listed(set, p) ||
+			if (!(allowed & (UINT32_C(1) << q)) || !migctl_placement_set_has(set, p) ||
 			    start + set->size > grid->units)
 				continue;
 			s->cand[s->n_cand++] = (struct candidate){q, p};

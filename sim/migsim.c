@@ -798,7 +798,6 @@ struct device_ref {
 static int find_device(const struct sim_machine *m, const char *query,
 		       struct device_ref *out)
 {
-	char uuid[64];
 	unsigned v;
 
 	if (parse_uint(query, UINT_MAX, &v)) {
@@ -810,22 +809,8 @@ static int find_device(const struct sim_machine *m, const char *query,
 					   NVML_VALUE_NOT_AVAILABLE_UINT};
 		return 0;
 	}
-	for (unsigned i = 0; i < m->n_gpus; i++) {
-		const struct sim_gpu *g = &m->gpus[i];
-		if (strcasecmp(g->uuid, query) == 0) {
-			*out = (struct device_ref){i, NVML_VALUE_NOT_AVAILABLE_UINT,
-						   NVML_VALUE_NOT_AVAILABLE_UINT};
-			return 0;
-		}
-		for (unsigned j = 0; j < g->n_gis; j++)
-			for (unsigned c = 0; c < g->gis[j].n_cis; c++) {
-				sim_mig_uuid(g, g->gis[j].id, g->gis[j].cis[c].id, uuid, sizeof(uuid));
-				if (strcasecmp(uuid, query) == 0) {
-					*out = (struct device_ref){i, g->gis[j].id, g->gis[j].cis[c].id};
-					return 0;
-				}
-			}
-	}
+	if (sim_find_uuid(m, query, &out->gpu, &out->gi, &out->ci))
+		return 0;
 	return fail(MIGCTL_ERR_NOT_FOUND,
 		    "no GPU or MIG device with UUID \"%s\"; run 'migsim show' to see the UUIDs",
 		    query);

@@ -675,31 +675,12 @@ nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_t *device)
 		return leave(&c, rc);
 	if (strncasecmp(uuid, "GPU-", 4) != 0 && strncasecmp(uuid, "MIG-", 4) != 0)
 		return leave(&c, NVML_ERROR_INVALID_ARGUMENT);
-	rc = NVML_ERROR_NOT_FOUND;
-	for (unsigned i = 0; i < c.m->n_gpus && rc == NVML_ERROR_NOT_FOUND; i++) {
-		const struct sim_gpu *g = &c.m->gpus[i];
-		if (strcasecmp(g->uuid, uuid) == 0) {
-			*device = handle_of(H_GPU, i, NO_ID, NO_ID);
-			rc = NVML_SUCCESS;
-			break;
-		}
-		struct sim_mig_ref refs[SIM_MAX_GIS * SIM_MAX_CIS];
-		size_t n = sim_mig_devices(c.m, i, refs, SIM_MAX_GIS * SIM_MAX_CIS);
-		for (size_t k = 0; k < n && k < SIM_MAX_GIS * SIM_MAX_CIS; k++) {
-			char mig[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
-			sim_mig_uuid(g, refs[k].gi, refs[k].ci, mig, sizeof(mig));
-			if (strcasecmp(mig, uuid) == 0) {
-				void *h = handle_of(H_MIG, i, refs[k].gi, refs[k].ci);
-				if (!h) {
-					rc = NVML_ERROR_UNKNOWN;
-					break;
-				}
-				*device = h;
-				rc = NVML_SUCCESS;
-				break;
-			}
-		}
-	}
+	unsigned gpu, gi, ci;
+	if (!sim_find_uuid(c.m, uuid, &gpu, &gi, &ci))
+		return leave(&c, NVML_ERROR_NOT_FOUND);
+	*device = gi == NO_ID ? handle_of(H_GPU, gpu, NO_ID, NO_ID)
+			      : handle_of(H_MIG, gpu, gi, ci);
+	rc = *device ? NVML_SUCCESS : NVML_ERROR_UNKNOWN;
 	return leave(&c, rc);
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define NO_ID NVML_VALUE_NOT_AVAILABLE_UINT
 
@@ -390,17 +391,6 @@ static size_t gi_slots(const struct sim_gpu *g, const struct migctl_grid *grid,
 	return g->n_gis;
 }
 
-static bool placement_listed(const struct migctl_placement_set *set,
-			     struct migctl_placement p)
-{
-	if (p.size != set->size)
-		return false;
-	for (unsigned i = 0; i < set->n_starts; i++)
-		if (set->starts[i] == p.start)
-			return true;
-	return false;
-}
-
 nvmlReturn_t sim_create_gi(struct sim_machine *m, unsigned gpu, unsigned profile_id,
 			   const struct migctl_placement *placement, unsigned *gi_id)
 {
@@ -421,7 +411,7 @@ nvmlReturn_t sim_create_gi(struct sim_machine *m, unsigned gpu, unsigned profile
 	int prof = migctl_grid_profile_index(&grid, profile_id);
 	if (prof < 0)
 		return NVML_ERROR_INVALID_ARGUMENT;
-	if (placement && !placement_listed(grid.profiles[prof].placements, *placement))
+	if (placement && !migctl_placement_set_has(grid.profiles[prof].placements, *placement))
 		return NVML_ERROR_INVALID_ARGUMENT;
 	/* The first GI turns on memory partitioning, which RM refuses while
 	 * clients hold the GPU (§2.1); later GIs do not repartition. */
@@ -543,7 +533,7 @@ nvmlReturn_t sim_create_ci(struct sim_machine *m, unsigned gpu, unsigned gi_id,
 	int prof = migctl_grid_profile_index(&grid, ci_profile_id);
 	if (prof < 0)
 		return NVML_ERROR_INVALID_ARGUMENT;
-	if (placement && !placement_listed(grid.profiles[prof].placements, *placement))
+	if (placement && !migctl_placement_set_has(grid.profiles[prof].placements, *placement))
 		return NVML_ERROR_INVALID_ARGUMENT;
 
 	size_t n = ci_slots(gi, &grid, slots);
@@ -683,4 +673,31 @@ void sim_mig_uuid(const struct sim_gpu *g, unsigned gi, unsigned ci,
 		 (unsigned)d[0] & 0xfff,
 		 0x8000u | ((unsigned)(d[1] >> 48) & 0x3fff),
 		 (unsigned long long)(d[1] & UINT64_C(0xffffffffffff)));
+}
+
+bool sim_find_uuid(const struct sim_machine *m, const char *uuid,
+		   unsigned *gpu, unsigned *gi, unsigned *ci)
+{
+	struct sim_mig_ref refs[SIM_MAX_GIS * SIM_MAX_CIS];
+	char mig[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+
+	for (unsigned i = 0; i < m->n_gpus; i++) {
+		const struct sim_gpu *g = &m->gpus[i];
+		if (strcasecmp(g->uuid, uuid) == 0) {
+			*gpu = i;
+			*gi = *ci = NVML_VALUE_NOT_AVAILABLE_UINT;
+			return true;
+		}
+		size_t n = sim_mig_devices(m, i, refs, SIM_MAX_GIS * SIM_MAX_CIS);
+		for (size_t k = 0; k < n && k < SIM_MAX_GIS * SIM_MAX_CIS; k++) {
+			sim_mig_uuid(g, refs[k].gi, refs[k].ci, mig, sizeof(mig));
+			if (strcasecmp(mig, uuid) == 0) {
+				*gpu = i;
+				*gi = refs[k].gi;
+				*ci = refs[k].ci;
+				return true;
+			}
+		}
+	}
+	return false;
 }

@@ -197,6 +197,11 @@ size_t sim_mig_devices(const struct sim_machine *m, unsigned gpu,
 void sim_mig_uuid(const struct sim_gpu *g, unsigned gi, unsigned ci,
 		  char *buf, size_t len);
 
+/* Find the GPU or MIG device with this UUID (case-insensitive). For a GPU
+ * gi = ci = NVML_VALUE_NOT_AVAILABLE_UINT. False if none has it. */
+bool sim_find_uuid(const struct sim_machine *m, const char *uuid,
+		   unsigned *gpu, unsigned *gi, unsigned *ci);
+
 /* Memory used by registered processes, in MiB, on the GPU (gi == ci ==
  * ~0u, every process of the GPU), a GI (ci == ~0u) or a CI. Totals come
  * from the GI profile and the model. */

@@ -27,6 +27,10 @@
 
 typedef uint32_t migctl_mask;
 
+/* Whether `p` is one of the placements in `set`. */
+bool migctl_placement_set_has(const struct migctl_placement_set *set,
+			      struct migctl_placement p);
+
 /* Bit mask of the units a placement covers. */
 migctl_mask migctl_placement_mask(struct migctl_placement p);
 
