@@ -213,3 +213,32 @@ ms_exit "unknown command" 2 "unknown command 'frobnicate'" -- frobnicate
 ms_exit "show: bad output format" 2 "bad output format 'yaml'" -- show -o yaml
 
 fi
+
+# --- damaged state files: a clear error, exit 12, and nothing rewritten ------
+ms_new
+migsim_run init --gpus A30 >/dev/null
+head -c 200 "$ms_state/machine.json" > "$tmp/truncated.json"
+cp "$tmp/truncated.json" "$ms_state/machine.json"
+ms_exit "truncated state" 12 'machine.json: line [0-9]+: .*run .migsim init.' -- show
+ms_check "truncated state is left as it was" cmp -s "$tmp/truncated.json" "$ms_state/machine.json"
+ms_exit "truncated state refuses changes too" 12 'machine.json' -- reset -i 0
+
+ms_new
+migsim_run init --gpus A30 >/dev/null
+jq '.version = 2' "$ms_state/machine.json" > "$tmp/newer.json" && cp "$tmp/newer.json" "$ms_state/machine.json"
+ms_exit "state from a newer migsim" 12 'state format version 2, this migsim reads version 1; it was written by a newer migsim' -- show
+
+ms_new
+migsim_run init --gpus A30 >/dev/null
+jq '.gpus[0].mig_current = true | .gpus[0].gpu_instances = [
+      {"id": 1, "profile_id": 5, "placement": {"start": 0, "size": 2}, "compute_instances": []},
+      {"id": 3, "profile_id": 14, "placement": {"start": 0, "size": 1}, "compute_instances": []}]' \
+   "$ms_state/machine.json" > "$tmp/overlap.json" && cp "$tmp/overlap.json" "$ms_state/machine.json"
+ms_exit "overlapping instances in the state" 12 'GPU 0 GPU instance #1: 0:1 overlaps another instance' -- show
+
+ms_new
+migsim_run init --gpus A30 >/dev/null
+jq '.gpus[0].mig_current = true | .gpus[0].gpu_instances = [
+      {"id": 4, "profile_id": 5, "placement": {"start": 0, "size": 2}, "compute_instances": []}]' \
+   "$ms_state/machine.json" > "$tmp/badid.json" && cp "$tmp/badid.json" "$ms_state/machine.json"
+ms_exit "GI ID that does not match its placement" 12 'ID 4 does not match its placement 0:2 \(expected 1\)' -- show
