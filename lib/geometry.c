@@ -21,7 +21,6 @@ void migctl_grid_of_model(struct migctl_grid *grid,
 			  const struct migctl_gpu_model *model)
 {
 	memset(grid, 0, sizeof(*grid));
-	grid->rule = MIGCTL_RULE_MAX_CAPACITY;
 	grid->units = model->units;
 	grid->compute_slices = model->compute_slices;
 	for (size_t i = 0; i < model->n_gi && i < MIGCTL_GRID_MAX_PROFILES; i++) {
@@ -40,7 +39,6 @@ void migctl_grid_of_gi(struct migctl_grid *grid,
 		       const struct migctl_gi_profile *gi)
 {
 	memset(grid, 0, sizeof(*grid));
-	grid->rule = MIGCTL_RULE_LOWEST_START;
 	grid->units = gi->compute_slices;
 	grid->compute_slices = gi->compute_slices;
 	for (size_t i = 0; i < gi->n_ci && i < MIGCTL_GRID_MAX_PROFILES; i++) {
@@ -254,10 +252,6 @@ enum migctl_err migctl_grid_choose_placement(const struct migctl_grid *grid,
 		struct migctl_placement p = {starts[i], set->size};
 		if (!usage_can_place(grid, &u, profile, p))
 			continue;
-		if (grid->rule == MIGCTL_RULE_LOWEST_START) {
-			*out = p;
-			return MIGCTL_ERR_OK;
-		}
 		usage_add(grid, &u, profile, p);
 		unsigned score = usage_total_remaining(grid, &u);
 		usage_remove(grid, &u, profile, p);

@@ -47,21 +47,7 @@ struct migctl_slot_profile {
  * The grid borrows the profile data; it needs no release. */
 #define MIGCTL_GRID_MAX_PROFILES MIGCTL_MAX_PROFILES
 
-/* How the driver places an instance when the caller gives no placement. */
-enum migctl_placement_rule {
-	/* GPU instances: the free placement after which the sum of remaining
-	 * capacities over all profiles is largest, ties to the lowest start.
-	 * Reproduces every public transcript (reference/nvml-mig.md §2.4). */
-	MIGCTL_RULE_MAX_CAPACITY = 0,
-	/* Compute instances: the lowest free start. RM scores CIs by capacity
-	 * too, but over its internal CTS slots, not over the -lcipp placements
-	 * we model; on those placements the capacity rule would put the first
-	 * 1c of a 3g GI at 2:1, while real -lci output shows 0:1, 1:1, 2:1. */
-	MIGCTL_RULE_LOWEST_START = 1,
-};
-
 struct migctl_grid {
-	enum migctl_placement_rule rule;
 	unsigned units;
 	unsigned compute_slices;              /* limit on the sum of slices */
 	size_t n_profiles;
@@ -74,12 +60,11 @@ struct migctl_slot {
 	struct migctl_placement placement;
 };
 
-/* Grid of a GPU model's GI profiles (rule: max capacity). */
+/* Grid of a GPU model's GI profiles. */
 void migctl_grid_of_model(struct migctl_grid *grid,
 			  const struct migctl_gpu_model *model);
 
-/* Grid of a GI profile's CI profiles (units = the GI's compute slices;
- * rule: lowest start). */
+/* Grid of a GI profile's CI profiles (units = the GI's compute slices). */
 void migctl_grid_of_gi(struct migctl_grid *grid,
 		       const struct migctl_gi_profile *gi);
 
@@ -109,8 +94,12 @@ unsigned migctl_grid_remaining_capacity(const struct migctl_grid *grid,
 					const struct migctl_slot *slots,
 					size_t n, size_t profile);
 
-/* The placement the driver picks when none is given, by grid->rule.
- * Returns MIGCTL_ERR_INSUFFICIENT_RESOURCES if no placement is free. */
+/* The placement the driver picks when none is given: among the free
+ * placements, the one after which the sum of remaining capacities over all
+ * profiles is largest, ties to the lowest start. This reproduces every
+ * public GI transcript (reference/nvml-mig.md §2.4), and RM documents the
+ * same rule for compute instances (kmigmgrGetFreeCTSId). Returns
+ * MIGCTL_ERR_INSUFFICIENT_RESOURCES if no placement is free. */
 enum migctl_err migctl_grid_choose_placement(const struct migctl_grid *grid,
 					     const struct migctl_slot *slots,
 					     size_t n, size_t profile,

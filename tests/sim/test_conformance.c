@@ -650,7 +650,7 @@ struct cip_ref {
 
 static const struct cip_ref a100_3g_cis[] = {
 	{ 0, "1c.3g.40gb", 1, 3, 14, 3, { 0, 1, 2 } },
-	{ 1, "2c.3g.40gb", 2, 1, 28, 1, { 0 } },
+	{ 1, "2c.3g.40gb", 2, 1, 28, 2, { 0, 1 } }, /* 1:2: seed 001, -cci 0,1 */
 	{ 2, "3g.40gb", 3, 1, 42, 1, { 0 } },
 };
 #define REF_CI "mig-profiles.md §4.1 (3g: 1c ID 0 x3, 2c ID 1 x1, 3g ID 2 x1), §4.2 (SM 14 x c, shared engines = the GI's: CE 3, DEC 2, ENC/JPG/OFA 0), §4.3"
@@ -1534,7 +1534,7 @@ static void test_ci_profiles(void **state)
 		unsigned count = 0, j;
 
 		OK(NV(nvmlGpuInstanceGetComputeInstancePossiblePlacements)(gi, id, NULL, &count));
-		EQ(count, r->n_place, "mig-profiles.md §4.3: 3g GI 1c {0,1,2}:1, 2c {0}:2, 3c {0}:3");
+		EQ(count, r->n_place, "mig-profiles.md §4.3: 3g GI 1c {0,1,2}:1, 2c {0,1}:2 (1:2 from seed 001), 3c {0}:3");
 		count = r->n_place;
 		memset(pl, 0xff, sizeof pl);
 		OK(NV(nvmlGpuInstanceGetComputeInstancePossiblePlacements)(gi, id, pl, &count));

@@ -899,7 +899,7 @@ static const struct ref_ci ci_2g_10gb[] = {
 };
 static const struct ref_ci ci_3g_20gb[] = {
 	{"1c.3g.20gb", 0, 1, 3, "{0,1,2}:1", false},
-	{"2c.3g.20gb", 1, 2, 1, "{0}:2", false},
+	{"2c.3g.20gb", 1, 2, 1, "{0,1}:2", false}, /* 1:2 from seed 001 (-cci 0,1) */
 	{"3g.20gb", 2, 3, 1, "{0}:3", true},
 };
 static const struct ref_ci ci_4g_20gb[] = {

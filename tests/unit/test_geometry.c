@@ -68,7 +68,9 @@ static struct migctl_ci_profile ci_4g[] = {
 };
 static struct migctl_ci_profile ci_3g[] = {
 	CI(0, "1c.3g.20gb", 1, 3, false, PS(1, 0, 1, 2)),
-	CI(1, "2c.3g.20gb", 2, 1, false, PS(2, 0)),
+	/* 2c at 1:2 too: seed 001's `-cci 0,1 -gi 1` put a 2c next to a 1c
+	 * that three-1c transcripts show at 0:1. */
+	CI(1, "2c.3g.20gb", 2, 1, false, PS(2, 0, 1)),
 	CI(2, "3g.20gb", 3, 1, true, PS(3, 0)),
 };
 static struct migctl_ci_profile ci_2g[] = {
@@ -1277,10 +1279,11 @@ static void test_choose_exhaustive(void **state)
 	check_choose_grid(&g);
 	grid_synthetic(&g);
 	check_choose_grid(&g);
-	/* Not the CI grids: there the only observation (three 1c in a 3g GI
-	 * at 0, 1, 2; test_ci_level) is not what this rule gives on the
-	 * {0,1,2}:1 / {0}:2 / {0}:3 grid (it would start at 2, keeping the
-	 * 2c at 0:2 open). */
+	/* The CI grids follow the same rule (RM's kmigmgrGetFreeCTSId). */
+	for (size_t i = 0; i < COUNT(a100_gi); i++) {
+		migctl_grid_of_gi(&g, &a100_gi[i]);
+		check_choose_grid(&g);
+	}
 }
 
 /* Create `n` instances in order like `nvidia-smi mig -cgi` without
@@ -1573,8 +1576,9 @@ static void test_ci_level(void **state)
 		used[n] = i;
 		s[n++] = S(c1, p.start, p.size);
 		if (i == 0) {
-			/* 1c at 0: no 2c (its only start is 0), no 3g. */
-			assert_int_equal(migctl_grid_remaining_capacity(&g, s, n, c2), 0);
+			/* 1c at 0: a 2c still fits at 1:2 (seed 001), no 3g. */
+			assert_int_equal(migctl_grid_remaining_capacity(&g, s, n, c2), 1);
+			assert_true(migctl_grid_can_place(&g, s, n, c2, P(1, 2)));
 			assert_int_equal(migctl_grid_remaining_capacity(&g, s, n, c3), 0);
 			assert_int_equal(migctl_grid_remaining_capacity(&g, s, n, c1), 2);
 		}

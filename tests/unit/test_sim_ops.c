@@ -633,7 +633,7 @@ static void test_ci_errors(void **state)
 	assert_int_equal(sim_ci_remaining(m, 0, 14, CI_1C, &count), NVML_ERROR_NOT_FOUND);
 	assert_int_equal(sim_create_ci(m, 0, gi, CI_1C, &(struct migctl_placement){3, 1}, &id),
 			 NVML_ERROR_INVALID_ARGUMENT);
-	assert_int_equal(sim_create_ci(m, 0, gi, CI_2C, &(struct migctl_placement){1, 2}, &id),
+	assert_int_equal(sim_create_ci(m, 0, gi, CI_2C, &(struct migctl_placement){2, 2}, &id),
 			 NVML_ERROR_INVALID_ARGUMENT);
 	assert_int_equal(id, 99);
 
