@@ -33,6 +33,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Ilib \
 LIBS = $(shell pkg-config --libs $(PKGS))
 
 LIB_SRC  := $(wildcard lib/*.c)
+# The pure core the simulator shares; it gets none of the NVML client code.
+CORE_SRC := lib/catalog.c lib/error.c lib/geometry.c
 CLI_SRC  := $(wildcard cli/*.c)
 SIM_SRC  := sim/ops.c sim/state.c
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -41,6 +43,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 CATALOG  := $(sort $(wildcard data/catalog/*.yaml))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_catalog.o
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_catalog.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
@@ -80,7 +83,7 @@ $(BUILD)/migctl: $(CLI_OBJ) $(BUILD)/libmigctl.a
 
 # The simulator: an NVML library exporting exactly the names in its version
 # script, and the control tool.
-$(BUILD)/sim/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(LIB_OBJ) sim/libnvidia-ml.map
+$(BUILD)/sim/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) sim/libnvidia-ml.map
 	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
 	    -Wl,--version-script=sim/libnvidia-ml.map -Wl,--no-undefined \
 	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@

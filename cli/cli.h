@@ -10,6 +10,7 @@
 #include "migctl/catalog.h"
 #include "migctl/error.h"
 #include "migctl/geometry.h"
+#include "migctl/node.h"
 
 enum cli_output { CLI_TEXT, CLI_JSON };
 
@@ -19,6 +20,10 @@ struct cli {
 	enum cli_output output;
 	struct migctl_catalog catalog;
 	bool catalog_loaded;
+	bool simulate;             /* --sim[=DIR] or MIGCTL_SIM=1 */
+	const char *sim_state;     /* DIR of --sim=DIR, or NULL */
+	struct migctl_node node;
+	bool node_open;
 };
 
 /* Long options every command accepts (besides its own). */
@@ -37,6 +42,10 @@ enum migctl_err cli_catalog(struct cli *cli, struct migctl_error *err);
 /* Resolve a model name from the command line. */
 const struct migctl_gpu_model *cli_model(struct cli *cli, const char *query,
 					 struct migctl_error *err);
+
+/* Open the node (NVML or the simulator) once and read it; later calls
+ * return the same node. On error prints nothing and fills `err`. */
+enum migctl_err cli_node(struct cli *cli, struct migctl_error *err);
 
 /* Print "migctl: error: MSG" to stderr and return the code (exit status). */
 int cli_report(const struct cli *cli, const struct migctl_error *err);
@@ -57,8 +66,81 @@ void smi_print_lgip(FILE *out, unsigned gpu, const struct migctl_gpu_model *mode
 		    const unsigned *free);
 void smi_print_lgipp(FILE *out, unsigned gpu, const struct migctl_gpu_model *model);
 
+/* The pieces of -lgip, for one table over several GPUs: the wide table
+ * (two more columns) when a profile name needs it. */
+bool smi_lgip_wide(const struct migctl_gpu_model *model);
+void smi_print_lgip_header(FILE *out, bool wide);
+void smi_print_lgip_rows(FILE *out, unsigned gpu, const struct migctl_gpu_model *model,
+			 const unsigned *free, bool wide);
+
+/* -lgi (same width rule as -lgip), -lci, -lcip, -lcipp. Each row printer
+ * prints its row and the rule under it; names are without "MIG ". */
+void smi_print_lgi_header(FILE *out, bool wide);
+void smi_print_lgi_row(FILE *out, bool wide, unsigned gpu, const char *profile_name,
+		       unsigned profile_id, unsigned gi_id, struct migctl_placement placement);
+void smi_print_lci_header(FILE *out);
+void smi_print_lci_row(FILE *out, unsigned gpu, unsigned gi_id, const char *profile_name,
+		       unsigned profile_id, unsigned ci_id, struct migctl_placement placement);
+void smi_print_lcip_header(FILE *out);
+void smi_print_lcip_row(FILE *out, unsigned gpu, unsigned gi_id,
+			const struct migctl_gi_profile *gi, const struct migctl_ci_profile *ci,
+			unsigned free);
+void smi_print_lcipp(FILE *out, unsigned gpu, unsigned gi_id, const struct migctl_gi_profile *gi);
+
+/* A GPU's MIG devices (one per CI) in MIG-device index order. */
+struct smi_mig_ref {
+	const struct migctl_gi_state *gi;
+	const struct migctl_ci_state *ci;
+};
+size_t smi_mig_devices(const struct migctl_gpu_state *gpu, struct smi_mig_ref *out, size_t cap);
+
+/* nvidia-smi -L lines of one GPU and its MIG devices. */
+void smi_print_list(FILE *out, const struct migctl_gpu_state *gpu);
+
+/* Plain nvidia-smi: the timestamp line (if non-NULL), the GPU table, the
+ * MIG devices table (when a GPU has MIG on) and the processes table. */
+void smi_print_status(FILE *out, const struct migctl_node *node,
+		      struct migctl_gpu_state *const *gpus, size_t n, const char *timestamp);
+
+/* --- helpers of the node commands (cli/node_util.c) -------------------- */
+
+/* Open the node and select GPUs by a comma list of indices, UUIDs or PCI
+ * bus IDs (`list` NULL: every GPU, in index order); duplicates once. */
+enum migctl_err cli_select_gpus(struct cli *cli, const char *list,
+				struct migctl_gpu_state **out, size_t *n,
+				struct migctl_error *err);
+/* Keep only the GPUs with MIG enabled (in place), as nvidia-smi mig does
+ * without -i; returns how many. With none the list is left as it was. */
+size_t cli_keep_mig_enabled(struct migctl_gpu_state **gpus, size_t n);
+/* Processes on the GPU / GI / CI (MIGCTL_ID_NONE = any), counted or as
+ * "1234 (python), 99". */
+size_t cli_count_procs(const struct migctl_gpu_state *gpu, unsigned gi, unsigned ci);
+void cli_format_pids(const struct migctl_gpu_state *gpu, unsigned gi, unsigned ci,
+		     char *buf, size_t len);
+/* "--sim=DIR " (or "") to repeat in suggested commands. */
+const char *cli_sim_flag(const struct cli *cli);
+/* JSON pieces. */
+json_t *cli_json_placement(struct migctl_placement p);
+json_t *cli_json_process(const struct migctl_process *p);
+json_t *cli_json_error(const struct migctl_error *err);
+/* The GPU's MIG devices (CIs) in MIG device order; and a CI's GI. */
+size_t cli_mig_devices(const struct migctl_gpu_state *gpu,
+		       const struct migctl_ci_state **out, size_t cap);
+const struct migctl_gi_state *cli_gi_of(const struct migctl_gpu_state *gpu,
+					const struct migctl_ci_state *ci);
+
 /* Commands. argv[0] is the command name. */
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_layouts(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_mode(struct cli *cli, int argc, char **argv);
+int cmd_profiles(struct cli *cli, int argc, char **argv);
+int cmd_create(struct cli *cli, int argc, char **argv);
+int cmd_destroy(struct cli *cli, int argc, char **argv);
+
+/* The nvidia-smi personality (cli/smi.c): argv as nvidia-smi gets it,
+ * argv[0] included. Returns nvidia-smi's exit status. */
+int smi_main(struct cli *cli, int argc, char **argv);
 
 #endif

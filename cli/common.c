@@ -47,6 +47,27 @@ const struct migctl_gpu_model *cli_model(struct cli *cli, const char *query,
 	return migctl_catalog_find_model(&cli->catalog, query, err);
 }
 
+enum migctl_err cli_node(struct cli *cli, struct migctl_error *err)
+{
+	struct migctl_node_options opts = {
+		.simulate = cli->simulate,
+		.sim_state = cli->sim_state,
+		.nvml_lib = NULL,
+		.catalog = NULL,
+	};
+	enum migctl_err rc;
+
+	if (cli->node_open)
+		return MIGCTL_ERR_OK;
+	if ((rc = cli_catalog(cli, err)))
+		return rc;
+	opts.catalog = &cli->catalog;
+	if ((rc = migctl_node_open(&cli->node, &opts, err)))
+		return rc;
+	cli->node_open = true;
+	return migctl_node_refresh(&cli->node, err);
+}
+
 int cli_report(const struct cli *cli, const struct migctl_error *err)
 {
 	fprintf(stderr, "%s: error: %s\n", cli->prog,

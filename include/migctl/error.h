@@ -28,7 +28,13 @@
 	X(INFEASIBLE, 11, "infeasible", "layout does not fit on the GPU")     \
 	X(STATE, 12, "state", "simulator state is missing or unreadable")     \
 	X(NOT_FOUND, 13, "not-found", "no such GPU or instance")             \
-	X(BUSY, 14, "busy", "in use by running processes or instances")
+	X(BUSY, 14, "busy", "in use by running processes or instances")      \
+	X(NO_DRIVER, 15, "no-driver", "no NVIDIA driver (libnvidia-ml.so.1)") \
+	X(NO_PERMISSION, 16, "no-permission", "insufficient permissions")     \
+	X(NOT_SUPPORTED, 17, "not-supported", "not supported on this GPU")   \
+	X(RESET_REQUIRED, 18, "reset-required", "a GPU reset is required")   \
+	X(REBOOT_REQUIRED, 19, "reboot-required", "a reboot is required")    \
+	X(NVML, 20, "nvml", "the NVIDIA driver reported an error")
 
 enum migctl_err {
 #define MIGCTL_ERR_ENUM(name, code, str, msg) MIGCTL_ERR_##name = code,

@@ -65,3 +65,5 @@ expect_stdout "catalog --help documents --lgip" '--lgip ' -- catalog --help
 expect_stdout "layouts --help documents --profiles" '--profiles LIST' -- layouts --help
 expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/migsim_cases.sh"
+. "$here/node_cases.sh"
+. "$here/smi_cases.sh"

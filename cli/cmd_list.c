@@ -1,0 +1,98 @@
+/* migctl list — GPUs and their MIG devices with UUIDs (nvidia-smi -L). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* --- migctl list --------------------------------------------------------- */
+
+static const char list_usage[] =
+	"Usage: migctl list [-i GPUS] [-o text|json]\n"
+	"\n"
+	"List the GPUs and their MIG devices with UUIDs, as 'nvidia-smi -L' does:\n"
+	"\n"
+	"  GPU 0: NVIDIA A100 80GB PCIe (UUID: GPU-...)\n"
+	"    MIG 3g.40gb     Device  0: (UUID: MIG-...)\n"
+	"\n"
+	"A MIG device is a compute instance; its UUID is what CUDA_VISIBLE_DEVICES\n"
+	"takes. Nothing on the GPUs changes.\n"
+	"\n"
+	"Options:\n"
+	"  -i, --id GPUS     only these GPUs: indices, UUIDs or PCI bus IDs,\n"
+	"                    comma-separated (default: every GPU)\n"
+	"  -o, --output FMT  text (default) or json\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
+
+static json_t *json_gpu(const struct migctl_gpu_state *gpu)
+{
+	const struct migctl_ci_state *devs[MIGCTL_NODE_MAX_GIS * MIGCTL_NODE_MAX_CIS];
+	size_t n = cli_mig_devices(gpu, devs, sizeof(devs) / sizeof(devs[0]));
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct migctl_ci_state *c = devs[i];
+		const struct migctl_gi_state *gi = cli_gi_of(gpu, c);
+		json_array_append_new(a, json_pack("{s:i,s:s,s:i,s:i,s:s}",
+			"index", (int)c->mig_index, "profile", c->profile_name,
+			"gi", gi ? (int)gi->id : -1, "ci", (int)c->id, "uuid", c->uuid));
+	}
+	return json_pack("{s:i,s:s,s:s,s:b,s:o}", "index", (int)gpu->index,
+			 "name", gpu->name, "uuid", gpu->uuid,
+			 "mig_enabled", gpu->mig_current, "mig_devices", a);
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_LONG_OPTIONS,
+		{"id", required_argument, NULL, 'i'},
+		{0, 0, 0, 0},
+	};
+	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
+	struct migctl_error err = {0};
+	const char *ids = NULL;
+	size_t n;
+	int opt;
+
+	optind = 0; /* 0: glibc re-initialises its scan state */
+	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
+		int r = cli_common_option(cli, opt, optarg);
+		if (r < 0)
+			return cli_usage_error(cli, "list", "bad output format '%s' (use text or json)", optarg);
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case 'h':
+			fputs(list_usage, stdout);
+			return 0;
+		case 'i': ids = optarg; break;
+		default:
+			return cli_usage_error(cli, "list", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(cli, "list", "unexpected argument '%s'", argv[optind]);
+	if (cli_select_gpus(cli, ids, gpus, &n, &err))
+		return cli_report(cli, &err);
+
+	if (cli->output == CLI_JSON) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_gpu(gpus[i]));
+		return cli_print_json(json_pack("{s:o}", "gpus", a));
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct migctl_gpu_state *gpu = gpus[i];
+		const struct migctl_ci_state *devs[MIGCTL_NODE_MAX_GIS * MIGCTL_NODE_MAX_CIS];
+		size_t nd = cli_mig_devices(gpu, devs, sizeof(devs) / sizeof(devs[0]));
+
+		printf("GPU %u: %s (UUID: %s)\n", gpu->index, gpu->name, gpu->uuid);
+		for (size_t d = 0; d < nd; d++)
+			printf("  MIG %-11s Device %2u: (UUID: %s)\n", devs[d]->profile_name,
+			       devs[d]->mig_index, devs[d]->uuid);
+	}
+	return 0;
+}

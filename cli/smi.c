@@ -1,0 +1,1115 @@
+/* migctl smi — the nvidia-smi personality: `nvidia-smi` (a symlink to
+ * migctl) or `migctl smi ARGS...` runs the MIG subset of nvidia-smi on the
+ * node (a real driver or the simulator), printing what nvidia-smi prints.
+ *
+ * Messages and tables follow public transcripts (tests/cli/golden/README.md
+ * names them). Everything nvidia-smi itself prints goes to stdout, as
+ * nvidia-smi does; only migctl's own hints go to stderr.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char smi_usage[] =
+	"Usage: nvidia-smi [-i ID[,ID...]] [-L | -mig 0|1]\n"
+	"       nvidia-smi mig [-i ID[,ID...]] ACTION [-gi IDS] [-ci IDS]\n"
+	"       migctl [--sim[=DIR]] smi ...   (the same, without a symlink)\n"
+	"\n"
+	"The MIG subset of nvidia-smi, run by migctl on the NVIDIA driver or, with\n"
+	"--sim or MIGCTL_SIM=1, on the bundled simulator. Output is nvidia-smi's.\n"
+	"\n"
+	"  (no option)        the GPU table, the MIG devices table, the processes\n"
+	"  -L, --list-gpus    GPUs and MIG devices with their UUIDs\n"
+	"  -i, --id=IDS       GPUs by index, UUID or PCI bus ID, comma-separated\n"
+	"  -mig, --multi-instance-gpu=0|1\n"
+	"                     disable / enable MIG mode (all GPUs without -i)\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"nvidia-smi mig ACTION (on the GPUs with MIG enabled):\n"
+	"  -lgip, --list-gpu-instance-profiles\n"
+	"  -lgipp, --list-gpu-instance-possible-placements\n"
+	"  -lcip, --list-compute-instance-profiles        [-gi IDS]\n"
+	"  -lcipp, --list-compute-instance-possible-placements [-gi IDS]\n"
+	"  -lgi, --list-gpu-instances                     [-gi IDS]\n"
+	"  -lci, --list-compute-instances                 [-gi IDS] [-ci IDS]\n"
+	"  -cgi, --create-gpu-instance=LIST [-C]\n"
+	"        LIST: profile IDs, names or 'MIG <name>', each optionally\n"
+	"        ':START' (placement), e.g. -cgi '9,3g.40gb,MIG 3g.40gb'; -C,\n"
+	"        --default-compute-instance also creates each GI's default CI\n"
+	"  -cci, --create-compute-instance[=LIST]         [-gi IDS]\n"
+	"        CI profiles by ID or name (default: the GI's default CI)\n"
+	"  -dgi, --destroy-gpu-instance                   [-gi IDS]\n"
+	"  -dci, --destroy-compute-instance               [-gi IDS] [-ci IDS]\n"
+	"  -gi, --gpu-instance-id=IDS   -ci, --compute-instance-id=IDS\n"
+	"\n"
+	"Exit status (nvidia-smi's codes): 0 success (a pending MIG mode change\n"
+	"included: it prints a warning), 2 invalid argument or unknown profile,\n"
+	"3 not supported, 4 no permission, 6 not found (no such GPU or instance,\n"
+	"no MIG-enabled GPU), 9 no driver, 255 any other error (in use,\n"
+	"insufficient resources, ...).\n";
+
+enum smi_action {
+	SMI_NONE, SMI_LGIP, SMI_LGIPP, SMI_LCIP, SMI_LCIPP, SMI_LGI, SMI_LCI,
+	SMI_CGI, SMI_CCI, SMI_DGI, SMI_DCI,
+};
+
+struct smi {
+	struct cli *cli;
+	const char *ids;            /* -i */
+	bool list;                  /* -L */
+	int mig_mode;               /* -mig: 0, 1, or -1 */
+	bool mig;                   /* the `mig` subcommand */
+	enum smi_action action;
+	const char *cgi;            /* -cgi LIST */
+	const char *cci;            /* -cci [LIST]; NULL: default CI */
+	bool create_ci;             /* -C */
+	const char *gi_ids, *ci_ids;
+	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
+	size_t n_gpus;
+	const char *bad;            /* the argument a usage error is about */
+};
+
+#define MAX_IDS 64
+
+/* --- exit codes and error texts --------------------------------------------- */
+
+static int smi_exit(enum migctl_err e)
+{
+	switch (e) {
+	case MIGCTL_ERR_OK:
+		return 0;
+	case MIGCTL_ERR_USAGE:
+	case MIGCTL_ERR_PARSE:
+	case MIGCTL_ERR_UNKNOWN_PROFILE:
+	case MIGCTL_ERR_INVALID_PLACEMENT:
+		return 2;
+	case MIGCTL_ERR_NOT_SUPPORTED:
+		return 3;
+	case MIGCTL_ERR_NO_PERMISSION:
+		return 4;
+	case MIGCTL_ERR_NOT_FOUND:
+		return 6;
+	case MIGCTL_ERR_NO_DRIVER:
+		return 9;
+	default:
+		return 255;
+	}
+}
+
+/* The text NVML gives for a condition, for errors migctl finds itself. */
+static const char *plain_text(enum migctl_err e)
+{
+	switch (e) {
+	case MIGCTL_ERR_USAGE:
+	case MIGCTL_ERR_PARSE:
+	case MIGCTL_ERR_UNKNOWN_PROFILE:
+	case MIGCTL_ERR_INVALID_PLACEMENT:
+		return "Invalid Argument";
+	case MIGCTL_ERR_NOT_SUPPORTED:
+		return "Not Supported";
+	case MIGCTL_ERR_NO_PERMISSION:
+		return "Insufficient Permissions";
+	case MIGCTL_ERR_NOT_FOUND:
+		return "Not Found";
+	case MIGCTL_ERR_BUSY:
+		return "In use by another client";
+	case MIGCTL_ERR_INSUFFICIENT_RESOURCES:
+		return "Insufficient Resources";
+	case MIGCTL_ERR_RESET_REQUIRED:
+		return "GPU requires reset";
+	case MIGCTL_ERR_NOMEM:
+		return "Insufficient Memory";
+	case MIGCTL_ERR_NO_DRIVER:
+		return "Driver Not Loaded";
+	default:
+		return "Unknown Error";
+	}
+}
+
+/* NVML's text for the operation that just failed on the node. */
+static const char *smi_text(const struct smi *s, enum migctl_err e)
+{
+	const char *t = s->cli->node_open ? migctl_node_nvml_text(&s->cli->node) : "";
+
+	return t && *t ? t : plain_text(e);
+}
+
+static int bad_usage(void)
+{
+	printf("Invalid combination of input arguments. Please run 'nvidia-smi -h' for help.\n");
+	return smi_exit(MIGCTL_ERR_USAGE);
+}
+
+/* A usage error naming the argument: nvidia-smi's line on stdout, what
+ * migctl did not accept on stderr. */
+static int bad_arg(const struct smi *s, const char *arg)
+{
+	if (arg)
+		fprintf(stderr, "%s: '%s' is not supported here (this nvidia-smi is migctl's MIG subset; see -h)\n",
+			s->cli->prog, arg);
+	return bad_usage();
+}
+
+/* --- command line ------------------------------------------------------------ */
+
+/* Does argv[*i] name this option (short "-x" or long "--xx")? Options with
+ * a value take it from "--long=VALUE" or from the next argument. Returns 1
+ * (matched; *val set when wanted), 0 (not this option), -1 (value missing). */
+static int match(int argc, char **argv, int *i, const char *shrt, const char *lng,
+		 bool takes_value, const char **val)
+{
+	const char *a = argv[*i];
+	size_t ll = lng ? strlen(lng) : 0;
+
+	if (lng && strncmp(a, lng, ll) == 0 && a[ll] == '=' && takes_value) {
+		*val = a + ll + 1;
+		return 1;
+	}
+	if (strcmp(a, shrt) != 0 && !(lng && strcmp(a, lng) == 0))
+		return 0;
+	if (!takes_value)
+		return 1;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+static int set_action(struct smi *s, enum smi_action a)
+{
+	if (s->action != SMI_NONE && s->action != a)
+		return -1;
+	s->action = a;
+	return 1;
+}
+
+static int parse_mig_option(struct smi *s, int argc, char **argv, int *i)
+{
+	static const struct {
+		const char *shrt, *lng;
+		enum smi_action action;
+	} actions[] = {
+		{"-lgip", "--list-gpu-instance-profiles", SMI_LGIP},
+		{"-lgipp", "--list-gpu-instance-possible-placements", SMI_LGIPP},
+		{"-lcip", "--list-compute-instance-profiles", SMI_LCIP},
+		{"-lcipp", "--list-compute-instance-possible-placements", SMI_LCIPP},
+		{"-lgi", "--list-gpu-instances", SMI_LGI},
+		{"-lci", "--list-compute-instances", SMI_LCI},
+		{"-dgi", "--destroy-gpu-instance", SMI_DGI},
+		{"-dci", "--destroy-compute-instance", SMI_DCI},
+	};
+	const char *a = argv[*i], *v = NULL;
+	int r;
+
+	for (size_t k = 0; k < sizeof(actions) / sizeof(actions[0]); k++)
+		if (match(argc, argv, i, actions[k].shrt, actions[k].lng, false, &v))
+			return set_action(s, actions[k].action);
+	if ((r = match(argc, argv, i, "-cgi", "--create-gpu-instance", true, &v)) != 0) {
+		if (r < 0)
+			return -1;
+		s->cgi = v;
+		return set_action(s, SMI_CGI);
+	}
+	if (strcmp(a, "-cci") == 0 || strcmp(a, "--create-compute-instance") == 0) {
+		/* The list is optional: a following argument that is not an
+		 * option is it. */
+		if (*i + 1 < argc && argv[*i + 1][0] != '-')
+			s->cci = argv[++*i];
+		return set_action(s, SMI_CCI);
+	}
+	if (strncmp(a, "--create-compute-instance=", 26) == 0) {
+		s->cci = a + 26;
+		return set_action(s, SMI_CCI);
+	}
+	if (match(argc, argv, i, "-C", "--default-compute-instance", false, &v)) {
+		s->create_ci = true;
+		return 1;
+	}
+	if ((r = match(argc, argv, i, "-gi", "--gpu-instance-id", true, &v)) != 0) {
+		s->gi_ids = v;
+		return r;
+	}
+	if ((r = match(argc, argv, i, "-ci", "--compute-instance-id", true, &v)) != 0) {
+		s->ci_ids = v;
+		return r;
+	}
+	return 0;
+}
+
+/* Returns 0 to go on, 1 for --help, -1 for a usage error. */
+static int parse(struct smi *s, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		int r;
+
+		s->bad = argv[i];
+		if (match(argc, argv, &i, "-h", "--help", false, &v))
+			return 1;
+		if ((r = match(argc, argv, &i, "-i", "--id", true, &v)) != 0) {
+			if (r < 0)
+				return -1;
+			s->ids = v;
+			continue;
+		}
+		if (!s->mig && strcmp(argv[i], "mig") == 0) {
+			s->mig = true;
+			continue;
+		}
+		if (s->mig) {
+			r = parse_mig_option(s, argc, argv, &i);
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				continue;
+			return -1;
+		}
+		if (match(argc, argv, &i, "-L", "--list-gpus", false, &v)) {
+			s->list = true;
+			continue;
+		}
+		if ((r = match(argc, argv, &i, "-mig", "--multi-instance-gpu", true, &v)) != 0) {
+			if (r < 0 || (strcmp(v, "0") != 0 && strcmp(v, "1") != 0))
+				return -1;
+			s->mig_mode = v[0] - '0';
+			continue;
+		}
+		return -1;
+	}
+	s->bad = NULL;
+	if (s->mig && s->action == SMI_NONE)
+		return -1;
+	if (s->list && s->mig_mode >= 0)
+		return -1;
+	if (s->mig && (s->list || s->mig_mode >= 0))
+		return -1;
+	if (s->create_ci && s->action != SMI_CGI)
+		return -1;
+	if (s->ci_ids && s->action != SMI_LCI && s->action != SMI_DCI)
+		return -1;
+	if (s->gi_ids && (s->action == SMI_LGIP || s->action == SMI_LGIPP || s->action == SMI_CGI))
+		return -1;
+	return 0;
+}
+
+/* "1,2" -> {1, 2}. Empty items (a trailing comma) are ignored. */
+static bool parse_ids(const char *text, unsigned *out, size_t *n)
+{
+	const char *p = text;
+
+	*n = 0;
+	while (*p) {
+		char *end;
+		unsigned long v;
+
+		while (*p == ' ')
+			p++;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return false;
+		v = strtoul(p, &end, 10);
+		if (v > 0xFFFF || *n == MAX_IDS)
+			return false;
+		out[(*n)++] = (unsigned)v;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p && *p != ',')
+			return false;
+	}
+	return *n > 0;
+}
+
+static bool id_in(unsigned id, const unsigned *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* --- GPU selection ----------------------------------------------------------- */
+
+/* The GPUs -i names (all without -i), by index. */
+static int select_gpus(struct smi *s)
+{
+	struct migctl_node *node = &s->cli->node;
+
+	s->n_gpus = 0;
+	if (!s->ids) {
+		for (size_t i = 0; i < node->n_gpus && i < MIGCTL_NODE_MAX_GPUS; i++)
+			s->gpus[s->n_gpus++] = &node->gpus[i];
+		return 0;
+	}
+	for (const char *p = s->ids; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char item[128];
+		struct migctl_error err;
+		struct migctl_gpu_state *g;
+
+		while (len > 0 && *p == ' ') {
+			p++;
+			len--;
+		}
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0 || len >= sizeof(item))
+			return bad_usage();
+		memcpy(item, p, len);
+		item[len] = '\0';
+		migctl_error_clear(&err);
+		g = migctl_node_find_gpu(node, item, &err);
+		if (!g) {
+			printf("No devices were found matching \"%s\"\n", item);
+			if (err.msg[0])
+				fprintf(stderr, "%s: %s\n", s->cli->prog, err.msg);
+			return smi_exit(MIGCTL_ERR_NOT_FOUND);
+		}
+		bool dup = false;
+		for (size_t k = 0; k < s->n_gpus; k++)
+			dup = dup || s->gpus[k] == g;
+		if (!dup && s->n_gpus < MIGCTL_NODE_MAX_GPUS)
+			s->gpus[s->n_gpus++] = g;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	/* By index, as nvidia-smi lists them. */
+	for (size_t i = 1; i < s->n_gpus; i++)
+		for (size_t j = i; j > 0 && s->gpus[j - 1]->index > s->gpus[j]->index; j--) {
+			struct migctl_gpu_state *t = s->gpus[j];
+			s->gpus[j] = s->gpus[j - 1];
+			s->gpus[j - 1] = t;
+		}
+	return 0;
+}
+
+/* Keep the GPUs with MIG mode on; none left: nvidia-smi's message. */
+static int keep_mig_gpus(struct smi *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_gpus; i++)
+		if (s->gpus[i]->mig_current)
+			s->gpus[n++] = s->gpus[i];
+	s->n_gpus = n;
+	if (n == 0) {
+		printf("No MIG-enabled devices found.\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	return 0;
+}
+
+/* The GPU's GI IDs in the order nvidia-smi walks them: by GI profile in
+ * the -lgip order, then by ID. */
+static size_t gi_order(const struct migctl_gpu_state *gpu, unsigned *ids)
+{
+	size_t n = 0;
+
+	for (size_t p = 0; p < gpu->model.n_gi; p++)
+		for (size_t g = 0; g < gpu->n_gis; g++)
+			if (gpu->gis[g].profile_id == gpu->model.gi[p].id && n < MIGCTL_NODE_MAX_GIS)
+				ids[n++] = gpu->gis[g].id;
+	/* GIs whose profile the model lacks, last. */
+	for (size_t g = 0; g < gpu->n_gis; g++)
+		if (!migctl_model_gi_profile_by_id(&gpu->model, gpu->gis[g].profile_id) &&
+		    n < MIGCTL_NODE_MAX_GIS)
+			ids[n++] = gpu->gis[g].id;
+	/* Within a profile, ascending IDs. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0; j--) {
+			const struct migctl_gi_state *a = migctl_gpu_find_gi((struct migctl_gpu_state *)gpu, ids[j - 1]);
+			const struct migctl_gi_state *b = migctl_gpu_find_gi((struct migctl_gpu_state *)gpu, ids[j]);
+			if (a->profile_id != b->profile_id || a->id < b->id)
+				break;
+			unsigned t = ids[j];
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
+		}
+	return n;
+}
+
+static const char *gi_profile_name(const struct migctl_gpu_state *gpu,
+				   const struct migctl_gi_state *gi)
+{
+	const struct migctl_gi_profile *p = gi->profile;
+
+	if (!p)
+		p = migctl_model_gi_profile_by_id(&gpu->model, gi->profile_id);
+	return p ? p->name : "unknown";
+}
+
+/* --- read-only actions ------------------------------------------------------- */
+
+static int do_lgip(struct smi *s)
+{
+	bool wide = false;
+
+	for (size_t i = 0; i < s->n_gpus; i++)
+		wide = wide || smi_lgip_wide(&s->gpus[i]->model);
+	smi_print_lgip_header(stdout, wide);
+	for (size_t i = 0; i < s->n_gpus; i++)
+		smi_print_lgip_rows(stdout, s->gpus[i]->index, &s->gpus[i]->model,
+				    s->gpus[i]->gi_free, wide);
+	return 0;
+}
+
+static int do_lgipp(struct smi *s)
+{
+	for (size_t i = 0; i < s->n_gpus; i++)
+		smi_print_lgipp(stdout, s->gpus[i]->index, &s->gpus[i]->model);
+	return 0;
+}
+
+/* The GIs -gi selects on a GPU (all without -gi), in walk order. GIs -gi
+ * names that do not exist are left out. */
+static size_t target_gis(const struct smi *s, const struct migctl_gpu_state *gpu,
+			 const unsigned *want, size_t n_want, unsigned *ids)
+{
+	unsigned all[MIGCTL_NODE_MAX_GIS];
+	size_t n_all = gi_order(gpu, all), n = 0;
+
+	if (!s->gi_ids) {
+		memcpy(ids, all, n_all * sizeof(all[0]));
+		return n_all;
+	}
+	for (size_t i = 0; i < n_all; i++)
+		if (id_in(all[i], want, n_want))
+			ids[n++] = all[i];
+	return n;
+}
+
+static int parse_gi_ci_ids(const struct smi *s, unsigned *gi, size_t *n_gi, unsigned *ci,
+			   size_t *n_ci)
+{
+	*n_gi = *n_ci = 0;
+	if (s->gi_ids && !parse_ids(s->gi_ids, gi, n_gi))
+		return -1;
+	if (s->ci_ids && !parse_ids(s->ci_ids, ci, n_ci))
+		return -1;
+	return 0;
+}
+
+static int do_lgi(struct smi *s)
+{
+	unsigned want[MAX_IDS], ci_want[MAX_IDS];
+	size_t n_want, n_ci_want;
+	bool wide = false, any = false;
+
+	if (parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
+		return bad_usage();
+	for (size_t i = 0; i < s->n_gpus; i++)
+		wide = wide || smi_lgip_wide(&s->gpus[i]->model);
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		unsigned ids[MIGCTL_NODE_MAX_GIS];
+		size_t n = target_gis(s, gpu, want, n_want, ids);
+
+		for (size_t k = 0; k < n; k++) {
+			const struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, ids[k]);
+			if (!any)
+				smi_print_lgi_header(stdout, wide);
+			any = true;
+			smi_print_lgi_row(stdout, wide, gpu->index, gi_profile_name(gpu, gi),
+					  gi->profile_id, gi->id, gi->placement);
+		}
+	}
+	if (!any) {
+		printf("No GPU instances found: Not Found\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	return 0;
+}
+
+/* Rows of -lci (and of -dci): CIs by CI profile order within a GI. */
+static size_t ci_order(const struct migctl_gi_state *gi, unsigned *ids)
+{
+	size_t n = 0;
+	const struct migctl_gi_profile *p = gi->profile;
+
+	if (p)
+		for (size_t k = 0; k < p->n_ci; k++)
+			for (size_t c = 0; c < gi->n_cis; c++)
+				if (gi->cis[c].profile_id == p->ci[k].id)
+					ids[n++] = gi->cis[c].id;
+	for (size_t c = 0; c < gi->n_cis; c++) {
+		bool known = false;
+		for (size_t k = 0; p && k < p->n_ci; k++)
+			known = known || gi->cis[c].profile_id == p->ci[k].id;
+		if (!known)
+			ids[n++] = gi->cis[c].id;
+	}
+	return n;
+}
+
+static int do_lci(struct smi *s)
+{
+	unsigned want[MAX_IDS], ci_want[MAX_IDS];
+	size_t n_want, n_ci_want;
+	bool any = false, any_gi = false;
+
+	if (parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
+		return bad_usage();
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		unsigned ids[MIGCTL_NODE_MAX_GIS];
+		size_t n = target_gis(s, gpu, want, n_want, ids);
+
+		for (size_t k = 0; k < n; k++) {
+			struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, ids[k]);
+			unsigned cis[MIGCTL_NODE_MAX_CIS];
+			size_t nc = ci_order(gi, cis);
+
+			any_gi = true;
+			for (size_t c = 0; c < nc; c++) {
+				const struct migctl_ci_state *ci = migctl_gi_find_ci(gi, cis[c]);
+				if (s->ci_ids && !id_in(ci->id, ci_want, n_ci_want))
+					continue;
+				if (!any)
+					smi_print_lci_header(stdout);
+				any = true;
+				smi_print_lci_row(stdout, gpu->index, gi->id, ci->profile_name,
+						  ci->profile_id, ci->id, ci->placement);
+			}
+		}
+	}
+	if (!any_gi) {
+		printf("No GPU instances found: Not Found\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	if (!any) {
+		printf("No compute instances found: Not Found\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	return 0;
+}
+
+static int do_lcip(struct smi *s, bool placements)
+{
+	unsigned want[MAX_IDS], ci_want[MAX_IDS];
+	size_t n_want, n_ci_want;
+	bool any = false;
+
+	if (parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
+		return bad_usage();
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		unsigned ids[MIGCTL_NODE_MAX_GIS];
+		size_t n = target_gis(s, gpu, want, n_want, ids);
+
+		for (size_t k = 0; k < n; k++) {
+			const struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, ids[k]);
+			const struct migctl_gi_profile *p = gi->profile;
+
+			if (!p)
+				p = migctl_model_gi_profile_by_id(&gpu->model, gi->profile_id);
+			if (!p)
+				continue;
+			if (placements) {
+				smi_print_lcipp(stdout, gpu->index, gi->id, p);
+				any = true;
+				continue;
+			}
+			for (size_t c = 0; c < p->n_ci; c++) {
+				if (!any)
+					smi_print_lcip_header(stdout);
+				any = true;
+				smi_print_lcip_row(stdout, gpu->index, gi->id, p, &p->ci[c],
+						   gi->ci_free[c]);
+			}
+		}
+	}
+	if (!any) {
+		printf("No GPU instances found: Not Found\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	return 0;
+}
+
+/* --- creating and destroying ----------------------------------------------------- */
+
+/* One item of a -cgi / -cci list: "9", "3g.40gb", "MIG 3g.40gb", each
+ * optionally ":START". Returns false for an empty item. */
+struct item {
+	char text[MIGCTL_NAME_MAX + 16];   /* as typed, without ":START" */
+	bool has_start;
+	unsigned start;
+	bool bad_start;
+};
+
+static bool next_item(const char **pp, struct item *it)
+{
+	const char *p = *pp, *end = strchr(p, ',');
+	size_t len = end ? (size_t)(end - p) : strlen(p);
+	const char *colon;
+
+	*pp = end ? end + 1 : p + len;
+	while (len > 0 && *p == ' ') {
+		p++;
+		len--;
+	}
+	while (len > 0 && p[len - 1] == ' ')
+		len--;
+	memset(it, 0, sizeof(*it));
+	colon = memchr(p, ':', len);
+	if (colon) {
+		char *e;
+		unsigned long v = strtoul(colon + 1, &e, 10);
+		it->has_start = true;
+		it->start = (unsigned)v;
+		it->bad_start = e == colon + 1 || e != p + len || v > 64;
+		len = (size_t)(colon - p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+	}
+	if (len >= sizeof(it->text))
+		len = sizeof(it->text) - 1;
+	memcpy(it->text, p, len);
+	it->text[len] = '\0';
+	return len > 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int create_default_ci(struct smi *s, struct migctl_gpu_state *gpu, unsigned gi_id,
+			     unsigned gi_profile_id)
+{
+	struct migctl_error err;
+	const struct migctl_gi_profile *gp = migctl_model_gi_profile_by_id(&gpu->model, gi_profile_id);
+	const struct migctl_ci_profile *cp = gp ? migctl_gi_profile_default_ci(gp) : NULL;
+	char name[MIGCTL_NAME_MAX];
+	unsigned ci_id = 0, cp_id;
+	enum migctl_err rc;
+
+	if (!cp) {
+		printf("Unable to create a compute instance on GPU %2u GPU instance ID %2u: %s\n",
+		       gpu->index, gi_id, "Not Found");
+		printf("Failed to create compute instances: %s\n", "Not Found");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	snprintf(name, sizeof(name), "%s", cp->name);
+	cp_id = cp->id;
+	migctl_error_clear(&err);
+	rc = migctl_node_create_ci(&s->cli->node, gpu, gi_id, cp_id, NULL, &ci_id, &err);
+	if (rc) {
+		const char *t = smi_text(s, rc);
+		printf("Unable to create a compute instance on GPU %2u GPU instance ID %2u using profile %u: %s\n",
+		       gpu->index, gi_id, cp_id, t);
+		printf("Failed to create compute instances: %s\n", t);
+		return smi_exit(rc);
+	}
+	printf("Successfully created compute instance ID %2u on GPU %2u GPU instance ID %2u using profile MIG %s (ID %2u)\n",
+	       ci_id, gpu->index, gi_id, name, cp_id);
+	return 0;
+}
+
+/* `asked` says whether the node ran (and failed) the operation. */
+static int cgi_fail(struct smi *s, const struct migctl_gpu_state *gpu, const char *item,
+		    enum migctl_err rc, bool asked)
+{
+	const char *t = asked ? smi_text(s, rc) : plain_text(rc);
+
+	printf("Unable to create a GPU instance on GPU %2u using profile %s: %s\n", gpu->index,
+	       item, t);
+	printf("Failed to create GPU instances: %s\n", t);
+	return smi_exit(rc);
+}
+
+static int do_cgi(struct smi *s)
+{
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		const char *p = s->cgi;
+
+		for (;;) {
+			struct item it;
+			bool done = strchr(p, ',') == NULL;
+			struct migctl_error err;
+			size_t idx = 0, n = 0;
+			unsigned profile_id, gi_id = 0;
+			char name[MIGCTL_NAME_MAX];
+			struct migctl_placement pl;
+			enum migctl_err rc;
+
+			if (!next_item(&p, &it) || it.bad_start)
+				return cgi_fail(s, gpu, it.text, MIGCTL_ERR_USAGE, false);
+			migctl_error_clear(&err);
+			if (migctl_model_parse_gi_profile_list(&gpu->model, it.text, &idx, 1, &n,
+							       &err) == MIGCTL_ERR_OK) {
+				const struct migctl_gi_profile *gp = &gpu->model.gi[idx];
+				profile_id = gp->id;
+				snprintf(name, sizeof(name), "%s", gp->name);
+				pl.size = gp->placements.size;
+			} else if (all_digits(it.text)) {
+				/* An ID this GPU does not offer: nvidia-smi asks the
+				 * driver anyway, which says Invalid Argument. */
+				profile_id = (unsigned)strtoul(it.text, NULL, 10);
+				name[0] = '\0';
+				pl.size = 0;
+			} else {
+				return cgi_fail(s, gpu, it.text, MIGCTL_ERR_UNKNOWN_PROFILE, false);
+			}
+			pl.start = it.start;
+			migctl_error_clear(&err);
+			rc = migctl_node_create_gi(&s->cli->node, gpu, profile_id,
+						   it.has_start ? &pl : NULL, &gi_id, &err);
+			if (rc)
+				return cgi_fail(s, gpu, it.text, rc, true);
+			printf("Successfully created GPU instance ID %2u on GPU %2u using profile MIG %s (ID %2u)\n",
+			       gi_id, gpu->index, name, profile_id);
+			if (s->create_ci) {
+				int r = create_default_ci(s, gpu, gi_id, profile_id);
+				if (r)
+					return r;
+			}
+			if (done)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int do_cci(struct smi *s)
+{
+	unsigned want[MAX_IDS], ci_want[MAX_IDS];
+	size_t n_want, n_ci_want;
+
+	if (parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
+		return bad_usage();
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		unsigned ids[MIGCTL_NODE_MAX_GIS];
+		size_t n = target_gis(s, gpu, want, n_want, ids);
+
+		/* On several GPUs, -gi picks the GIs each has. */
+		for (size_t k = 0; k < n_want && s->n_gpus == 1; k++)
+			if (!migctl_gpu_find_gi(gpu, want[k])) {
+				printf("Unable to create a compute instance on GPU %2u GPU instance ID %2u: %s\n",
+				       gpu->index, want[k], "Not Found");
+				printf("Failed to create compute instances: %s\n", "Not Found");
+				return smi_exit(MIGCTL_ERR_NOT_FOUND);
+			}
+		for (size_t k = 0; k < n; k++) {
+			struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, ids[k]);
+			unsigned gi_id = ids[k];
+			const char *p = s->cci;
+
+			if (!s->cci) {
+				int r = create_default_ci(s, gpu, gi_id, gi->profile_id);
+				if (r)
+					return r;
+				continue;
+			}
+			for (;;) {
+				struct item it;
+				bool done = strchr(p, ',') == NULL;
+				struct migctl_error err;
+				const struct migctl_gi_profile *gp;
+				const struct migctl_ci_profile *cp = NULL;
+				struct migctl_placement pl = {0, 0};
+				unsigned ci_id = 0, cp_id;
+				char name[MIGCTL_NAME_MAX];
+				enum migctl_err rc = MIGCTL_ERR_UNKNOWN_PROFILE;
+
+				gi = migctl_gpu_find_gi(gpu, gi_id);
+				gp = gi ? gi->profile : NULL;
+				if (gi && !gp)
+					gp = migctl_model_gi_profile_by_id(&gpu->model, gi->profile_id);
+				migctl_error_clear(&err);
+				if (next_item(&p, &it) && !it.bad_start && gp)
+					cp = migctl_gi_profile_find_ci_profile(gp, it.text, &err);
+				if (cp) {
+					snprintf(name, sizeof(name), "%s", cp->name);
+					cp_id = cp->id;
+					pl.start = it.start;
+					pl.size = cp->placements.size;
+					migctl_error_clear(&err);
+					rc = migctl_node_create_ci(&s->cli->node, gpu, gi_id, cp_id,
+								   it.has_start ? &pl : NULL, &ci_id,
+								   &err);
+				}
+				if (rc) {
+					const char *t = cp ? smi_text(s, rc) : plain_text(rc);
+					printf("Unable to create a compute instance on GPU %2u GPU instance ID %2u using profile %s: %s\n",
+					       gpu->index, gi_id, it.text, t);
+					printf("Failed to create compute instances: %s\n", t);
+					return smi_exit(rc);
+				}
+				printf("Successfully created compute instance ID %2u on GPU %2u GPU instance ID %2u using profile MIG %s (ID %2u)\n",
+				       ci_id, gpu->index, gi_id, name, cp_id);
+				if (done)
+					break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int do_dgi(struct smi *s)
+{
+	unsigned want[MAX_IDS], ci_want[MAX_IDS];
+	size_t n_want, n_ci_want;
+	bool any = false;
+
+	if (parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
+		return bad_usage();
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		unsigned ids[MAX_IDS];
+		size_t n;
+
+		if (s->gi_ids) {
+			memcpy(ids, want, n_want * sizeof(want[0]));
+			n = n_want;
+		} else {
+			n = gi_order(gpu, ids);
+		}
+		for (size_t k = 0; k < n; k++) {
+			struct migctl_error err;
+			enum migctl_err rc = MIGCTL_ERR_NOT_FOUND;
+			bool asked = false;
+
+			if (s->n_gpus > 1 && !migctl_gpu_find_gi(gpu, ids[k]))
+				continue;      /* -gi on several GPUs: those that have it */
+			any = true;
+			migctl_error_clear(&err);
+			if (migctl_gpu_find_gi(gpu, ids[k])) {
+				asked = true;
+				rc = migctl_node_destroy_gi(&s->cli->node, gpu, ids[k], &err);
+			}
+			if (rc) {
+				const char *t = asked ? smi_text(s, rc) : plain_text(rc);
+				printf("Unable to destroy GPU instance ID %2u from GPU %2u: %s\n", ids[k],
+				       gpu->index, t);
+				printf("Failed to destroy GPU instances: %s\n", t);
+				return smi_exit(rc);
+			}
+			printf("Successfully destroyed GPU instance ID %2u from GPU %2u\n", ids[k],
+			       gpu->index);
+		}
+	}
+	if (!any) {
+		printf("No GPU instances found: Not Found\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	return 0;
+}
+
+static int do_dci(struct smi *s)
+{
+	unsigned want[MAX_IDS], ci_want[MAX_IDS];
+	size_t n_want, n_ci_want;
+	bool any_gi = false, any = false;
+
+	if (parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
+		return bad_usage();
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		unsigned gis[MAX_IDS];
+		size_t n;
+
+		if (s->gi_ids) {
+			memcpy(gis, want, n_want * sizeof(want[0]));
+			n = n_want;
+		} else {
+			n = gi_order(gpu, gis);
+		}
+		for (size_t k = 0; k < n; k++) {
+			struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, gis[k]);
+			unsigned cis[MAX_IDS];
+			size_t nc = 0;
+
+			if (!gi && s->n_gpus > 1)
+				continue;      /* -gi on several GPUs: those that have it */
+			if (!gi) {
+				printf("Unable to destroy compute instances from GPU %2u GPU instance ID %2u: %s\n",
+				       gpu->index, gis[k], "Not Found");
+				printf("Failed to destroy compute instances: %s\n", "Not Found");
+				return smi_exit(MIGCTL_ERR_NOT_FOUND);
+			}
+			any_gi = true;
+			if (s->ci_ids) {
+				memcpy(cis, ci_want, n_ci_want * sizeof(ci_want[0]));
+				nc = n_ci_want;
+			} else {
+				for (size_t c = 0; c < gi->n_cis; c++)
+					cis[nc++] = gi->cis[c].id;
+				for (size_t a = 1; a < nc; a++)
+					for (size_t b = a; b > 0 && cis[b - 1] > cis[b]; b--) {
+						unsigned t = cis[b];
+						cis[b] = cis[b - 1];
+						cis[b - 1] = t;
+					}
+			}
+			for (size_t c = 0; c < nc; c++) {
+				struct migctl_error err;
+				enum migctl_err rc = MIGCTL_ERR_NOT_FOUND;
+				bool asked = false;
+
+				any = true;
+				gi = migctl_gpu_find_gi(gpu, gis[k]);
+				migctl_error_clear(&err);
+				if (gi && migctl_gi_find_ci(gi, cis[c])) {
+					asked = true;
+					rc = migctl_node_destroy_ci(&s->cli->node, gpu, gis[k], cis[c],
+								    &err);
+				}
+				if (rc) {
+					const char *t = asked ? smi_text(s, rc) : plain_text(rc);
+					printf("Unable to destroy compute instance ID %2u from GPU %2u GPU instance ID %2u: %s\n",
+					       cis[c], gpu->index, gis[k], t);
+					printf("Failed to destroy compute instances: %s\n", t);
+					return smi_exit(rc);
+				}
+				printf("Successfully destroyed compute instance ID %2u from GPU %2u GPU instance ID %2u\n",
+				       cis[c], gpu->index, gis[k]);
+			}
+		}
+	}
+	if (!any_gi) {
+		printf("No GPU instances found: Not Found\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	if (!any) {
+		printf("No compute instances found: Not Found\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	}
+	return 0;
+}
+
+/* --- top level ---------------------------------------------------------------------- */
+
+static int do_mig_mode(struct smi *s)
+{
+	bool enable = s->mig_mode == 1;
+	const char *verb = enable ? "enable" : "disable";
+	int status = 0;
+
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		struct migctl_mode_result res;
+		struct migctl_error err;
+		enum migctl_err rc;
+		char bus[sizeof(gpu->bus_id)];
+
+		snprintf(bus, sizeof(bus), "%s", gpu->bus_id);
+		memset(&res, 0, sizeof(res));
+		migctl_error_clear(&err);
+		rc = migctl_node_set_mig_mode(&s->cli->node, gpu, enable, &res, &err);
+		if (rc) {
+			printf("Unable to %s MIG Mode for GPU %s: %s\n", verb, bus, smi_text(s, rc));
+			if (err.msg[0])
+				fprintf(stderr, "%s: %s\n", s->cli->prog, err.msg);
+			status = smi_exit(rc);
+			continue;
+		}
+		if (res.pending) {
+			printf("Warning: MIG mode is in pending %s state for GPU %s:%s\n", verb, bus,
+			       res.activation_text[0] ? res.activation_text : "Not Supported");
+			printf("Reboot the system or try nvidia-smi --gpu-reset to make MIG mode effective on GPU %s\n",
+			       bus);
+		} else {
+			printf("%s MIG Mode for GPU %s\n", enable ? "Enabled" : "Disabled", bus);
+		}
+	}
+	if (status) {
+		printf("Terminating early due to previous errors.\n");
+		return status;
+	}
+	printf("All done.\n");
+	return 0;
+}
+
+static int report_init(const struct smi *s, enum migctl_err rc, const struct migctl_error *err)
+{
+	if (rc == MIGCTL_ERR_NO_DRIVER) {
+		printf("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
+		       "Make sure that the latest NVIDIA driver is installed and running.\n\n");
+		fprintf(stderr, "%s: %s (for the simulator: migctl --sim smi ..., or MIGCTL_SIM=1)\n",
+			s->cli->prog, err->msg[0] ? err->msg : migctl_strerror(rc));
+	} else {
+		printf("Failed to initialize NVML: %s\n", plain_text(rc));
+		if (err->msg[0])
+			fprintf(stderr, "%s: %s\n", s->cli->prog, err->msg);
+	}
+	return smi_exit(rc);
+}
+
+int smi_main(struct cli *cli, int argc, char **argv)
+{
+	struct smi s = {.cli = cli, .mig_mode = -1};
+	struct migctl_error err;
+	enum migctl_err rc;
+	int r;
+
+	r = parse(&s, argc, argv);
+	if (r > 0) {
+		fputs(smi_usage, stdout);
+		return 0;
+	}
+	if (r < 0)
+		return bad_arg(&s, s.bad);
+	migctl_error_clear(&err);
+	if ((rc = cli_node(cli, &err)))
+		return report_init(&s, rc, &err);
+	if ((r = select_gpus(&s)))
+		return r;
+	if (s.list) {
+		for (size_t i = 0; i < s.n_gpus; i++)
+			smi_print_list(stdout, s.gpus[i]);
+		return 0;
+	}
+	if (s.mig_mode >= 0)
+		return do_mig_mode(&s);
+	if (!s.mig) {
+		char stamp[64] = "";
+		time_t now = time(NULL);
+		struct tm tm;
+
+		if (localtime_r(&now, &tm))
+			strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y", &tm);
+		smi_print_status(stdout, &cli->node, s.gpus, s.n_gpus, stamp);
+		return 0;
+	}
+	if ((r = keep_mig_gpus(&s)))
+		return r;
+	switch (s.action) {
+	case SMI_LGIP:
+		return do_lgip(&s);
+	case SMI_LGIPP:
+		return do_lgipp(&s);
+	case SMI_LCIP:
+		return do_lcip(&s, false);
+	case SMI_LCIPP:
+		return do_lcip(&s, true);
+	case SMI_LGI:
+		return do_lgi(&s);
+	case SMI_LCI:
+		return do_lci(&s);
+	case SMI_CGI:
+		return do_cgi(&s);
+	case SMI_CCI:
+		return do_cci(&s);
+	case SMI_DGI:
+		return do_dgi(&s);
+	case SMI_DCI:
+		return do_dci(&s);
+	case SMI_NONE:
+	default:
+		return bad_usage();
+	}
+}

@@ -1,0 +1,196 @@
+/* migctl — a node: its GPUs, their MIG state, and the operations on them.
+ *
+ * The node talks to NVML through lib/nvml.c (the only code that does), on
+ * a real driver or on the bundled simulator. migctl_node_refresh reads
+ * everything into plain structs; every operation returns a precise migctl
+ * error whose message names the GPU, profile or instance and what to do.
+ *
+ * Live profile data from the driver wins over the catalog: each GPU's
+ * `model` is built from NVML's answers, with the catalog supplying only
+ * what NVML cannot say without an instance (CI profiles of a GI profile
+ * that has no instance yet). A model missing from the catalog still works.
+ */
+#ifndef MIGCTL_NODE_H
+#define MIGCTL_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migctl/catalog.h"
+#include "migctl/error.h"
+
+#define MIGCTL_NODE_MAX_GPUS 64
+#define MIGCTL_NODE_MAX_GIS 15
+#define MIGCTL_NODE_MAX_CIS 8
+#define MIGCTL_NODE_MAX_PROCS 64
+#define MIGCTL_ID_NONE 0xFFFFFFFFu  /* "no GI/CI": a process on the whole GPU */
+
+struct migctl_process {
+	unsigned pid;
+	unsigned gi;                  /* MIGCTL_ID_NONE on the whole GPU */
+	unsigned ci;
+	uint64_t used_mib;
+	char name[64];                /* from /proc/PID/comm; "" if unknown */
+};
+
+struct migctl_ci_state {
+	unsigned id;
+	unsigned profile_id;          /* CI profile ID */
+	char profile_name[MIGCTL_NAME_MAX]; /* "1c.3g.40gb", without "MIG " */
+	struct migctl_placement placement;
+	unsigned sm;
+	unsigned mig_index;           /* MIG device index on the GPU;
+	                               * MIGCTL_ID_NONE if NVML lists none */
+	char uuid[96];                /* MIG device UUID */
+	uint64_t memory_total_mib;    /* of the MIG device */
+	uint64_t memory_used_mib;
+	struct migctl_process procs[MIGCTL_NODE_MAX_PROCS];
+	size_t n_procs;
+};
+
+struct migctl_gi_state {
+	unsigned id;
+	unsigned profile_id;
+	const struct migctl_gi_profile *profile; /* in the GPU's model */
+	struct migctl_placement placement;
+	struct migctl_ci_state cis[MIGCTL_NODE_MAX_CIS];
+	size_t n_cis;
+	/* Remaining capacity per CI profile, by index in profile->ci. */
+	unsigned ci_free[MIGCTL_MAX_PROFILES];
+};
+
+struct migctl_gpu_state {
+	unsigned index;
+	char name[96];                /* NVML name, "NVIDIA A100-SXM4-80GB" */
+	char uuid[96];
+	char bus_id[32];              /* "00000000:07:00.0" */
+	unsigned pci_device_id;       /* 16-bit device ID */
+	unsigned minor;
+	enum migctl_arch arch;
+	uint64_t memory_total_mib;
+	uint64_t memory_used_mib;
+	bool mig_capable;             /* NVML answers the MIG mode query */
+	bool mig_current;             /* MIG mode now */
+	bool mig_pending;             /* MIG mode after the next reset; a change
+	                               * is pending while it differs from current */
+	/* The GPU's MIG profiles (live from NVML, see above). Owned. Empty
+	 * (n_gi == 0) when MIG is not enabled and the driver reports no
+	 * profiles; then `catalog_model` may still describe the GPU. */
+	struct migctl_gpu_model model;
+	const struct migctl_gpu_model *catalog_model; /* NULL if unknown */
+	/* Remaining capacity per GI profile, by index in model.gi. */
+	unsigned gi_free[MIGCTL_MAX_PROFILES];
+	struct migctl_gi_state gis[MIGCTL_NODE_MAX_GIS]; /* by GI ID */
+	size_t n_gis;
+	struct migctl_process procs[MIGCTL_NODE_MAX_PROCS]; /* all on the GPU */
+	size_t n_procs;
+};
+
+struct migctl_node_options {
+	/* Use the bundled simulator (its library next to the migctl binary,
+	 * or MIGCTL_SIM_LIB), with its state in `sim_state` if non-NULL. */
+	bool simulate;
+	const char *sim_state;
+	/* Library to load instead of libnvidia-ml.so.1 (MIGCTL_NVML_LIB). */
+	const char *nvml_lib;
+	const struct migctl_catalog *catalog; /* borrowed; may be NULL */
+};
+
+struct migctl_node {
+	bool simulated;
+	char driver_version[80];
+	char nvml_version[80];
+	int cuda_version;             /* e.g. 12020 */
+	struct migctl_gpu_state *gpus; /* n_gpus entries, owned */
+	size_t n_gpus;
+	void *nvml;                   /* lib/nvml.c binding, opaque */
+	const struct migctl_catalog *catalog;
+};
+
+/* Load NVML and initialise it once. Errors: MIGCTL_ERR_NO_DRIVER when no
+ * libnvidia-ml.so.1 can be loaded (the message suggests --sim), others as
+ * NVML reports them. The node is empty until migctl_node_refresh. */
+enum migctl_err migctl_node_open(struct migctl_node *node,
+				 const struct migctl_node_options *opts,
+				 struct migctl_error *err);
+
+/* Read (again) every GPU, its MIG mode, profiles, placements, remaining
+ * capacities, GIs, CIs, MIG devices and processes. */
+enum migctl_err migctl_node_refresh(struct migctl_node *node,
+				    struct migctl_error *err);
+
+/* Shut NVML down and free everything. */
+void migctl_node_close(struct migctl_node *node);
+
+/* GPU by index, UUID or PCI bus ID ("0", "GPU-…", "00000000:07:00.0",
+ * "07:00.0"); NULL and MIGCTL_ERR_NOT_FOUND listing the valid indices. */
+struct migctl_gpu_state *migctl_node_find_gpu(struct migctl_node *node,
+					      const char *query,
+					      struct migctl_error *err);
+
+/* Find a GI / CI on a GPU by ID; NULL if absent. */
+struct migctl_gi_state *migctl_gpu_find_gi(struct migctl_gpu_state *gpu,
+					   unsigned gi_id);
+struct migctl_ci_state *migctl_gi_find_ci(struct migctl_gi_state *gi,
+					  unsigned ci_id);
+
+/* --- operations: each refreshes the GPU it changed ---------------------- */
+
+/* Result of a MIG mode change. */
+struct migctl_mode_result {
+	bool changed;                 /* the requested mode was not already set */
+	bool pending;                 /* current != requested after the call */
+	enum migctl_err activation;   /* why it is pending: RESET_REQUIRED etc. */
+	char activation_text[64];     /* NVML's text for it, "GPU requires reset" */
+};
+
+/* Enable (true) or disable MIG mode. MIGCTL_ERR_BUSY (with the PIDs in the
+ * message) if processes run on the GPU; MIGCTL_ERR_NO_PERMISSION; a
+ * pending result is not an error. */
+enum migctl_err migctl_node_set_mig_mode(struct migctl_node *node,
+					 struct migctl_gpu_state *gpu, bool enable,
+					 struct migctl_mode_result *res,
+					 struct migctl_error *err);
+
+/* Create a GI of profile ID `profile_id`, at `placement` (NULL: the
+ * driver's choice). `gi_id` receives the new ID. Errors:
+ * MIGCTL_ERR_NOT_SUPPORTED (MIG disabled), MIGCTL_ERR_UNKNOWN_PROFILE,
+ * MIGCTL_ERR_INVALID_PLACEMENT, MIGCTL_ERR_INSUFFICIENT_RESOURCES,
+ * MIGCTL_ERR_BUSY, MIGCTL_ERR_NO_PERMISSION. */
+enum migctl_err migctl_node_create_gi(struct migctl_node *node,
+				      struct migctl_gpu_state *gpu,
+				      unsigned profile_id,
+				      const struct migctl_placement *placement,
+				      unsigned *gi_id, struct migctl_error *err);
+
+/* Create a CI of CI profile ID `ci_profile_id` in GI `gi_id` (placement
+ * NULL: the driver's choice); `ci_id` receives the new ID. */
+enum migctl_err migctl_node_create_ci(struct migctl_node *node,
+				      struct migctl_gpu_state *gpu, unsigned gi_id,
+				      unsigned ci_profile_id,
+				      const struct migctl_placement *placement,
+				      unsigned *ci_id, struct migctl_error *err);
+
+/* Destroy a CI / a GI. MIGCTL_ERR_BUSY when processes run on it (or, for
+ * a GI, CIs exist); MIGCTL_ERR_NOT_FOUND when it does not exist. */
+enum migctl_err migctl_node_destroy_ci(struct migctl_node *node,
+				       struct migctl_gpu_state *gpu, unsigned gi_id,
+				       unsigned ci_id, struct migctl_error *err);
+enum migctl_err migctl_node_destroy_gi(struct migctl_node *node,
+				       struct migctl_gpu_state *gpu, unsigned gi_id,
+				       struct migctl_error *err);
+
+/* Reset a GPU: on the simulator its own reset (migsimResetGpu); on a real
+ * driver `nvidia-smi --gpu-reset -i <bus id>`. */
+enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
+				      struct migctl_gpu_state *gpu,
+				      struct migctl_error *err);
+
+/* NVML's text for a migctl error that came from NVML (the last NVML
+ * return code of this node), e.g. "In use by another client"; "" if the
+ * last error did not come from NVML. nvidia-smi compatible output prints
+ * these texts. */
+const char *migctl_node_nvml_text(const struct migctl_node *node);
+
+#endif
