@@ -32,9 +32,19 @@ struct cli {
 	{"catalog", required_argument, NULL, 'C'},                 \
 	{"help", no_argument, NULL, 'h'}
 
-/* Handle an option from CLI_COMMON_LONG_OPTIONS (or -o/-h). Returns 1 if
- * handled, 0 if not one of them, or a negative value on a bad argument. */
+/* Handle an option from CLI_COMMON_LONG_OPTIONS (-o, --catalog). Returns
+ * 1 if handled, 0 if not one of them, or a negative value on a bad
+ * argument. */
 int cli_common_option(struct cli *cli, int opt, const char *arg);
+
+/* What every command does with an option from getopt_long: the common
+ * options, -h (prints `usage`), and unknown options or bad values (a usage
+ * error naming `cmd`). Returns CLI_OPT_NEXT when handled, CLI_OPT_MINE when
+ * the command must handle `opt` itself, else the exit status to return. */
+#define CLI_OPT_NEXT (-2)
+#define CLI_OPT_MINE (-1)
+int cli_option(struct cli *cli, const char *cmd, const char *usage, int opt,
+	       const char *arg);
 
 /* Load the built-in catalog plus --catalog FILE (once). */
 enum migctl_err cli_catalog(struct cli *cli, struct migctl_error *err);

@@ -206,15 +206,12 @@ int cmd_catalog(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* 0: glibc re-initialises its scan state */
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		int r = cli_common_option(cli, opt, optarg);
-		if (r < 0)
-			return cli_usage_error(cli, "catalog", "bad output format '%s' (use text or json)", optarg);
-		if (r > 0)
+		int r = cli_option(cli, "catalog", catalog_usage, opt, optarg);
+		if (r == CLI_OPT_NEXT)
 			continue;
+		if (r != CLI_OPT_MINE)
+			return r;
 		switch (opt) {
-		case 'h':
-			fputs(catalog_usage, stdout);
-			return 0;
 		case 'G': only_lgip = true; break;
 		case 'P': only_lgipp = true; break;
 		default:

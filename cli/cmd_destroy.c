@@ -343,15 +343,12 @@ int cmd_destroy(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* 0: glibc re-initialises its scan state */
 	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_common_option(cli, opt, optarg);
-		if (r < 0)
-			return cli_usage_error(cli, "destroy", "bad output format '%s' (use text or json)", optarg);
-		if (r > 0)
+		int r = cli_option(cli, "destroy", destroy_usage, opt, optarg);
+		if (r == CLI_OPT_NEXT)
 			continue;
+		if (r != CLI_OPT_MINE)
+			return r;
 		switch (opt) {
-		case 'h':
-			fputs(destroy_usage, stdout);
-			return 0;
 		case 'i': ids = optarg; break;
 		case 'g':
 			if ((rc = parse_ids(cli, "--gi", optarg, &gis)))

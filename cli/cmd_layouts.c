@@ -109,15 +109,12 @@ int cmd_layouts(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* 0: glibc re-initialises its scan state */
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		int r = cli_common_option(cli, opt, optarg);
-		if (r < 0)
-			return cli_usage_error(cli, "layouts", "bad output format '%s' (use text or json)", optarg);
-		if (r > 0)
+		int r = cli_option(cli, "layouts", layouts_usage, opt, optarg);
+		if (r == CLI_OPT_NEXT)
 			continue;
+		if (r != CLI_OPT_MINE)
+			return r;
 		switch (opt) {
-		case 'h':
-			fputs(layouts_usage, stdout);
-			return 0;
 		case 'p': profiles = optarg; break;
 		case 'a': filter = MIGCTL_LAYOUTS_ALL; break;
 		default:

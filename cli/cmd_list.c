@@ -59,15 +59,12 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* 0: glibc re-initialises its scan state */
 	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_common_option(cli, opt, optarg);
-		if (r < 0)
-			return cli_usage_error(cli, "list", "bad output format '%s' (use text or json)", optarg);
-		if (r > 0)
+		int r = cli_option(cli, "list", list_usage, opt, optarg);
+		if (r == CLI_OPT_NEXT)
 			continue;
+		if (r != CLI_OPT_MINE)
+			return r;
 		switch (opt) {
-		case 'h':
-			fputs(list_usage, stdout);
-			return 0;
 		case 'i': ids = optarg; break;
 		default:
 			return cli_usage_error(cli, "list", "unknown option");

@@ -187,15 +187,12 @@ int cmd_mode(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* 0: glibc re-initialises its scan state */
 	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_common_option(cli, opt, optarg);
-		if (r < 0)
-			return cli_usage_error(cli, "mode", "bad output format '%s' (use text or json)", optarg);
-		if (r > 0)
+		int r = cli_option(cli, "mode", mode_usage, opt, optarg);
+		if (r == CLI_OPT_NEXT)
 			continue;
+		if (r != CLI_OPT_MINE)
+			return r;
 		switch (opt) {
-		case 'h':
-			fputs(mode_usage, stdout);
-			return 0;
 		case 'i': ids = optarg; break;
 		case 'R': m.reset = true; break;
 		default:

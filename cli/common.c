@@ -23,6 +23,24 @@ int cli_common_option(struct cli *cli, int opt, const char *arg)
 	}
 }
 
+int cli_option(struct cli *cli, const char *cmd, const char *usage, int opt,
+	       const char *arg)
+{
+	int r = cli_common_option(cli, opt, arg);
+
+	if (r < 0)
+		return cli_usage_error(cli, cmd, "bad output format '%s' (use text or json)", arg);
+	if (r > 0)
+		return CLI_OPT_NEXT;
+	if (opt == 'h') {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (opt == '?' || opt == ':')
+		return cli_usage_error(cli, cmd, "unknown option or missing value");
+	return CLI_OPT_MINE;
+}
+
 enum migctl_err cli_catalog(struct cli *cli, struct migctl_error *err)
 {
 	enum migctl_err rc;
