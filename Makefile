@@ -142,9 +142,12 @@ $(BUILD)/bench/%: bench/%.c $(wildcard lib/*.h)
 bench: deps all $(BENCHES)
 	@bench/run.sh $(BUILD)
 
+# The simulator library goes where migctl --sim looks for it, off the
+# loader's path so that it never shadows a real driver.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/migctl
 	install -m 0755 $(BUILD)/migctl $(BUILD)/migsim $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/sim/libnvidia-ml.so.1 $(DESTDIR)$(PREFIX)/lib/migctl/
 
 clean:
 	rm -rf build
