@@ -10,7 +10,7 @@ for f in build/fuzz/fuzz_*; do
 	corpus=$(mktemp -d)
 	if [ -d "tests/fuzz/seeds/$name" ]; then cp tests/fuzz/seeds/"$name"/* "$corpus"/; fi
 	if [ "$name" = catalog ]; then cp data/catalog/*.yaml "$corpus"/; fi
-	if "$f" -runs="$runs" -max_total_time="$seconds" -max_len=65536 -artifact_prefix=build/fuzz/ \
+	if "$f" -runs="$runs" -max_total_time="$seconds" -max_len=65536 -close_fd_mask=3 -artifact_prefix=build/fuzz/ \
 		"$corpus" >"$corpus.log" 2>&1; then
 		echo "fuzz-ok $name ($(grep -Eo 'Done [0-9]+ runs' "$corpus.log" || echo "$runs runs"))"
 	else
