@@ -145,9 +145,9 @@ fuzz-smoke: fuzz
 BENCH_SRC := $(wildcard bench/*.c)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-$(BUILD)/bench/%: bench/%.c $(wildcard lib/*.h)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libmigctl.a $(wildcard lib/*.h include/migctl/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(LDFLAGS) -ldl -o $@
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) -lm -o $@
 
 bench: deps all $(BENCHES)
 	@bench/run.sh $(BUILD)

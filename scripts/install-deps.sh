@@ -1,10 +1,11 @@
 #!/bin/sh
-# Install the Debian packages migctl needs to build and test, only those
-# that are missing. Called by `make check` and `make demo`.
+# Install the Debian packages migctl needs to build, test and benchmark
+# (coinor-cbc is the exact ILP baseline of the planner benchmark), only
+# those that are missing. Called by `make check`, `make demo`, `make bench`.
 set -eu
 
 PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev
-libcmocka-dev clang libclang-rt-14-dev jq"
+libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc"
 
 missing=""
 for p in $PACKAGES; do
