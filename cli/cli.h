@@ -148,6 +148,7 @@ int cmd_mode(struct cli *cli, int argc, char **argv);
 int cmd_profiles(struct cli *cli, int argc, char **argv);
 int cmd_create(struct cli *cli, int argc, char **argv);
 int cmd_destroy(struct cli *cli, int argc, char **argv);
+int cmd_plan(struct cli *cli, int argc, char **argv);
 
 /* The nvidia-smi personality (cli/smi.c): argv as nvidia-smi gets it,
  * argv[0] included. Returns nvidia-smi's exit status. */

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"profiles", cmd_profiles, "show GPU- and compute-instance profiles of the GPUs"},
 	{"create", cmd_create, "create GPU instances (and their compute instances)"},
 	{"destroy", cmd_destroy, "destroy compute and GPU instances"},
+	{"plan", cmd_plan, "pack a demand of MIG profiles into the fewest GPUs"},
 	{"smi", smi_main, "the nvidia-smi MIG subset, e.g. 'migctl smi mig -lgi'"},
 };
 

@@ -67,3 +67,4 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/migsim_cases.sh"
 . "$here/node_cases.sh"
 . "$here/smi_cases.sh"
+. "$here/plan_cases.sh"

@@ -16,11 +16,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int (*const commands[])(struct cli *, int, char **) = {
 	smi_main, cmd_list, cmd_status, cmd_mode, cmd_profiles,
-	cmd_create, cmd_destroy, cmd_layouts, cmd_catalog,
+	cmd_create, cmd_destroy, cmd_layouts, cmd_catalog, cmd_plan,
 };
 static const char *const names[] = {
 	"smi", "list", "status", "mode", "profiles", "create", "destroy",
-	"layouts", "catalog",
+	"layouts", "catalog", "plan",
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

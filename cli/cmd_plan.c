@@ -1,0 +1,1036 @@
+/* migctl plan — pack a demand of MIG profiles into the fewest GPUs of a
+ * fleet (lib/planner.c does the work), and print the plan as a report, as
+ * JSON or as a mig-parted config. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "cli.h"
+#include "migctl/planner.h"
+
+static const char plan_usage[] =
+	"Usage: migctl plan [--fleet MODEL:COUNT[,MODEL:COUNT...]]\n"
+	"                   (--demand PROFILE=N[,PROFILE=N...] | --demand-file FILE)\n"
+	"                   [--time-budget MS] [--extra] [-o text|json|config]\n"
+	"                   [--config-name NAME] [--placements]\n"
+	"\n"
+	"Pack a demand of GPU-instance profiles into the fewest GPUs of a fleet,\n"
+	"exactly: the plan places all the demand if it fits, uses the fewest GPUs,\n"
+	"and then leaves the most free capacity. A proven lower bound says whether\n"
+	"the GPU count is optimal. When the demand does not fit, the plan is the\n"
+	"closest one (the most compute slices placed, then the most instances,\n"
+	"then earlier demand items first) and the exit status is 11.\n"
+	"\n"
+	"The fleet is --fleet (offline, from the catalog; no driver needed) or,\n"
+	"without --fleet, this node (the driver, or the simulator with --sim):\n"
+	"each MIG-capable GPU as its catalog model, MIG mode enabled or not.\n"
+	"The GPU instances that exist on the node are pinned: the plan keeps them\n"
+	"where they are and builds around them, and they count toward the demand\n"
+	"for their profile (with --extra the demand comes on top of them). The\n"
+	"plan never destroys an instance.\n"
+	"\n"
+	"Options:\n"
+	"  --fleet LIST         MODEL:COUNT entries, comma-separated, e.g.\n"
+	"                       a100-sxm4-80gb:8,h100-sxm5-80gb:4 (MODEL alone: one\n"
+	"                       GPU); models as 'migctl catalog list' names them.\n"
+	"                       GPUs are numbered from 0 in the order given\n"
+	"  --demand LIST        PROFILE=N entries, comma-separated, e.g.\n"
+	"                       1g.10gb=13,3g.40gb=4; a profile by name, NVML name\n"
+	"                       or ID, resolved on each model of the fleet (a model\n"
+	"                       without it cannot serve it). MODEL/PROFILE=N serves\n"
+	"                       the item only with GPUs of MODEL. May be repeated\n"
+	"  --demand-file FILE   the demand as YAML or JSON:\n"
+	"                         demand: {1g.10gb: 13, 3g.40gb: 4}\n"
+	"                       or per model (a mapping of profiles under a model):\n"
+	"                         demand: {A100-SXM4-80GB: {1g.10gb: 3}, 3g.40gb: 1}\n"
+	"  --time-budget MS     search time limit in milliseconds (default 2000);\n"
+	"                       when it ends first, the best plan found is printed\n"
+	"                       and the report says the bound was not reached\n"
+	"  --extra              the demand is in addition to the instances that\n"
+	"                       exist on the node (default: they count toward it)\n"
+	"  -o, --output FMT     text (default), json, or config: a mig-parted\n"
+	"                       'version: v1' config for nvidia-mig-parted apply\n"
+	"  --config-name NAME   the config's name in mig-configs (default\n"
+	"                       migctl-plan)\n"
+	"  --placements         with -o config: add each entry's placements as the\n"
+	"                       key migctl-placements (a migctl extension that\n"
+	"                       nvidia-mig-parted rejects; without this option the\n"
+	"                       placements are a comment)\n"
+	"  --catalog FILE       add or override models from FILE\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"The text report shows per GPU a map of its placement units (one letter\n"
+	"per instance, '.' free, '*' after a pinned instance) and its free\n"
+	"capacity: how many more instances of each GI profile could still be\n"
+	"created, summed ('Free' in nvidia-smi mig -lgip). New instances are GIs\n"
+	"with their default compute instance.\n"
+	"\n"
+	"Exit status: 0 the demand fits; 11 it does not (the closest plan is\n"
+	"printed, and what is unplaced); 2 bad command line; 4 unreadable FILE;\n"
+	"5 malformed FILE; 7 unknown model; 8 unknown profile; 15 no driver (use\n"
+	"--fleet or --sim); 17 no GPU of the node supports MIG.\n"
+	"\n"
+	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
+
+#define MAX_DEMAND 256
+#define DEFAULT_CONFIG_NAME "migctl-plan"
+
+struct plan_cli {
+	struct cli *cli;
+	/* The fleet; for the live node one entry per MIG-capable GPU. */
+	struct migctl_plan_fleet *fleet;
+	size_t n_fleet;
+	unsigned *node_index;         /* live: node GPU index per entry */
+	const struct migctl_gpu_state **node_gpu; /* live: the GPU per entry */
+	size_t n_left_out;            /* live: GPUs without MIG */
+	unsigned left_out[MIGCTL_NODE_MAX_GPUS];
+	/* The demand, in the order given. */
+	struct migctl_plan_demand demand[MAX_DEMAND];
+	char *profile[MAX_DEMAND];    /* owned copies of demand[].profile */
+	unsigned long line[MAX_DEMAND]; /* line in the demand file, or 0 */
+	size_t n_demand;
+	const char *demand_file;
+	struct migctl_plan_pin *pins;
+	size_t n_pins;
+};
+
+static void plan_cli_free(struct plan_cli *p)
+{
+	for (size_t i = 0; i < p->n_demand; i++)
+		free(p->profile[i]);
+	free(p->fleet);
+	free(p->node_index);
+	free(p->node_gpu);
+	free(p->pins);
+}
+
+/* Next comma-separated item of *p, trimmed, into `item`. Returns 0 at the
+ * end of the list, -1 for an empty or overlong item, 1 otherwise. */
+static int next_item(const char **p, char *item, size_t cap)
+{
+	const char *s = *p;
+	if (!s)
+		return 0;
+	const char *end = strchr(s, ',');
+	size_t len = end ? (size_t)(end - s) : strlen(s);
+	while (len && *s == ' ')
+		s++, len--;
+	while (len && s[len - 1] == ' ')
+		len--;
+	*p = end ? end + 1 : NULL;
+	if (len == 0 || len >= cap)
+		return -1;
+	memcpy(item, s, len);
+	item[len] = '\0';
+	return 1;
+}
+
+/* A whole number in 0..max; false if `s` is anything else. */
+static bool parse_count(const char *s, unsigned long max, unsigned *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static void trim(char *s)
+{
+	size_t len = strlen(s);
+	while (len && s[len - 1] == ' ')
+		s[--len] = '\0';
+	size_t k = 0;
+	while (s[k] == ' ')
+		k++;
+	memmove(s, s + k, len - k + 1);
+}
+
+/* --- the fleet ------------------------------------------------------------ */
+
+static int parse_fleet(struct plan_cli *p, const char *list)
+{
+	struct migctl_error err = {0};
+	char item[MIGCTL_NAME_MAX * 2];
+	const char *s = list;
+	size_t cap = 1;
+	int r;
+
+	for (const char *c = list; *c; c++)
+		cap += *c == ',';
+	p->fleet = calloc(cap, sizeof(*p->fleet));
+	if (!p->fleet) {
+		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+		return cli_report(p->cli, &err);
+	}
+	while ((r = next_item(&s, item, sizeof(item))) != 0) {
+		unsigned count = 1;
+		char *colon;
+		if (r < 0)
+			return cli_usage_error(p->cli, "plan",
+					       "--fleet: empty or overlong item in \"%s\"; write MODEL:COUNT,MODEL:COUNT",
+					       list);
+		colon = strrchr(item, ':');
+		if (colon) {
+			*colon = '\0';
+			trim(item);
+			trim(colon + 1);
+			if (!item[0] || !parse_count(colon + 1, MIGCTL_PLAN_MAX_GPUS, &count))
+				return cli_usage_error(p->cli, "plan",
+						       "--fleet: bad item \"%s:%s\"; write MODEL:COUNT with a count of GPUs up to %u (e.g. a100-sxm4-80gb:8)",
+						       item, colon + 1, MIGCTL_PLAN_MAX_GPUS);
+		}
+		const struct migctl_gpu_model *m = cli_model(p->cli, item, &err);
+		if (!m)
+			return cli_report(p->cli, &err);
+		p->fleet[p->n_fleet++] = (struct migctl_plan_fleet){.model = m, .count = count};
+	}
+	if (p->n_fleet == 0)
+		return cli_usage_error(p->cli, "plan", "--fleet: no MODEL:COUNT given");
+	return 0;
+}
+
+/* The node's MIG-capable GPUs, each as its catalog model, with the GPU
+ * instances that exist as pins. */
+static int node_fleet(struct plan_cli *p)
+{
+	struct cli *cli = p->cli;
+	struct migctl_error err = {0};
+	size_t n_gis = 0;
+
+	if (cli_node(cli, &err))
+		return cli_report(cli, &err);
+	const struct migctl_node *node = &cli->node;
+	for (size_t i = 0; i < node->n_gpus; i++)
+		n_gis += node->gpus[i].n_gis;
+	p->fleet = calloc(node->n_gpus + 1, sizeof(*p->fleet));
+	p->node_index = calloc(node->n_gpus + 1, sizeof(*p->node_index));
+	p->node_gpu = calloc(node->n_gpus + 1, sizeof(*p->node_gpu));
+	p->pins = calloc(n_gis + 1, sizeof(*p->pins));
+	if (!p->fleet || !p->node_index || !p->node_gpu || !p->pins) {
+		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+		return cli_report(cli, &err);
+	}
+	for (size_t i = 0; i < node->n_gpus; i++) {
+		const struct migctl_gpu_state *gpu = &node->gpus[i];
+		const struct migctl_gpu_model *m = gpu->catalog_model;
+
+		if (!gpu->mig_capable) {
+			if (p->n_left_out < MIGCTL_NODE_MAX_GPUS)
+				p->left_out[p->n_left_out++] = gpu->index;
+			continue;
+		}
+		if (!m && gpu->model.n_gi)
+			m = &gpu->model; /* not in the catalog: the driver's profiles */
+		if (!m) {
+			migctl_fail(&err, MIGCTL_ERR_UNKNOWN_MODEL,
+				    "GPU %u (%s) is not in the catalog and reports no MIG profiles while MIG mode is disabled; describe its model with --catalog FILE or enable MIG mode ('migctl%s mode enable -i %u')",
+				    gpu->index, gpu->name, cli_sim_flag(cli), gpu->index);
+			return cli_report(cli, &err);
+		}
+		for (size_t g = 0; g < gpu->n_gis; g++)
+			p->pins[p->n_pins++] = (struct migctl_plan_pin){
+				.gpu = p->n_fleet,
+				.profile_id = gpu->gis[g].profile_id,
+				.placement = gpu->gis[g].placement,
+			};
+		p->node_index[p->n_fleet] = gpu->index;
+		p->node_gpu[p->n_fleet] = gpu;
+		p->fleet[p->n_fleet++] = (struct migctl_plan_fleet){.model = m, .count = 1};
+	}
+	if (p->n_fleet == 0) {
+		migctl_fail(&err, MIGCTL_ERR_NOT_SUPPORTED,
+			    "no GPU of this node supports MIG; plan offline with --fleet MODEL:COUNT");
+		return cli_report(cli, &err);
+	}
+	return 0;
+}
+
+static bool in_fleet(const struct plan_cli *p, const struct migctl_gpu_model *m)
+{
+	for (size_t i = 0; i < p->n_fleet; i++)
+		if (p->fleet[i].model == m)
+			return true;
+	return false;
+}
+
+/* The fleet's model names, "A, B", into buf. */
+static void fleet_models(const struct plan_cli *p, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->n_fleet && used + 1 < len; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = p->fleet[k].model == p->fleet[i].model;
+		if (!seen)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 p->fleet[i].model->name);
+	}
+}
+
+/* --- the demand ----------------------------------------------------------- */
+
+static enum migctl_err add_demand(struct plan_cli *p, const char *profile, unsigned count,
+				  const struct migctl_gpu_model *model, unsigned long line,
+				  struct migctl_error *err)
+{
+	if (p->n_demand == MAX_DEMAND)
+		return migctl_fail(err, MIGCTL_ERR_USAGE, "more than %d demand items", MAX_DEMAND);
+	char *copy = strdup(profile);
+	if (!copy)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	p->profile[p->n_demand] = copy;
+	p->line[p->n_demand] = line;
+	p->demand[p->n_demand++] = (struct migctl_plan_demand){
+		.profile = copy, .count = count, .model = model};
+	return MIGCTL_ERR_OK;
+}
+
+/* --demand PROFILE=N,MODEL/PROFILE=N */
+static int parse_demand(struct plan_cli *p, const char *list)
+{
+	struct migctl_error err = {0};
+	char item[MIGCTL_NAME_MAX * 3];
+	const char *s = list;
+	int r;
+
+	while ((r = next_item(&s, item, sizeof(item))) != 0) {
+		const struct migctl_gpu_model *model = NULL;
+		char given[sizeof(item)];
+		unsigned count;
+		char *eq, *slash, *prof = item;
+
+		if (r < 0)
+			return cli_usage_error(p->cli, "plan",
+					       "--demand: empty or overlong item in \"%s\"; write PROFILE=N,PROFILE=N",
+					       list);
+		memcpy(given, item, sizeof(given));
+		eq = strrchr(item, '=');
+		if (eq) {
+			*eq = '\0';
+			trim(item);
+			trim(eq + 1);
+		}
+		slash = strrchr(item, '/');
+		if (slash) {
+			*slash = '\0';
+			prof = slash + 1;
+			trim(item);
+			trim(prof);
+		}
+		if (!eq || !prof[0] || (slash && !item[0]) ||
+		    !parse_count(eq + 1, MIGCTL_PLAN_MAX_COUNT, &count))
+			return cli_usage_error(p->cli, "plan",
+					       "--demand: bad item \"%s\"; write PROFILE=N (e.g. 1g.10gb=13) or MODEL/PROFILE=N, N a count up to %u",
+					       given, MIGCTL_PLAN_MAX_COUNT);
+		if (slash && !(model = cli_model(p->cli, item, &err)))
+			return cli_report(p->cli, &err);
+		if (add_demand(p, prof, count, model, 0, &err))
+			return err.code == MIGCTL_ERR_USAGE
+				? cli_usage_error(p->cli, "plan", "--demand: %s", err.msg)
+				: cli_report(p->cli, &err);
+	}
+	return 0;
+}
+
+/* The demand file: a mapping with the one key "demand", whose value maps
+ * profiles to counts, or models to such mappings. */
+struct dfile {
+	struct plan_cli *p;
+	const char *path;
+	yaml_document_t *doc;
+	struct migctl_error *err;
+};
+
+static unsigned long line_of(const yaml_node_t *n)
+{
+	return (unsigned long)n->start_mark.line + 1;
+}
+
+__attribute__((format(printf, 4, 5)))
+static enum migctl_err dfail(struct dfile *d, enum migctl_err code, const yaml_node_t *n,
+			     const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return migctl_fail(d->err, code, "%s:%lu: %s", d->path, n ? line_of(n) : 1UL, msg);
+}
+
+static const char *kind_of(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE: return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "empty";
+	}
+}
+
+static const char *text_of(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* Check that a mapping's keys are scalars and distinct. */
+static enum migctl_err check_map(struct dfile *d, const yaml_node_t *map, const char *what)
+{
+	for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
+		yaml_node_t *k = yaml_document_get_node(d->doc, a->key);
+		if (!k || k->type != YAML_SCALAR_NODE || !text_of(k)[0])
+			return dfail(d, MIGCTL_ERR_PARSE, k ? k : map,
+				     "%s: keys must be plain names", what);
+		for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < a; b++) {
+			yaml_node_t *k2 = yaml_document_get_node(d->doc, b->key);
+			if (strcmp(text_of(k2), text_of(k)) == 0)
+				return dfail(d, MIGCTL_ERR_PARSE, k, "duplicate key \"%s\" in %s",
+					     text_of(k), what);
+		}
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* PROFILE: N pairs of `map` (for `model`, or NULL) into the demand. */
+static enum migctl_err file_profiles(struct dfile *d, const yaml_node_t *map,
+				     const struct migctl_gpu_model *model, const char *what)
+{
+	enum migctl_err rc;
+
+	if ((rc = check_map(d, map, what)))
+		return rc;
+	for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
+		yaml_node_t *k = yaml_document_get_node(d->doc, a->key);
+		yaml_node_t *v = yaml_document_get_node(d->doc, a->value);
+		unsigned count;
+
+		if (v && v->type == YAML_MAPPING_NODE && !model) {
+			struct migctl_error merr = {0};
+			char sub[MIGCTL_NAME_MAX + 40];
+			const struct migctl_gpu_model *m = cli_model(d->p->cli, text_of(k), &merr);
+			if (!m)
+				return dfail(d, merr.code, k, "%s", merr.msg);
+			snprintf(sub, sizeof(sub), "the demand for %s", m->name);
+			if ((rc = file_profiles(d, v, m, sub)))
+				return rc;
+			continue;
+		}
+		if (!v || v->type != YAML_SCALAR_NODE ||
+		    !parse_count(text_of(v), MIGCTL_PLAN_MAX_COUNT, &count))
+			return dfail(d, MIGCTL_ERR_PARSE, v ? v : k,
+				     "the count of \"%s\" in %s must be a whole number up to %u%s, not %s%s%s",
+				     text_of(k), what, MIGCTL_PLAN_MAX_COUNT,
+				     model ? "" : " (or a mapping of profiles to counts, when the key is a model)",
+				     v && v->type == YAML_SCALAR_NODE ? "\"" : "",
+				     v && v->type == YAML_SCALAR_NODE ? text_of(v) : v ? kind_of(v) : "nothing",
+				     v && v->type == YAML_SCALAR_NODE ? "\"" : "");
+		if ((rc = add_demand(d->p, text_of(k), count, model, line_of(k), d->err)))
+			return rc == MIGCTL_ERR_USAGE ? dfail(d, MIGCTL_ERR_PARSE, k, "%s", d->err->msg) : rc;
+	}
+	return MIGCTL_ERR_OK;
+}
+
+static enum migctl_err read_demand_file(struct plan_cli *p, const char *path,
+					struct migctl_error *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	enum migctl_err rc = MIGCTL_ERR_OK;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open demand file %s: %s", path,
+				   strerror(errno));
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s:%lu: YAML syntax error: %s%s%s", path,
+				 (unsigned long)parser.problem_mark.line + 1,
+				 parser.problem ? parser.problem : "unreadable",
+				 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return rc;
+	}
+	yaml_parser_delete(&parser);
+	fclose(f);
+
+	struct dfile d = {.p = p, .path = path, .doc = &doc, .err = err};
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_node_t *dem = NULL;
+	if (!root || root->type != YAML_MAPPING_NODE) {
+		rc = dfail(&d, MIGCTL_ERR_PARSE, root,
+			   "the file must be a mapping with the key \"demand\", e.g. demand: {1g.10gb: 13}, not %s",
+			   root ? kind_of(root) : "empty");
+		goto out;
+	}
+	if ((rc = check_map(&d, root, "the file")))
+		goto out;
+	for (yaml_node_pair_t *a = root->data.mapping.pairs.start; a < root->data.mapping.pairs.top; a++) {
+		yaml_node_t *k = yaml_document_get_node(&doc, a->key);
+		if (strcmp(text_of(k), "demand") != 0) {
+			rc = dfail(&d, MIGCTL_ERR_PARSE, k,
+				   "unknown key \"%s\"; the file has only \"demand\" (see 'migctl plan --help')",
+				   text_of(k));
+			goto out;
+		}
+		dem = yaml_document_get_node(&doc, a->value);
+	}
+	if (!dem) {
+		rc = dfail(&d, MIGCTL_ERR_PARSE, root,
+			   "the key \"demand\" is missing, e.g. demand: {1g.10gb: 13}");
+		goto out;
+	}
+	if (dem->type != YAML_MAPPING_NODE || dem->data.mapping.pairs.start == dem->data.mapping.pairs.top) {
+		rc = dfail(&d, MIGCTL_ERR_PARSE, dem,
+			   "\"demand\" must be a mapping of profiles to counts, e.g. {1g.10gb: 13}, not %s",
+			   dem->type == YAML_MAPPING_NODE ? "an empty one" : kind_of(dem));
+		goto out;
+	}
+	rc = file_profiles(&d, dem, NULL, "the demand");
+out:
+	yaml_document_delete(&doc);
+	return rc;
+}
+
+/* Does demand item i name a profile of some model that may serve it? */
+static bool item_resolves(const struct plan_cli *p, size_t i)
+{
+	struct migctl_error scratch = {0};
+	for (size_t e = 0; e < p->n_fleet; e++) {
+		const struct migctl_gpu_model *m = p->fleet[e].model;
+		if ((!p->demand[i].model || p->demand[i].model == m) &&
+		    migctl_model_find_gi_profile(m, p->demand[i].profile, &scratch))
+			return true;
+	}
+	return false;
+}
+
+/* Demand items tied to a model must name one of the fleet. */
+static int check_demand_models(struct plan_cli *p)
+{
+	struct migctl_error err = {0};
+	char names[400];
+
+	for (size_t i = 0; i < p->n_demand; i++) {
+		const struct migctl_gpu_model *m = p->demand[i].model;
+		if (!m || in_fleet(p, m))
+			continue;
+		fleet_models(p, names, sizeof(names));
+		if (p->line[i]) {
+			migctl_fail(&err, MIGCTL_ERR_PARSE,
+				    "%s:%lu: demand for %s, which is not in the fleet (%s); tie it to a model of the fleet or drop the model",
+				    p->demand_file, p->line[i], m->name, names);
+			return cli_report(p->cli, &err);
+		}
+		return cli_usage_error(p->cli, "plan",
+				       "--demand: the item for %s is tied to %s, which is not in the fleet (%s)",
+				       p->demand[i].profile, m->name, names);
+	}
+	return 0;
+}
+
+/* --- output --------------------------------------------------------------- */
+
+static unsigned gpu_index(const struct plan_cli *p, size_t g)
+{
+	return p->node_index ? p->node_index[g] : (unsigned)g;
+}
+
+static const char *inst_name(const struct migctl_plan_gpu *g, const struct migctl_plan_instance *in)
+{
+	return g->model->gi[in->profile].name;
+}
+
+static void optimality(const struct migctl_plan *plan, unsigned budget, char *buf, size_t len)
+{
+	if (plan->optimal && plan->gpus_used == plan->lower_bound)
+		snprintf(buf, len, "optimal (lower bound %zu reached)", plan->lower_bound);
+	else if (plan->optimal)
+		snprintf(buf, len, "optimal (proven by exhaustive search; lower bound %zu)",
+			 plan->lower_bound);
+	else if (plan->gpus_used == plan->lower_bound)
+		snprintf(buf, len, "best found; lower bound %zu reached, but the placed demand is not proven maximal within %u ms",
+			 plan->lower_bound, budget);
+	else
+		snprintf(buf, len, "best found; lower bound %zu not reached within %u ms",
+			 plan->lower_bound, budget);
+}
+
+static char unit_letter(size_t i)
+{
+	return i < 26 ? (char)('A' + i) : (char)('a' + (i - 26) % 26);
+}
+
+static void print_text(const struct plan_cli *p, const struct migctl_plan *plan, unsigned budget,
+		       bool extra)
+{
+	char opt[200];
+	int width = 5;
+	bool any_pin = false;
+
+	optimality(plan, budget, opt, sizeof(opt));
+	printf("Plan: %zu of %zu GPU%s used; %s\n", plan->gpus_used, plan->n_gpus,
+	       plan->n_gpus == 1 ? "" : "s", opt);
+	printf("Demand:");
+	for (size_t i = 0; i < p->n_demand; i++) {
+		const struct migctl_plan_demand *d = &p->demand[i];
+		printf("%s %u x %s%s%s", i ? "," : "", d->count, d->model ? d->model->name : "",
+		       d->model ? "/" : "", d->profile);
+		if (plan->demand[i].pinned)
+			printf(" (%u existing)", plan->demand[i].pinned);
+	}
+	printf("; %s\n", plan->complete ? "all placed" : "NOT all placed");
+	if (p->n_pins)
+		printf("Existing GPU instances: %zu, kept where they are (pinned)%s\n", p->n_pins,
+		       extra ? "; the demand comes on top of them" : "; they count toward the demand");
+	printf("Free capacity: %lu (instances that could still be created, per GI profile, summed)\n",
+	       plan->free_capacity);
+
+	for (size_t g = 0; g < plan->n_gpus; g++) {
+		const struct migctl_plan_gpu *gp = &plan->gpus[g];
+		int len = (int)strlen(gp->model->name);
+		if (gp->used && len > width)
+			width = len;
+	}
+	if (plan->gpus_used) {
+		int uw = 5;
+		for (size_t g = 0; g < plan->n_gpus; g++)
+			if (plan->gpus[g].used && (int)plan->gpus[g].model->units > uw)
+				uw = (int)plan->gpus[g].model->units;
+		printf("\n%4s  %-*s  %-*s  %4s  %s\n", "GPU", width, "MODEL", uw, "UNITS", "FREE",
+		       "INSTANCES (profile@start:size)");
+		for (size_t g = 0; g < plan->n_gpus; g++) {
+			const struct migctl_plan_gpu *gp = &plan->gpus[g];
+			char map[MIGCTL_MAX_UNITS + 1];
+			if (!gp->used)
+				continue;
+			memset(map, '.', gp->model->units);
+			map[gp->model->units] = '\0';
+			for (size_t i = 0; i < gp->n_instances; i++) {
+				const struct migctl_plan_instance *in = &gp->instances[i];
+				for (unsigned u = 0; u < in->placement.size &&
+				     in->placement.start + u < gp->model->units; u++)
+					map[in->placement.start + u] = unit_letter(i);
+			}
+			printf("%4u  %-*s  %-*s  %4u ", gpu_index(p, g), width, gp->model->name, uw, map,
+			       gp->free_capacity);
+			for (size_t i = 0; i < gp->n_instances; i++) {
+				const struct migctl_plan_instance *in = &gp->instances[i];
+				printf("%s%c=%s@%u:%u%s", i ? "  " : " ", unit_letter(i), inst_name(gp, in),
+				       in->placement.start, in->placement.size, in->pinned ? "*" : "");
+				any_pin |= in->pinned;
+			}
+			printf("\n");
+		}
+		if (any_pin)
+			printf("* exists now and stays (pinned)\n");
+	}
+
+	/* Unused GPUs, as ranges of consecutive GPUs of one model. */
+	bool first = true;
+	for (size_t g = 0; g < plan->n_gpus;) {
+		if (plan->gpus[g].used) {
+			g++;
+			continue;
+		}
+		size_t e = g;
+		while (e + 1 < plan->n_gpus && !plan->gpus[e + 1].used &&
+		       plan->gpus[e + 1].model == plan->gpus[g].model &&
+		       gpu_index(p, e + 1) == gpu_index(p, e) + 1)
+			e++;
+		printf("%s", first ? "\nUnused GPUs: " : ", ");
+		first = false;
+		if (e > g)
+			printf("%u-%u", gpu_index(p, g), gpu_index(p, e));
+		else
+			printf("%u", gpu_index(p, g));
+		printf(" (%s)", plan->gpus[g].model->name);
+		g = e + 1;
+	}
+	if (!first)
+		printf("\n");
+
+	/* GPUs the plan uses whose MIG mode is off now. */
+	for (size_t g = 0; p->node_gpu && g < plan->n_gpus; g++)
+		if (plan->gpus[g].used && !p->node_gpu[g]->mig_current)
+			printf("GPU %u: MIG mode is disabled now; enable it before applying the plan ('migctl%s mode enable -i %u')\n",
+			       gpu_index(p, g), cli_sim_flag(p->cli), gpu_index(p, g));
+	if (p->n_left_out) {
+		printf("Not planned (no MIG support): GPU");
+		for (size_t i = 0; i < p->n_left_out; i++)
+			printf("%s %u", i ? "," : "", p->left_out[i]);
+		printf("\n");
+	}
+
+	if (!plan->complete) {
+		printf("\nUnplaced:");
+		first = true;
+		for (size_t i = 0; i < plan->n_demand; i++) {
+			if (!plan->demand[i].unplaced)
+				continue;
+			const struct migctl_plan_demand *d = &p->demand[i];
+			printf("%s %u x %s%s%s (of %u)", first ? "" : ",", plan->demand[i].unplaced,
+			       d->model ? d->model->name : "", d->model ? "/" : "", d->profile,
+			       plan->demand[i].demand);
+			first = false;
+		}
+		printf("\n");
+	}
+}
+
+static json_t *plan_json(const struct plan_cli *p, const struct migctl_plan *plan)
+{
+	json_t *gpus = json_array(), *unplaced = json_array(), *demand = json_array();
+
+	for (size_t g = 0; g < plan->n_gpus; g++) {
+		const struct migctl_plan_gpu *gp = &plan->gpus[g];
+		json_t *inst = json_array();
+		for (size_t i = 0; i < gp->n_instances; i++) {
+			const struct migctl_plan_instance *in = &gp->instances[i];
+			json_array_append_new(inst, json_pack("{s:s,s:i,s:i,s:i,s:b}",
+				"profile", inst_name(gp, in), "profile_id", (int)in->profile_id,
+				"start", (int)in->placement.start, "size", (int)in->placement.size,
+				"pinned", in->pinned));
+		}
+		json_array_append_new(gpus, json_pack("{s:i,s:s,s:b,s:i,s:o}",
+			"index", (int)gpu_index(p, g), "model", gp->model->name, "used", gp->used,
+			"free_capacity", (int)gp->free_capacity, "instances", inst));
+	}
+	for (size_t i = 0; i < plan->n_demand; i++) {
+		const struct migctl_plan_demand *d = &p->demand[i];
+		const struct migctl_plan_demand_result *r = &plan->demand[i];
+		json_t *item = json_pack("{s:s,s:i,s:i,s:i,s:i}", "profile", d->profile,
+					 "demand", (int)r->demand, "placed", (int)r->placed,
+					 "unplaced", (int)r->unplaced, "pinned", (int)r->pinned);
+		if (d->model)
+			json_object_set_new(item, "model", json_string(d->model->name));
+		json_array_append_new(demand, item);
+		if (r->unplaced) {
+			json_t *u = json_pack("{s:s,s:i}", "profile", d->profile, "count", (int)r->unplaced);
+			if (d->model)
+				json_object_set_new(u, "model", json_string(d->model->name));
+			json_array_append_new(unplaced, u);
+		}
+	}
+	return json_pack("{s:I,s:I,s:I,s:b,s:b,s:b,s:o,s:o,s:o,s:[],s:I}",
+		"gpus_used", (json_int_t)plan->gpus_used,
+		"fleet_size", (json_int_t)plan->n_gpus,
+		"lower_bound", (json_int_t)plan->lower_bound,
+		"optimal", plan->optimal,
+		"complete", plan->complete,
+		"budget_exhausted", plan->stats.budget_exhausted,
+		"demand", demand,
+		"per_gpu", gpus,
+		"unplaced", unplaced,
+		"destroyed",
+		"free_capacity", (json_int_t)plan->free_capacity);
+}
+
+/* A quoted YAML string. */
+static void put_quoted(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+/* One GPU's config lines after "devices:", for grouping GPUs alike. */
+static char *entry_body(const struct migctl_plan_gpu *gp, bool placements)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	if (!out)
+		return NULL;
+	fprintf(out, "      mig-enabled: true\n      mig-devices: {");
+	bool first = true;
+	for (size_t q = 0; q < gp->model->n_gi; q++) {
+		unsigned n = 0;
+		for (size_t i = 0; i < gp->n_instances; i++)
+			n += gp->instances[i].profile == q;
+		if (!n)
+			continue;
+		fprintf(out, "%s", first ? "" : ", ");
+		put_quoted(out, gp->model->gi[q].name);
+		fprintf(out, ": %u", n);
+		first = false;
+	}
+	fprintf(out, "}\n");
+	if (gp->n_instances) {
+		fprintf(out, placements ? "      migctl-placements: [" : "      # placements:");
+		for (size_t i = 0; i < gp->n_instances; i++) {
+			const struct migctl_plan_instance *in = &gp->instances[i];
+			if (placements) {
+				fprintf(out, "%s\"%s@%u\"", i ? ", " : "", inst_name(gp, in),
+					in->placement.start);
+			} else {
+				fprintf(out, " %s@%u", inst_name(gp, in), in->placement.start);
+			}
+		}
+		fprintf(out, placements ? "]\n" : "\n");
+	}
+	if (fclose(out) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int print_config(const struct plan_cli *p, const struct migctl_plan *plan,
+			unsigned budget, const char *name, bool placements)
+{
+	struct migctl_error err = {0};
+	char **body = calloc(plan->n_gpus + 1, sizeof(*body));
+	bool *done = calloc(plan->n_gpus + 1, sizeof(*done));
+	char opt[200];
+	int rc = 0;
+
+	if (!body || !done)
+		goto nomem;
+	for (size_t g = 0; g < plan->n_gpus; g++)
+		if (!(body[g] = entry_body(&plan->gpus[g], placements)))
+			goto nomem;
+	optimality(plan, budget, opt, sizeof(opt));
+	printf("# migctl plan: %zu of %zu GPU%s used; %s.\n", plan->gpus_used, plan->n_gpus,
+	       plan->n_gpus == 1 ? "" : "s", opt);
+	if (!plan->complete)
+		printf("# The demand does not fit: %lu instance%s unplaced (see 'migctl plan -o text').\n",
+		       plan->unplaced, plan->unplaced == 1 ? "" : "s");
+	if (p->n_left_out) {
+		printf("# Left out (no MIG support; mig-parted leaves unlisted GPUs as they are): GPU");
+		for (size_t i = 0; i < p->n_left_out; i++)
+			printf("%s %u", i ? "," : "", p->left_out[i]);
+		printf("\n");
+	}
+	printf("# Apply: nvidia-mig-parted apply -f FILE -c %s\n", name);
+	printf("version: v1\nmig-configs:\n  %s:\n", name);
+	for (size_t g = 0; g < plan->n_gpus; g++) {
+		if (done[g])
+			continue;
+		printf("    - devices: [");
+		for (size_t h = g; h < plan->n_gpus; h++) {
+			if (done[h] || strcmp(body[h], body[g]) != 0)
+				continue;
+			done[h] = true;
+			printf("%s%u", h == g ? "" : ", ", gpu_index(p, h));
+		}
+		printf("]\n%s", body[g]);
+	}
+	goto out;
+nomem:
+	migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+	rc = cli_report(p->cli, &err);
+out:
+	for (size_t g = 0; body && g < plan->n_gpus; g++)
+		free(body[g]);
+	free(body);
+	free(done);
+	return rc;
+}
+
+static bool valid_config_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return false;
+	return true;
+}
+
+/* --- the command ---------------------------------------------------------- */
+
+static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config,
+		    const char *config_name, bool placements)
+{
+	struct cli *cli = p->cli;
+	struct migctl_error err = {0};
+	struct migctl_plan plan;
+	int rc;
+
+	if ((rc = check_demand_models(p)))
+		return rc;
+	struct migctl_plan_request req = {
+		.fleet = p->fleet, .n_fleet = p->n_fleet,
+		.demand = p->demand, .n_demand = p->n_demand,
+		.pins = p->pins, .n_pins = p->n_pins,
+		.pins_are_extra = extra,
+		.time_budget_ms = budget,
+	};
+	migctl_plan_init(&plan);
+	if (migctl_plan_solve(&req, &plan, &err)) {
+		/* Name the demand file's line of an unknown profile. */
+		if (err.code == MIGCTL_ERR_UNKNOWN_PROFILE)
+			for (size_t i = 0; i < p->n_demand; i++) {
+				if (item_resolves(p, i))
+					continue;
+				if (p->line[i]) {
+					char msg[sizeof(err.msg)];
+					snprintf(msg, sizeof(msg), "%s", err.msg);
+					migctl_fail(&err, err.code, "%s:%lu: %s", p->demand_file,
+						    p->line[i], msg);
+				}
+				break;
+			}
+		return cli_report(cli, &err);
+	}
+
+	if (config)
+		rc = print_config(p, &plan, budget, config_name, placements);
+	else if (cli->output == CLI_JSON)
+		rc = cli_print_json(plan_json(p, &plan));
+	else
+		print_text(p, &plan, budget, extra);
+	fflush(stdout);
+	if (!rc && !plan.complete) {
+		char list[300] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < plan.n_demand && used < sizeof(list); i++)
+			if (plan.demand[i].unplaced)
+				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u x %s%s%s",
+							 used ? ", " : "", plan.demand[i].unplaced,
+							 p->demand[i].model ? p->demand[i].model->name : "",
+							 p->demand[i].model ? "/" : "", p->demand[i].profile);
+		migctl_fail(&err, MIGCTL_ERR_INFEASIBLE,
+			    "the demand does not fit the fleet of %zu GPU%s: %s could not be placed; the plan printed is the closest one (add GPUs or reduce the demand)",
+			    plan.n_gpus, plan.n_gpus == 1 ? "" : "s", list);
+		rc = cli_report(cli, &err);
+	}
+	migctl_plan_release(&plan);
+	return rc;
+}
+
+int cmd_plan(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_LONG_OPTIONS,
+		{"fleet", required_argument, NULL, 'f'},
+		{"demand", required_argument, NULL, 'd'},
+		{"demand-file", required_argument, NULL, 'D'},
+		{"time-budget", required_argument, NULL, 't'},
+		{"extra", no_argument, NULL, 'x'},
+		{"config-name", required_argument, NULL, 'n'},
+		{"placements", no_argument, NULL, 'P'},
+		{0, 0, 0, 0},
+	};
+	struct plan_cli *p = calloc(1, sizeof(*p));
+	struct migctl_error err = {0};
+	const char *fleet = NULL, *config_name = DEFAULT_CONFIG_NAME;
+	const char *demand[MAX_DEMAND];
+	size_t n_demand_args = 0;
+	unsigned budget = MIGCTL_PLAN_DEFAULT_BUDGET_MS;
+	bool extra = false, config = false, placements = false;
+	int opt, rc = 0;
+
+	if (!p) {
+		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+		return cli_report(cli, &err);
+	}
+	p->cli = cli;
+	optind = 0; /* 0: glibc re-initialises its scan state */
+	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		if (opt == 'o') {
+			config = strcmp(optarg, "config") == 0;
+			if (config)
+				continue;
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+				rc = cli_usage_error(cli, "plan", "bad output format '%s' (use text, json or config)",
+						     optarg);
+				goto out;
+			}
+		}
+		int r = cli_option(cli, "plan", plan_usage, opt, optarg);
+		if (r == CLI_OPT_NEXT)
+			continue;
+		if (r != CLI_OPT_MINE) {
+			rc = r;
+			goto out;
+		}
+		switch (opt) {
+		case 'f': fleet = optarg; break;
+		case 'd':
+			if (n_demand_args == MAX_DEMAND) {
+				rc = cli_usage_error(cli, "plan", "--demand given more than %d times", MAX_DEMAND);
+				goto out;
+			}
+			demand[n_demand_args++] = optarg;
+			break;
+		case 'D': p->demand_file = optarg; break;
+		case 't':
+			if (!parse_count(optarg, 86400000ul, &budget) || budget == 0) {
+				rc = cli_usage_error(cli, "plan",
+						     "--time-budget: bad value \"%s\"; give milliseconds, e.g. 2000",
+						     optarg);
+				goto out;
+			}
+			break;
+		case 'x': extra = true; break;
+		case 'n': config_name = optarg; break;
+		case 'P': placements = true; break;
+		default:
+			rc = cli_usage_error(cli, "plan", "unknown option");
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		rc = cli_usage_error(cli, "plan", "unexpected argument '%s' (give the demand with --demand PROFILE=N)",
+				     argv[optind]);
+		goto out;
+	}
+	if (!n_demand_args && !p->demand_file) {
+		rc = cli_usage_error(cli, "plan", "missing demand: give --demand PROFILE=N,... or --demand-file FILE");
+		goto out;
+	}
+	if (n_demand_args && p->demand_file) {
+		rc = cli_usage_error(cli, "plan", "give --demand or --demand-file, not both");
+		goto out;
+	}
+	if (!valid_config_name(config_name)) {
+		rc = cli_usage_error(cli, "plan", "--config-name: bad name \"%s\"; use letters, digits, '.', '_' and '-'",
+				     config_name);
+		goto out;
+	}
+	if (placements && !config) {
+		rc = cli_usage_error(cli, "plan", "--placements applies to -o config only");
+		goto out;
+	}
+
+	/* Demand syntax first (no driver needed to find a typo), then the fleet. */
+	for (size_t i = 0; i < n_demand_args; i++)
+		if ((rc = parse_demand(p, demand[i])))
+			goto out;
+	if (p->demand_file && read_demand_file(p, p->demand_file, &err)) {
+		rc = cli_report(cli, &err);
+		goto out;
+	}
+	if (fleet)
+		rc = parse_fleet(p, fleet);
+	else
+		rc = node_fleet(p);
+	if (rc)
+		goto out;
+	rc = run_plan(p, budget, extra, config, config_name, placements);
+out:
+	plan_cli_free(p);
+	free(p);
+	return rc;
+}
