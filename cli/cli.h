@@ -139,6 +139,12 @@ size_t cli_mig_devices(const struct migctl_gpu_state *gpu,
 const struct migctl_gi_state *cli_gi_of(const struct migctl_gpu_state *gpu,
 					const struct migctl_ci_state *ci);
 
+/* Put "GPU N: " before a library message that does not name its GPU. */
+void cli_prefix_gpu(struct migctl_error *err, unsigned gpu);
+/* Next comma-separated item of *p, trimmed, into `item`. Returns 0 at the
+ * end of the list, -1 for an empty or overlong item, 1 otherwise. */
+int cli_next_item(const char **p, char *item, size_t cap);
+
 /* Commands. argv[0] is the command name. */
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_layouts(struct cli *cli, int argc, char **argv);

@@ -63,46 +63,6 @@ struct create_run {
 	size_t n_made;
 };
 
-/* Put "GPU N: " before a library message. */
-static void prefix_gpu(struct migctl_error *err, unsigned gpu)
-{
-	char pre[24];
-	int k = snprintf(pre, sizeof(pre), "GPU %u: ", gpu);
-	size_t len;
-
-	if (strncmp(err->msg, "GPU ", 4) == 0)
-		return;
-	if (!err->msg[0])
-		snprintf(err->msg, sizeof(err->msg), "%s", migctl_strerror(err->code));
-	len = strlen(err->msg);
-	if (len + (size_t)k >= sizeof(err->msg))
-		len = sizeof(err->msg) - (size_t)k - 1;
-	memmove(err->msg + k, err->msg, len);
-	memcpy(err->msg, pre, (size_t)k);
-	err->msg[(size_t)k + len] = '\0';
-}
-
-/* Next comma-separated item of *p, trimmed, into `item`. Returns 0 at the
- * end of the list, -1 for an empty or overlong item, 1 otherwise. */
-static int next_item(const char **p, char *item, size_t cap)
-{
-	const char *s = *p;
-	if (!s)
-		return 0;
-	const char *end = strchr(s, ',');
-	size_t len = end ? (size_t)(end - s) : strlen(s);
-	while (len && *s == ' ')
-		s++, len--;
-	while (len && s[len - 1] == ' ')
-		len--;
-	*p = end ? end + 1 : NULL;
-	if (len == 0 || len >= cap)
-		return -1;
-	memcpy(item, s, len);
-	item[len] = '\0';
-	return 1;
-}
-
 /* "1,2" into IDs. */
 static int parse_ids(struct cli *cli, const char *opt, const char *list, unsigned *ids,
 		     size_t *n)
@@ -112,7 +72,7 @@ static int parse_ids(struct cli *cli, const char *opt, const char *list, unsigne
 	int r;
 
 	*n = 0;
-	while ((r = next_item(&p, item, sizeof(item))) != 0) {
+	while ((r = cli_next_item(&p, item, sizeof(item))) != 0) {
 		char *end;
 		unsigned long v = r > 0 ? strtoul(item, &end, 10) : 0;
 		if (r < 0 || !isdigit((unsigned char)item[0]) || *end || v > 1000)
@@ -143,7 +103,7 @@ static enum migctl_err ci_profiles(const struct migctl_gi_profile *gp, const cha
 		ids[(*n)++] = c->id;
 		return MIGCTL_ERR_OK;
 	}
-	while ((r = next_item(&p, item, sizeof(item))) != 0) {
+	while ((r = cli_next_item(&p, item, sizeof(item))) != 0) {
 		if (r < 0)
 			return migctl_fail(err, MIGCTL_ERR_USAGE,
 					   "--ci: empty or overlong item in \"%s\"; separate profiles with single commas",
@@ -169,11 +129,11 @@ static void rollback(struct create_run *r)
 		struct made *m = &r->made[i];
 		for (size_t c = m->n_cis; c-- > 0;)
 			if (migctl_node_destroy_ci(&r->cli->node, m->gpu, m->gi, m->cis[c], &err)) {
-				prefix_gpu(&err, m->gpu->index);
+				cli_prefix_gpu(&err, m->gpu->index);
 				cli_report(r->cli, &err);
 			}
 		if (m->new_gi && migctl_node_destroy_gi(&r->cli->node, m->gpu, m->gi, &err)) {
-			prefix_gpu(&err, m->gpu->index);
+			cli_prefix_gpu(&err, m->gpu->index);
 			cli_report(r->cli, &err);
 		}
 	}
@@ -186,7 +146,7 @@ static int fail(struct create_run *r, struct migctl_error *err, unsigned gpu)
 		gis += r->made[i].new_gi;
 		cis += r->made[i].n_cis;
 	}
-	prefix_gpu(err, gpu);
+	cli_prefix_gpu(err, gpu);
 	if (gis + cis) {
 		size_t len = strlen(err->msg);
 		snprintf(err->msg + len, sizeof(err->msg) - len,
@@ -383,7 +343,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 					return cli_report(cli, &err);
 				}
 				if (ci_profiles(gi->profile, ci_arg, cp, &ncp, &err)) {
-					prefix_gpu(&err, gpu->index);
+					cli_prefix_gpu(&err, gpu->index);
 					return cli_report(cli, &err);
 				}
 			}
@@ -391,7 +351,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		}
 		if (migctl_model_parse_gi_profile_list(&gpu->model, profiles, prof[i], MAX_ITEMS,
 						       &n_prof[i], &err)) {
-			prefix_gpu(&err, gpu->index);
+			cli_prefix_gpu(&err, gpu->index);
 			return cli_report(cli, &err);
 		}
 		if (place_arg && n_prof[i] != 1)
@@ -401,7 +361,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 			unsigned cp[MIGCTL_NODE_MAX_CIS];
 			size_t ncp;
 			if (!no_ci && ci_profiles(gp, ci_arg, cp, &ncp, &err)) {
-				prefix_gpu(&err, gpu->index);
+				cli_prefix_gpu(&err, gpu->index);
 				return cli_report(cli, &err);
 			}
 			if (place_arg) {

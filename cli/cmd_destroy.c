@@ -112,24 +112,6 @@ static void fail(struct destroy_run *d, struct migctl_error *err, unsigned gpu,
 	}
 }
 
-static void prefix_gpu(struct migctl_error *err, unsigned gpu)
-{
-	char pre[24];
-	int k = snprintf(pre, sizeof(pre), "GPU %u: ", gpu);
-	size_t len;
-
-	if (strncmp(err->msg, "GPU ", 4) == 0)
-		return;
-	if (!err->msg[0])
-		snprintf(err->msg, sizeof(err->msg), "%s", migctl_strerror(err->code));
-	len = strlen(err->msg);
-	if (len + (size_t)k >= sizeof(err->msg))
-		len = sizeof(err->msg) - (size_t)k - 1;
-	memmove(err->msg + k, err->msg, len);
-	memcpy(err->msg, pre, (size_t)k);
-	err->msg[(size_t)k + len] = '\0';
-}
-
 /* Refuse `what` when processes run on it; true if refused. */
 static bool busy(struct destroy_run *d, struct migctl_gpu_state *gpu, unsigned gi,
 		 unsigned ci, const char *what)
@@ -153,7 +135,7 @@ static bool destroy_ci(struct destroy_run *d, struct migctl_gpu_state *gpu, unsi
 	struct migctl_error err = {0};
 
 	if (migctl_node_destroy_ci(&d->cli->node, gpu, gi, ci, &err)) {
-		prefix_gpu(&err, gpu->index);
+		cli_prefix_gpu(&err, gpu->index);
 		fail(d, &err, gpu->index, gi, ci);
 		return false;
 	}
@@ -179,7 +161,7 @@ static void destroy_gi(struct destroy_run *d, struct migctl_gpu_state *gpu, unsi
 		pl = g->placement;
 	}
 	if (migctl_node_destroy_gi(&d->cli->node, gpu, gi, &err)) {
-		prefix_gpu(&err, gpu->index);
+		cli_prefix_gpu(&err, gpu->index);
 		fail(d, &err, gpu->index, gi, MIGCTL_ID_NONE);
 		return;
 	}

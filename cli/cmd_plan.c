@@ -108,27 +108,6 @@ static void plan_cli_free(struct plan_cli *p)
 	free(p->pins);
 }
 
-/* Next comma-separated item of *p, trimmed, into `item`. Returns 0 at the
- * end of the list, -1 for an empty or overlong item, 1 otherwise. */
-static int next_item(const char **p, char *item, size_t cap)
-{
-	const char *s = *p;
-	if (!s)
-		return 0;
-	const char *end = strchr(s, ',');
-	size_t len = end ? (size_t)(end - s) : strlen(s);
-	while (len && *s == ' ')
-		s++, len--;
-	while (len && s[len - 1] == ' ')
-		len--;
-	*p = end ? end + 1 : NULL;
-	if (len == 0 || len >= cap)
-		return -1;
-	memcpy(item, s, len);
-	item[len] = '\0';
-	return 1;
-}
-
 /* A whole number in 0..max; false if `s` is anything else. */
 static bool parse_count(const char *s, unsigned long max, unsigned *out)
 {
@@ -171,7 +150,7 @@ static int parse_fleet(struct plan_cli *p, const char *list)
 		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
 		return cli_report(p->cli, &err);
 	}
-	while ((r = next_item(&s, item, sizeof(item))) != 0) {
+	while ((r = cli_next_item(&s, item, sizeof(item))) != 0) {
 		unsigned count = 1;
 		char *colon;
 		if (r < 0)
@@ -303,7 +282,7 @@ static int parse_demand(struct plan_cli *p, const char *list)
 	const char *s = list;
 	int r;
 
-	while ((r = next_item(&s, item, sizeof(item))) != 0) {
+	while ((r = cli_next_item(&s, item, sizeof(item))) != 0) {
 		const struct migctl_gpu_model *model = NULL;
 		char given[sizeof(item)];
 		unsigned count;

@@ -184,3 +184,43 @@ const struct migctl_gi_state *cli_gi_of(const struct migctl_gpu_state *gpu,
 			return &gpu->gis[g];
 	return NULL;
 }
+
+/* Put "GPU N: " before a library message. */
+void cli_prefix_gpu(struct migctl_error *err, unsigned gpu)
+{
+	char pre[24];
+	int k = snprintf(pre, sizeof(pre), "GPU %u: ", gpu);
+	size_t len;
+
+	if (strncmp(err->msg, "GPU ", 4) == 0)
+		return;
+	if (!err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "%s", migctl_strerror(err->code));
+	len = strlen(err->msg);
+	if (len + (size_t)k >= sizeof(err->msg))
+		len = sizeof(err->msg) - (size_t)k - 1;
+	memmove(err->msg + k, err->msg, len);
+	memcpy(err->msg, pre, (size_t)k);
+	err->msg[(size_t)k + len] = '\0';
+}
+
+/* Next comma-separated item of *p, trimmed, into `item`. Returns 0 at the
+ * end of the list, -1 for an empty or overlong item, 1 otherwise. */
+int cli_next_item(const char **p, char *item, size_t cap)
+{
+	const char *s = *p;
+	if (!s)
+		return 0;
+	const char *end = strchr(s, ',');
+	size_t len = end ? (size_t)(end - s) : strlen(s);
+	while (len && *s == ' ')
+		s++, len--;
+	while (len && s[len - 1] == ' ')
+		len--;
+	*p = end ? end + 1 : NULL;
+	if (len == 0 || len >= cap)
+		return -1;
+	memcpy(item, s, len);
+	item[len] = '\0';
+	return 1;
+}
