@@ -943,9 +943,7 @@ int main(void)
 	} else {
 		rc = 1;
 	}
-	printf("(c) online replay (acceptance rate: migctl's online policy vs"
-	       " the driver rule vs first fit): not measured yet,\n"
-	       "    the online placement policy does not exist yet.\n");
+	printf("(c) online replay: see the next benchmark (bench/online.c).\n");
 	bench_release(&b);
 	if (rc || failures) {
 		fprintf(stderr, "\n*** planner benchmark FAILED: %d error(s) ***\n",
