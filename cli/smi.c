@@ -435,6 +435,17 @@ static size_t gi_order(const struct migctl_gpu_state *gpu, unsigned *ids)
 	return n;
 }
 
+/* The GIs a -dgi/-dci acts on: those -gi names (existing or not: the
+ * missing ones are reported), or every GI in nvidia-smi's order. */
+static size_t requested_gis(const struct smi *s, const struct migctl_gpu_state *gpu,
+			 const unsigned *want, size_t n_want, unsigned *ids)
+{
+	if (!s->gi_ids)
+		return gi_order(gpu, ids);
+	memcpy(ids, want, n_want * sizeof(want[0]));
+	return n_want;
+}
+
 static const char *gi_profile_name(const struct migctl_gpu_state *gpu,
 				   const struct migctl_gi_state *gi)
 {
@@ -870,14 +881,7 @@ static int do_dgi(struct smi *s)
 	for (size_t i = 0; i < s->n_gpus; i++) {
 		struct migctl_gpu_state *gpu = s->gpus[i];
 		unsigned ids[MAX_IDS];
-		size_t n;
-
-		if (s->gi_ids) {
-			memcpy(ids, want, n_want * sizeof(want[0]));
-			n = n_want;
-		} else {
-			n = gi_order(gpu, ids);
-		}
+		size_t n = requested_gis(s, gpu, want, n_want, ids);
 		for (size_t k = 0; k < n; k++) {
 			struct migctl_error err;
 			enum migctl_err rc = MIGCTL_ERR_NOT_FOUND;
@@ -920,14 +924,7 @@ static int do_dci(struct smi *s)
 	for (size_t i = 0; i < s->n_gpus; i++) {
 		struct migctl_gpu_state *gpu = s->gpus[i];
 		unsigned gis[MAX_IDS];
-		size_t n;
-
-		if (s->gi_ids) {
-			memcpy(gis, want, n_want * sizeof(want[0]));
-			n = n_want;
-		} else {
-			n = gi_order(gpu, gis);
-		}
+		size_t n = requested_gis(s, gpu, want, n_want, gis);
 		for (size_t k = 0; k < n; k++) {
 			struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, gis[k]);
 			unsigned cis[MAX_IDS];

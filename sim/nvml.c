@@ -741,12 +741,13 @@ nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *pciBusId, nvmlDevice_t
 	return handle_by_bus_id(__func__, pciBusId, device);
 }
 
-/* Start a call on a device handle (GPU or MIG device) and resolve it. */
-static nvmlReturn_t enter_dev(struct call *c, const char *name, nvmlDevice_t device,
+/* Start a call on a handle of one of `kinds` (GPU, MIG device, GI, CI)
+ * and resolve it. */
+static nvmlReturn_t enter_obj(struct call *c, const char *name, const void *handle,
 			      unsigned kinds, bool args_ok, bool write, struct ref *r,
 			      struct obj *o)
 {
-	bool ok = decode(device, kinds, r);
+	bool ok = decode(handle, kinds, r);
 	nvmlReturn_t rc = enter(c, name, ok && args_ok, write);
 
 	if (rc == NVML_SUCCESS)
@@ -759,7 +760,7 @@ nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int len
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, name != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, name != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		char buf[NVML_DEVICE_NAME_V2_BUFFER_SIZE * 2];
@@ -777,7 +778,7 @@ nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char *uuid, unsigned int len
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, uuid != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, uuid != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		char buf[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
@@ -797,7 +798,7 @@ nvmlReturn_t nvmlDeviceGetSerial(nvmlDevice_t device, char *serial, unsigned int
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, serial != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, serial != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		rc = put_str(serial, length, o.g->serial);
@@ -809,7 +810,7 @@ static nvmlReturn_t pci_info(const char *name, nvmlDevice_t device, nvmlPciInfo_
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, name, device, K_DEV, pci != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_DEV, pci != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		unsigned dev_id = o.model->n_pci_device_ids ? o.model->pci_device_ids[0] : 0;
@@ -849,7 +850,7 @@ nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned int *minorNu
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, minorNumber != NULL, false,
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, minorNumber != NULL, false,
 				    &r, &o);
 
 	if (rc == NVML_SUCCESS)
@@ -864,7 +865,7 @@ nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int *index)
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, index != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, index != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		if (r.kind == H_GPU)
@@ -905,7 +906,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t *memory)
 	struct ref r;
 	struct obj o;
 	unsigned long long total, used;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, memory != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, memory != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		rc = memory_of(&c, &r, &o, &total, &used);
@@ -923,7 +924,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t *me
 	struct ref r;
 	struct obj o;
 	unsigned long long total, used;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, memory != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, memory != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && memory->version != nvmlMemory_v2)
 		rc = NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
@@ -943,7 +944,7 @@ nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device, nvmlDeviceArchitectu
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, arch != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, arch != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		switch (o.model->arch) {
@@ -998,7 +999,7 @@ nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int *major,
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, major != NULL && minor != NULL,
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, major != NULL && minor != NULL,
 				    false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
@@ -1013,7 +1014,7 @@ static nvmlReturn_t attributes(const char *name, nvmlDevice_t device,
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, name, device, K_DEV, attr != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_DEV, attr != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && r.kind != H_MIG)
 		rc = NVML_ERROR_NOT_SUPPORTED;
@@ -1051,7 +1052,7 @@ nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t device, unsigned int mode,
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_GPU, activationStatus != NULL, true,
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_GPU, activationStatus != NULL, true,
 				    &r, &o);
 
 	if (rc == NVML_SUCCESS) {
@@ -1071,7 +1072,7 @@ nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int *currentMode
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_GPU,
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_GPU,
 				    currentMode != NULL && pendingMode != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
@@ -1145,7 +1146,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(nvmlDevice_t device, unsigned i
 	struct ref r;
 	struct obj o;
 	const struct migctl_gi_profile *p = NULL;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_GPU, info != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_GPU, info != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		rc = gi_profile_lookup(&o, false, profile, &p);
@@ -1175,7 +1176,7 @@ static nvmlReturn_t gi_profile_info_v(const char *name, nvmlDevice_t device, boo
 	struct ref r;
 	struct obj o;
 	const struct migctl_gi_profile *p = NULL;
-	nvmlReturn_t rc = enter_dev(&c, name, device, K_GPU, info != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_GPU, info != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && info->version != nvmlGpuInstanceProfileInfo_v2 &&
 	    info->version != nvmlGpuInstanceProfileInfo_v3)
@@ -1212,7 +1213,7 @@ static nvmlReturn_t gi_placements(const char *name, nvmlDevice_t device, unsigne
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, name, device, K_GPU, count != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_GPU, count != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		const struct migctl_gi_profile *p = migctl_model_gi_profile_by_id(o.model, profileId);
@@ -1248,7 +1249,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceRemainingCapacity(nvmlDevice_t device,
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_GPU, count != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_GPU, count != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		rc = sim_gi_remaining(c.m, r.gpu, profileId, count);
@@ -1264,7 +1265,7 @@ static nvmlReturn_t create_gi(const char *name, nvmlDevice_t device, unsigned pr
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, name, device, K_GPU,
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_GPU,
 				    gpuInstance != NULL && (!with_placement || placement != NULL),
 				    true, &r, &o);
 
@@ -1300,24 +1301,12 @@ nvmlReturn_t nvmlDeviceCreateGpuInstanceWithPlacement(nvmlDevice_t device, unsig
 	return create_gi(__func__, device, profileId, placement, true, gpuInstance);
 }
 
-/* Start a call on a GI handle and resolve it. */
-static nvmlReturn_t enter_gi(struct call *c, const char *name, nvmlGpuInstance_t gpuInstance,
-			     bool args_ok, bool write, struct ref *r, struct obj *o)
-{
-	bool ok = decode(gpuInstance, K_GI, r);
-	nvmlReturn_t rc = enter(c, name, ok && args_ok, write);
-
-	if (rc == NVML_SUCCESS)
-		rc = resolve(c, r, o);
-	return rc;
-}
-
 nvmlReturn_t nvmlGpuInstanceDestroy(nvmlGpuInstance_t gpuInstance)
 {
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_gi(&c, __func__, gpuInstance, true, true, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, gpuInstance, K_GI, true, true, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		rc = sim_destroy_gi(c.m, r.gpu, r.gi);
@@ -1348,7 +1337,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t device, unsigned int profile
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_GPU,
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_GPU,
 				    gpuInstances != NULL && count != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && !o.g->mig_current)
@@ -1385,7 +1374,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t device, unsigned int id,
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_GPU, gpuInstance != NULL, false,
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_GPU, gpuInstance != NULL, false,
 				    &r, &o);
 
 	if (rc == NVML_SUCCESS && !o.g->mig_current)
@@ -1405,7 +1394,7 @@ nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gpuInstance, nvmlGpuInstan
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_gi(&c, __func__, gpuInstance, info != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, gpuInstance, K_GI, info != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		memset(info, 0, sizeof(*info));
@@ -1441,7 +1430,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfo(nvmlGpuInstance_t gpuI
 	struct ref r;
 	struct obj o;
 	const struct migctl_ci_profile *p = NULL;
-	nvmlReturn_t rc = enter_gi(&c, __func__, gpuInstance, info != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, gpuInstance, K_GI, info != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		rc = ci_profile_lookup(&o, profile, engProfile, &p);
@@ -1469,7 +1458,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfoV(nvmlGpuInstance_t gpu
 	struct ref r;
 	struct obj o;
 	const struct migctl_ci_profile *p = NULL;
-	nvmlReturn_t rc = enter_gi(&c, __func__, gpuInstance, info != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, gpuInstance, K_GI, info != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && info->version != nvmlComputeInstanceProfileInfo_v2 &&
 	    info->version != nvmlComputeInstanceProfileInfo_v3)
@@ -1509,7 +1498,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstanceRemainingCapacity(nvmlGpuInstance_
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_gi(&c, __func__, gpuInstance, count != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, gpuInstance, K_GI, count != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		rc = sim_ci_remaining(c.m, r.gpu, r.gi, profileId, count);
@@ -1526,7 +1515,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstancePossiblePlacements(
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_gi(&c, __func__, gpuInstance, count != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, gpuInstance, K_GI, count != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		const struct migctl_ci_profile *p = ci_profile_by_id(o.gp, profileId);
@@ -1549,7 +1538,7 @@ static nvmlReturn_t create_ci(const char *name, nvmlGpuInstance_t gpuInstance, u
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_gi(&c, name, gpuInstance,
+	nvmlReturn_t rc = enter_obj(&c, name, gpuInstance, K_GI,
 				   computeInstance != NULL && (!with_placement || placement != NULL),
 				   true, &r, &o);
 
@@ -1588,25 +1577,12 @@ nvmlReturn_t nvmlGpuInstanceCreateComputeInstanceWithPlacement(
 	return create_ci(__func__, gpuInstance, profileId, placement, true, computeInstance);
 }
 
-/* Start a call on a CI handle and resolve it. */
-static nvmlReturn_t enter_ci(struct call *c, const char *name,
-			     nvmlComputeInstance_t computeInstance, bool args_ok, bool write,
-			     struct ref *r, struct obj *o)
-{
-	bool ok = decode(computeInstance, K_CI, r);
-	nvmlReturn_t rc = enter(c, name, ok && args_ok, write);
-
-	if (rc == NVML_SUCCESS)
-		rc = resolve(c, r, o);
-	return rc;
-}
-
 nvmlReturn_t nvmlComputeInstanceDestroy(nvmlComputeInstance_t computeInstance)
 {
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_ci(&c, __func__, computeInstance, true, true, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, computeInstance, K_CI, true, true, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		rc = sim_destroy_ci(c.m, r.gpu, r.gi, r.ci);
@@ -1626,7 +1602,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstances(nvmlGpuInstance_t gpuInstance,
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_gi(&c, __func__, gpuInstance,
+	nvmlReturn_t rc = enter_obj(&c, __func__, gpuInstance, K_GI,
 				   computeInstances != NULL && count != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && !ci_profile_by_id(o.gp, profileId))
@@ -1662,7 +1638,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstanceById(nvmlGpuInstance_t gpuInstance
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_gi(&c, __func__, gpuInstance, computeInstance != NULL, false,
+	nvmlReturn_t rc = enter_obj(&c, __func__, gpuInstance, K_GI, computeInstance != NULL, false,
 				   &r, &o);
 
 	if (rc == NVML_SUCCESS) {
@@ -1681,7 +1657,7 @@ static nvmlReturn_t ci_info(const char *name, nvmlComputeInstance_t computeInsta
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_ci(&c, name, computeInstance, info != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, computeInstance, K_CI, info != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		memset(info, 0, sizeof(*info));
@@ -1714,7 +1690,7 @@ nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, unsigned int *isMi
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_DEV, isMigDevice != NULL, false,
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_DEV, isMigDevice != NULL, false,
 				    &r, &o);
 
 	if (rc == NVML_SUCCESS)
@@ -1728,7 +1704,7 @@ static nvmlReturn_t mig_id(const char *name, nvmlDevice_t device, unsigned int *
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, name, device, K_DEV, id != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_DEV, id != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && r.kind != H_MIG)
 		rc = NVML_ERROR_NOT_SUPPORTED;
@@ -1754,7 +1730,7 @@ nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int *c
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_GPU, count != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_GPU, count != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		*count = o.g->mig_current ? o.model->compute_slices : 0;
@@ -1767,7 +1743,7 @@ nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device, unsigned i
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, device, K_GPU, migDevice != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, device, K_GPU, migDevice != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		struct sim_mig_ref refs[SIM_MAX_GIS * SIM_MAX_CIS];
@@ -1791,7 +1767,7 @@ nvmlReturn_t nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t migDevice
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, __func__, migDevice, K_DEV, device != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, __func__, migDevice, K_DEV, device != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && r.kind != H_MIG)
 		rc = NVML_ERROR_NOT_SUPPORTED;
@@ -1813,7 +1789,7 @@ static nvmlReturn_t running_processes(const char *name, nvmlDevice_t device,
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, name, device, K_DEV, infoCount != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_DEV, infoCount != NULL, false, &r, &o);
 
 	if (rc != NVML_SUCCESS)
 		return leave(&c, rc);
@@ -1883,7 +1859,7 @@ static nvmlReturn_t unsupported(const char *name, nvmlDevice_t device, bool args
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_dev(&c, name, device, K_DEV, args_ok, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_DEV, args_ok, false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		rc = NVML_ERROR_NOT_SUPPORTED;
