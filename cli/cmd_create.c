@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "migctl/online.h"
 
 static const char create_usage[] =
 	"Usage: migctl create PROFILE[,PROFILE...] [-i GPUS] [--placement START]\n"
@@ -32,6 +33,11 @@ static const char create_usage[] =
 	"                       START:SIZE, one of the placements 'migctl profiles'\n"
 	"                       lists); only with one PROFILE. Default: the\n"
 	"                       driver's choice\n"
+	"  --pick-gpu           create one PROFILE on one GPU, GPU and placement\n"
+	"                       chosen by migctl's online policy among the selected\n"
+	"                       GPUs with MIG enabled: GPUs already in use first,\n"
+	"                       then the placement that keeps the most room for\n"
+	"                       large profiles (keeps empty GPUs empty)\n"
 	"  --no-ci              create only the GIs, no compute instances\n"
 	"  --ci CI-PROFILES     create these CIs in each GI instead of the default\n"
 	"                       one, e.g. --ci 2c.3g.40gb,1c.3g.40gb (in this\n"
@@ -239,6 +245,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		CLI_COMMON_LONG_OPTIONS,
 		{"id", required_argument, NULL, 'i'},
 		{"placement", required_argument, NULL, 'p'},
+		{"pick-gpu", no_argument, NULL, 'P'},
 		{"no-ci", no_argument, NULL, 'N'},
 		{"ci", required_argument, NULL, 'c'},
 		{"gi", required_argument, NULL, 'g'},
@@ -247,7 +254,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_error err = {0};
 	const char *ids = NULL, *place_arg = NULL, *ci_arg = NULL, *gi_arg = NULL;
-	bool no_ci = false, has_size = false;
+	bool no_ci = false, has_size = false, pick_gpu = false;
 	struct migctl_placement place = {0, 0};
 	unsigned gi_ids[MAX_ITEMS];
 	size_t n_gi_ids = 0, n;
@@ -263,6 +270,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		switch (opt) {
 		case 'i': ids = optarg; break;
 		case 'p': place_arg = optarg; break;
+		case 'P': pick_gpu = true; break;
 		case 'N': no_ci = true; break;
 		case 'c': ci_arg = optarg; break;
 		case 'g': gi_arg = optarg; break;
@@ -293,11 +301,31 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 				       place_arg);
 	if (place_arg && strchr(profiles, ','))
 		return cli_usage_error(cli, "create", "--placement needs exactly one PROFILE");
+	if (pick_gpu && (place_arg || gi_arg || strchr(profiles, ',')))
+		return cli_usage_error(cli, "create", "--pick-gpu takes one PROFILE and no --placement or --gi");
 	if (cli_select_gpus(cli, ids, gpus, &n, &err))
 		return cli_report(cli, &err);
 	if (!ids) {
 		size_t k = cli_keep_mig_enabled(gpus, n);
 		n = k ? k : n;
+	}
+	if (pick_gpu) {
+		/* One instance on one GPU, both chosen by migctl's online policy
+		 * (lib/online.c): used GPUs first, then the placement that keeps
+		 * the most room for large profiles. */
+		size_t k = cli_keep_mig_enabled(gpus, n), chosen;
+		if (k == 0) {
+			migctl_fail(&err, MIGCTL_ERR_NOT_SUPPORTED,
+				    "none of the selected GPUs has MIG mode enabled; enable it with 'migctl%s mode enable'",
+				    cli_sim_flag(cli));
+			return cli_report(cli, &err);
+		}
+		if (migctl_online_place_on_gpus(gpus, k, profiles, MIGCTL_ONLINE_MIGCTL, &chosen,
+						&place, &err))
+			return cli_report(cli, &err);
+		gpus[0] = gpus[chosen];
+		n = 1;
+		place_arg = "policy";
 	}
 
 	/* Check everything before changing anything. */

@@ -1,6 +1,8 @@
 /* migctl — online placement of single creates (include/migctl/online.h). */
 #include "migctl/online.h"
 
+#include <stdlib.h>
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -172,4 +174,58 @@ const char *migctl_online_policy_name(enum migctl_online_policy policy)
 		return "first-fit";
 	}
 	return "unknown";
+}
+
+enum migctl_err migctl_online_place_on_gpus(struct migctl_gpu_state *const *gpus,
+					    size_t n, const char *profile,
+					    enum migctl_online_policy policy,
+					    size_t *gpu, struct migctl_placement *placement,
+					    struct migctl_error *err)
+{
+	struct migctl_grid *grids = calloc(n ? n : 1, sizeof(*grids));
+	struct migctl_slot (*slots)[MIGCTL_NODE_MAX_GIS] = calloc(n ? n : 1, sizeof(*slots));
+	struct migctl_online_gpu *fleet = calloc(n ? n : 1, sizeof(*fleet));
+	struct migctl_online_choice choice;
+	enum migctl_err rc = MIGCTL_ERR_OK;
+	bool known = false;
+
+	if (!grids || !slots || !fleet) {
+		rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory choosing a GPU");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct migctl_gpu_state *g = gpus[i];
+		const struct migctl_gi_profile *p = migctl_model_find_gi_profile(&g->model, profile, NULL);
+		migctl_grid_of_model(&grids[i], &g->model);
+		fleet[i] = (struct migctl_online_gpu){&grids[i], slots[i], 0, SIZE_MAX};
+		if (p) {
+			fleet[i].profile = (size_t)(p - g->model.gi);
+			known = true;
+		}
+		for (size_t k = 0; k < g->n_gis && k < MIGCTL_NODE_MAX_GIS; k++) {
+			int q = migctl_grid_profile_index(&grids[i], g->gis[k].profile_id);
+			if (q >= 0)
+				slots[i][fleet[i].n_slots++] =
+					(struct migctl_slot){(size_t)q, g->gis[k].placement};
+		}
+	}
+	if (!known) {
+		rc = migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
+				 "no selected GPU has a GPU-instance profile \"%s\"; 'migctl profiles' lists them",
+				 profile);
+		goto out;
+	}
+	rc = migctl_online_place(fleet, n, policy, &choice);
+	if (rc == MIGCTL_ERR_INSUFFICIENT_RESOURCES) {
+		migctl_fail(err, rc, "no selected GPU has room for a %s GPU instance; free one with 'migctl destroy' or add GPUs with -i",
+			    profile);
+	} else if (rc == MIGCTL_ERR_OK) {
+		*gpu = choice.gpu;
+		*placement = choice.placement;
+	}
+out:
+	free(grids);
+	free(slots);
+	free(fleet);
+	return rc;
 }

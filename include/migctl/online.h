@@ -48,6 +48,7 @@
 
 #include "migctl/error.h"
 #include "migctl/geometry.h"
+#include "migctl/node.h"
 
 enum migctl_online_policy {
 	MIGCTL_ONLINE_MIGCTL = 0,     /* fragmentation-aware (above) */
@@ -92,5 +93,17 @@ unsigned migctl_online_weighted_capacity(const struct migctl_grid *grid,
 
 /* "migctl", "driver", "first-fit"; "unknown" otherwise. */
 const char *migctl_online_policy_name(enum migctl_online_policy policy);
+
+/* Choose, among `n` GPUs read from a node, the GPU and placement for one
+ * new GI of `profile` (ID or name, resolved on each GPU's live model) by
+ * `policy`. `*gpu` receives the index into `gpus`. Errors:
+ * MIGCTL_ERR_UNKNOWN_PROFILE when no GPU has the profile,
+ * MIGCTL_ERR_INSUFFICIENT_RESOURCES when none has room (both named in
+ * `err`). */
+enum migctl_err migctl_online_place_on_gpus(struct migctl_gpu_state *const *gpus,
+					    size_t n, const char *profile,
+					    enum migctl_online_policy policy,
+					    size_t *gpu, struct migctl_placement *placement,
+					    struct migctl_error *err);
 
 #endif

@@ -174,6 +174,17 @@ unset MIGCTL_SIM MIGSIM_STATE
 expect_stdout "--sim=DIR" '^GPU 0: NVIDIA A30 ' -- --sim="$nd_dir" list
 nd_expect "--sim=DIR is repeated in hints" 17 '' "'migctl --sim=$nd_dir mode enable -i 0'" -- --sim="$nd_dir" profiles
 
+# --- create --pick-gpu: migctl's online policy chooses the GPU --------------------
+nd_new --gpus H100-SXM5-80GB:2
+"$migctl" mode enable >/dev/null 2>&1
+"$migctl" create -i 1 1g.10gb >/dev/null 2>&1
+expect_json "--pick-gpu prefers the GPU already in use" '[.created[0].gpu, .created[0].placement.start]' '[1,4]' -- create 2g.20gb --pick-gpu -o json
+expect_json "--pick-gpu keeps the empty GPU for a 7g" '[.created[0].gpu, .created[0].profile]' '[0,"7g.80gb"]' -- create 7g.80gb --pick-gpu -o json
+expect_exit "--pick-gpu: no room anywhere" 10 'no selected GPU has room for a 7g.80gb GPU instance' -- create 7g.80gb --pick-gpu
+expect_exit "--pick-gpu: one profile only" 2 'pick-gpu takes one PROFILE' -- create 1g.10gb,1g.10gb --pick-gpu
+expect_exit "--pick-gpu: unknown profile" 8 'no selected GPU has a GPU-instance profile "9g.90gb"' -- create 9g.90gb --pick-gpu
+unset MIGCTL_SIM MIGSIM_STATE
+
 # --- no driver ----------------------------------------------------------------
 MIGCTL_NVML_LIB=/nonexistent/libnvidia-ml.so.1
 export MIGCTL_NVML_LIB
