@@ -562,6 +562,21 @@ static void print_gpu(const struct sim_machine *m, unsigned idx)
 	}
 }
 
+/* A fault's action ("NVML_ERROR_IN_USE (19)", "kill") and, when it lets
+ * calls through first, ", after N call(s)". */
+static void fault_texts(const struct sim_fault *f, char *e, size_t elen, char *after,
+			size_t alen)
+{
+	if (f->error == SIM_FAULT_KILL)
+		snprintf(e, elen, "kill");
+	else
+		snprintf(e, elen, "%s (%d)", nvml_name(f->error), f->error);
+	if (f->skip > 0)
+		snprintf(after, alen, ", after %d call%s", f->skip, f->skip == 1 ? "" : "s");
+	else
+		after[0] = '\0';
+}
+
 static void print_machine(const struct sim_machine *m, const char *dir)
 {
 	printf("Machine: %s (generation %llu)\n", dir, (unsigned long long)m->generation);
@@ -584,11 +599,13 @@ static void print_machine(const struct sim_machine *m, const char *dir)
 	printf("Faults:\n");
 	for (unsigned i = 0; i < m->n_faults; i++) {
 		const struct sim_fault *f = &m->faults[i];
+		char e[64], r[64];
+		fault_texts(f, e, sizeof(e), r, sizeof(r));
 		if (f->remaining < 0)
-			printf("  %s -> %s (%d), every call\n", f->call, nvml_name(f->error), f->error);
+			printf("  %s -> %s, every call%s\n", f->call, e, r);
 		else
-			printf("  %s -> %s (%d), next %d call%s\n", f->call, nvml_name(f->error),
-			       f->error, f->remaining, f->remaining == 1 ? "" : "s");
+			printf("  %s -> %s, next %d call%s%s\n", f->call, e, f->remaining,
+			       f->remaining == 1 ? "" : "s", r);
 	}
 }
 
@@ -1006,13 +1023,16 @@ static int cmd_exec(struct app *app, int argc, char **argv)
 /* --- fault ----------------------------------------------------------------- */
 
 static const char fault_usage[] =
-	"Usage: migsim fault add --call NAME --error CODE [--count N]\n"
+	"Usage: migsim fault add --call NAME --error CODE [--count N] [--after N]\n"
 	"       migsim fault list\n"
 	"       migsim fault clear\n"
 	"\n"
 	"Inject NVML errors: the next N calls of the NVML function NAME return\n"
 	"CODE without doing anything, in every process using the simulated\n"
 	"library. Faults stay across resets and reboots until used up or cleared.\n"
+	"Faults are checked in the order they were added; the first that matches\n"
+	"a call (by its name, the name without a _vN suffix, or the class\n"
+	"'mutating') applies to it.\n"
 	"\n"
 	"Subcommands:\n"
 	"  add     add a fault\n"
@@ -1020,11 +1040,20 @@ static const char fault_usage[] =
 	"  clear   remove every fault\n"
 	"\n"
 	"Options of 'add':\n"
-	"  --call NAME    NVML function name, e.g. nvmlDeviceCreateGpuInstance\n"
+	"  --call NAME    NVML function name, e.g. nvmlDeviceCreateGpuInstance, or\n"
+	"                 migsimResetGpu, or 'mutating': every call that changes\n"
+	"                 the machine (nvmlDeviceSetMigMode,\n"
+	"                 nvmlDeviceCreateGpuInstance[WithPlacement],\n"
+	"                 nvmlGpuInstanceDestroy,\n"
+	"                 nvmlGpuInstanceCreateComputeInstance[WithPlacement],\n"
+	"                 nvmlComputeInstanceDestroy, migsimResetGpu)\n"
 	"  --error CODE   NVML return code: a number (19) or a name, with or\n"
 	"                 without the NVML_ERROR_ prefix, any case (IN_USE,\n"
-	"                 NVML_ERROR_IN_USE, insufficient-resources)\n"
+	"                 NVML_ERROR_IN_USE, insufficient-resources); or 'kill':\n"
+	"                 the call does its work, which is saved, then the calling\n"
+	"                 process is killed (SIGKILL) before the call returns\n"
 	"  --count N      how many calls fail (default 1); -1: every call\n"
+	"  --after N      let N matching calls run normally first (default 0)\n"
 	"  -h, --help     show this help\n";
 
 static int fault_add(struct app *app, int argc, char **argv)
@@ -1033,11 +1062,12 @@ static int fault_add(struct app *app, int argc, char **argv)
 		{"call", required_argument, NULL, 'c'},
 		{"error", required_argument, NULL, 'e'},
 		{"count", required_argument, NULL, 'n'},
+		{"after", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
 	const char *call = NULL;
-	int error = 0, count = 1, opt, rc;
+	int error = 0, count = 1, after = 0, opt, rc;
 	bool have_error = false;
 	struct sim_session s;
 	unsigned v;
@@ -1050,11 +1080,16 @@ static int fault_add(struct app *app, int argc, char **argv)
 			return 0;
 		case 'c': call = optarg; break;
 		case 'e':
+			if (strcasecmp(optarg, "kill") == 0) {
+				error = SIM_FAULT_KILL;
+				have_error = true;
+				break;
+			}
 			if (strcmp(optarg, "0") == 0 || strcasecmp(optarg, "SUCCESS") == 0 ||
 			    strcasecmp(optarg, "NVML_SUCCESS") == 0)
 				return usage_error("fault", "--error %s: NVML_SUCCESS is not an error; give a code like 19 or a name like IN_USE", optarg);
 			if (!parse_nvml_error(optarg, &error))
-				return usage_error("fault", "unknown NVML error '%s'; use a code like 19 or a name like IN_USE", optarg);
+				return usage_error("fault", "unknown NVML error '%s'; use a code like 19, a name like IN_USE, or kill", optarg);
 			have_error = true;
 			break;
 		case 'n':
@@ -1065,6 +1100,11 @@ static int fault_add(struct app *app, int argc, char **argv)
 			else
 				return usage_error("fault", "bad --count '%s'; use a number from 1 up, or -1 for every call", optarg);
 			break;
+		case 'a':
+			if (!parse_uint(optarg, INT_MAX, &v))
+				return usage_error("fault", "bad --after '%s'; use a number of calls from 0 up", optarg);
+			after = (int)v;
+			break;
 		default:
 			return usage_error("fault", "unknown option");
 		}
@@ -1073,11 +1113,12 @@ static int fault_add(struct app *app, int argc, char **argv)
 		return usage_error("fault", "unexpected argument '%s'", argv[optind]);
 	if (!call || !have_error)
 		return usage_error("fault", "'fault add' needs --call NAME and --error CODE");
-	bool valid = strncmp(call, "nvml", 4) == 0 && strlen(call) < SIM_CALL_MAX;
+	bool valid = (strncmp(call, "nvml", 4) == 0 || strncmp(call, "migsim", 6) == 0 ||
+		      strcmp(call, SIM_FAULT_MUTATING) == 0) && strlen(call) < SIM_CALL_MAX;
 	for (const char *p = call; valid && *p; p++)
 		valid = isalnum((unsigned char)*p) || *p == '_';
 	if (!valid)
-		return usage_error("fault", "bad --call '%s'; give an NVML function name such as nvmlDeviceCreateGpuInstance",
+		return usage_error("fault", "bad --call '%s'; give an NVML function name such as nvmlDeviceCreateGpuInstance, or mutating",
 				   call);
 
 	rc = open_state(app, &s, SIM_EXCLUSIVE);
@@ -1094,15 +1135,25 @@ static int fault_add(struct app *app, int argc, char **argv)
 	snprintf(f->call, sizeof(f->call), "%s", call);
 	f->error = error;
 	f->remaining = count;
+	f->skip = after;
 	rc = commit_close(&s);
 	if (rc == 0) {
-		if (count < 0)
-			printf("fault added: every call of %s returns %s (%d)\n", call,
-			       nvml_name(error), error);
+		/* "every call ... returns", "the next call ... returns", "the
+		 * next 2 calls ... return" */
+		const char *verb_s = count > 1 ? "" : "s";
+		char what[96], first[64] = "";
+		if (error == SIM_FAULT_KILL)
+			snprintf(what, sizeof(what), "kill%s the calling process after doing the work", verb_s);
 		else
-			printf("fault added: the next %d call%s of %s return%s %s (%d)\n", count,
-			       count == 1 ? "" : "s", call, count == 1 ? "s" : "",
-			       nvml_name(error), error);
+			snprintf(what, sizeof(what), "return%s %s (%d)", verb_s, nvml_name(error), error);
+		if (after > 0)
+			snprintf(first, sizeof(first), ", after %d call%s that run%s normally,", after,
+				 after == 1 ? "" : "s", after == 1 ? "s" : "");
+		if (count < 0)
+			printf("fault added: every call of %s%s %s\n", call, first, what);
+		else
+			printf("fault added: the next %d call%s of %s%s %s\n", count,
+			       count == 1 ? "" : "s", call, first, what);
 	}
 	return rc;
 }
@@ -1160,13 +1211,12 @@ static int cmd_fault(struct app *app, int argc, char **argv)
 			printf("%-40s %-40s %s\n", "CALL", "ERROR", "REMAINING");
 		for (unsigned i = 0; i < m->n_faults; i++) {
 			const struct sim_fault *f = &m->faults[i];
-			char e[64], r[16];
-			snprintf(e, sizeof(e), "%s (%d)", nvml_name(f->error), f->error);
+			char e[64], a[64];
+			fault_texts(f, e, sizeof(e), a, sizeof(a));
 			if (f->remaining < 0)
-				snprintf(r, sizeof(r), "every call");
+				printf("%-40s %-40s every call%s\n", f->call, e, a);
 			else
-				snprintf(r, sizeof(r), "%d", f->remaining);
-			printf("%-40s %-40s %s\n", f->call, e, r);
+				printf("%-40s %-40s %d%s\n", f->call, e, f->remaining, a);
 		}
 		sim_close(&s);
 		return 0;

@@ -23,10 +23,12 @@
 #include "sim.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
 #define NO_ID NVML_VALUE_NOT_AVAILABLE_UINT
@@ -274,36 +276,9 @@ struct call {
 	struct sim_session s;
 	bool open;
 	bool dirty;             /* commit at leave() if the call succeeds */
+	bool kill;              /* a kill fault: SIGKILL at leave(), after the commit */
 	struct sim_machine *m;
 };
-
-/* A fault registered for `name` that sim_fault_take would apply. */
-static bool fault_pending(const struct sim_machine *m, const char *name)
-{
-	for (unsigned i = 0; i < m->n_faults && i < SIM_MAX_FAULTS; i++)
-		if (m->faults[i].remaining != 0 && strcmp(m->faults[i].call, name) == 0)
-			return true;
-	return false;
-}
-
-/* A fault for a versioned entry point ("nvmlDeviceGetCount_v2") may also be
- * registered under its unversioned name ("nvmlDeviceGetCount"): the exact
- * name wins, the base name is the fallback. Writes the base name to `buf`
- * and returns it, or NULL if `name` has no version suffix. */
-static const char *base_name(const char *name, char *buf, size_t len)
-{
-	const char *v = strrchr(name, '_');
-	size_t n;
-
-	if (!v || v[1] != 'v' || v[2] == '\0' || strspn(v + 2, "0123456789") != strlen(v + 2))
-		return NULL;
-	n = (size_t)(v - name);
-	if (n + 1 > len)
-		return NULL;
-	memcpy(buf, name, n);
-	buf[n] = '\0';
-	return buf;
-}
 
 static nvmlReturn_t open_state(struct call *c, enum sim_lock mode)
 {
@@ -324,39 +299,46 @@ static void close_state(struct call *c)
 	c->m = NULL;
 }
 
-/* Open the state and apply a fault registered for the call. A fault that
- * counts down changes the state, so it needs the exclusive lock and a
- * commit of its own (the call's work, if any, commits separately). */
+/* Open the state and apply a fault registered for the call (the first
+ * that matches it by exact name, base name or class: sim_fault_apply). A
+ * fault that counts down (its skip or its remaining calls) changes the
+ * state, so it needs the exclusive lock and a commit of its own, made here
+ * before the call's work; the work, if any, commits separately at leave().
+ * Skip counts live in the state file, so every process shares them. */
 static nvmlReturn_t load(struct call *c, bool write)
 {
 	nvmlReturn_t rc = open_state(c, write ? SIM_EXCLUSIVE : SIM_SHARED);
-	char buf[SIM_CALL_MAX];
-	const char *base = base_name(c->name, buf, sizeof(buf));
-	const char *hit;
+	bool changed = false, die = false;
 
 	if (rc != NVML_SUCCESS)
 		return rc;
-	if (fault_pending(c->m, c->name))
-		hit = c->name;
-	else if (base && fault_pending(c->m, base))
-		hit = base;
-	else
+	if (!sim_fault_pending(c->m, c->name))
 		return NVML_SUCCESS;
 
 	if (!write) {
+		/* Re-read under the exclusive lock: the fault may have been
+		 * counted down or cleared since. */
 		close_state(c);
 		rc = open_state(c, SIM_EXCLUSIVE);
 		if (rc != NVML_SUCCESS)
 			return rc;
 	}
-	rc = sim_fault_take(c->m, hit);
-	struct migctl_error err;
-	if (sim_commit(&c->s, &err) != MIGCTL_ERR_OK) {
-		/* A failed commit leaves the session without a machine. */
-		close_state(c);
-		return NVML_ERROR_UNKNOWN;
+	rc = sim_fault_apply(c->m, c->name, &changed, &die);
+	if (changed) {
+		struct migctl_error err;
+		if (sim_commit(&c->s, &err) != MIGCTL_ERR_OK) {
+			/* A failed commit leaves the session without a machine. */
+			close_state(c);
+			return NVML_ERROR_UNKNOWN;
+		}
+		c->m = c->s.m;
+		/* The call goes on to do its work on the cached machine:
+		 * unless leave() commits that work, sim_close must drop it
+		 * from the cache, as for any uncommitted change. */
+		if (rc == NVML_SUCCESS)
+			c->s.committed = false;
 	}
-	c->m = c->s.m;
+	c->kill = die;
 	return rc;
 }
 
@@ -391,6 +373,15 @@ static nvmlReturn_t leave(struct call *c, nvmlReturn_t rc)
 			rc = NVML_ERROR_UNKNOWN;
 	}
 	close_state(c);
+	if (c->kill) {
+		/* A kill fault (sim.h struct sim_fault): the work is durable and
+		 * the state unlocked; the client dies before it sees `rc`. The
+		 * library lock stays held, so no other thread of the process
+		 * gets a call in first. */
+		kill(getpid(), SIGKILL);
+		for (;;)
+			pause();
+	}
 	pthread_mutex_unlock(&lib_lock);
 	return rc;
 }
@@ -1901,8 +1892,8 @@ nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t device, nvmlEnableState_t
 /* --- simulator control ------------------------------------------------- */
 
 /* Works with or without nvmlInit. A reset is a privileged operation, so a
- * non-root machine refuses it. Faults registered as "migsimResetGpu"
- * apply. */
+ * non-root machine refuses it. Faults registered as "migsimResetGpu" or
+ * as the "mutating" class apply. */
 int migsimResetGpu(unsigned int index)
 {
 	struct call c;

@@ -243,26 +243,88 @@ static void fault_remove(struct sim_machine *m, unsigned i)
 	m->n_faults--;
 }
 
-nvmlReturn_t sim_fault_take(struct sim_machine *m, const char *call)
+const char *const sim_mutating_calls[] = {
+	"nvmlDeviceSetMigMode",
+	"nvmlDeviceCreateGpuInstance",
+	"nvmlDeviceCreateGpuInstanceWithPlacement",
+	"nvmlGpuInstanceDestroy",
+	"nvmlGpuInstanceCreateComputeInstance",
+	"nvmlGpuInstanceCreateComputeInstanceWithPlacement",
+	"nvmlComputeInstanceDestroy",
+	"migsimResetGpu",
+	NULL,
+};
+
+/* `call` is `name` followed by a version suffix "_v<digits>". */
+static bool versioned_of(const char *name, const char *call)
 {
+	size_t n = strlen(name);
+	const char *v = call + n;
+
+	return strncmp(call, name, n) == 0 && v[0] == '_' && v[1] == 'v' && v[2] != '\0' &&
+	       strspn(v + 2, "0123456789") == strlen(v + 2);
+}
+
+bool sim_fault_matches(const char *name, const char *call)
+{
+	if (strcmp(name, call) == 0 || versioned_of(name, call))
+		return true;
+	if (strcmp(name, SIM_FAULT_MUTATING) == 0)
+		for (const char *const *c = sim_mutating_calls; *c; c++)
+			if (strcmp(*c, call) == 0)
+				return true;
+	return false;
+}
+
+bool sim_fault_pending(const struct sim_machine *m, const char *call)
+{
+	for (unsigned i = 0; i < m->n_faults && i < SIM_MAX_FAULTS; i++)
+		if (m->faults[i].remaining != 0 && sim_fault_matches(m->faults[i].call, call))
+			return true;
+	return false;
+}
+
+nvmlReturn_t sim_fault_apply(struct sim_machine *m, const char *call, bool *changed,
+			     bool *kill)
+{
+	*changed = false;
+	*kill = false;
 	for (unsigned i = 0; i < m->n_faults; i++) {
 		struct sim_fault *f = &m->faults[i];
-		if (strcmp(f->call, call) != 0)
+		if (!sim_fault_matches(f->call, call))
 			continue;
-		if (f->remaining < 0)
-			return (nvmlReturn_t)f->error;
 		if (f->remaining == 0) {
 			/* Spent (only a hand-edited state has these): drop it
 			 * and let a later fault on the same call apply. */
 			fault_remove(m, i--);
+			*changed = true;
 			continue;
 		}
-		nvmlReturn_t e = (nvmlReturn_t)f->error;
-		if (--f->remaining == 0)
-			fault_remove(m, i);
-		return e;
+		if (f->skip > 0) {
+			f->skip--;
+			*changed = true;
+			return NVML_SUCCESS;
+		}
+		int e = f->error;
+		if (f->remaining > 0) {   /* an every-call fault stays as it is */
+			*changed = true;
+			if (--f->remaining == 0)
+				fault_remove(m, i);
+		}
+		if (e == SIM_FAULT_KILL) {
+			*kill = true;
+			return NVML_SUCCESS;
+		}
+		return (nvmlReturn_t)e;
 	}
 	return NVML_SUCCESS;
+}
+
+nvmlReturn_t sim_fault_take(struct sim_machine *m, const char *call)
+{
+	bool changed, kill;
+
+	return sim_fault_apply(m, call, &changed, &kill);
 }
 
 static bool proc_matches(const struct sim_process *p, unsigned gpu,

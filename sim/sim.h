@@ -73,13 +73,35 @@ struct sim_process {
 	unsigned long long used_mib;
 };
 
-/* Fault injection: the next `remaining` calls of `call` (an NVML function
- * name) return `error` without doing anything; remaining < 0: every call. */
+/* Fault injection. A fault matches a call by its exact name, by the base
+ * name of a versioned entry point ("nvmlDeviceGetCount" for
+ * "nvmlDeviceGetCount_v2"), or by a class name (SIM_FAULT_MUTATING: every
+ * call in sim_mutating_calls). Faults are checked in the order they were
+ * added and the first that matches a call applies; the others are not
+ * looked at for that call. It first lets `skip` matching calls run
+ * normally (each counts the skip down), then acts on the next `remaining`
+ * matching calls (remaining < 0: every one):
+ *   - error > 0: the call returns `error` without doing anything;
+ *   - error == SIM_FAULT_KILL: the call runs normally, what it did is
+ *     committed to the state like any call's work, then the calling
+ *     process gets SIGKILL before the call returns (a client that crashes
+ *     right after the driver did the work), whatever the call returned.
+ * A fault is removed when `remaining` reaches 0. Stored in the state as
+ * {"call", "error", "remaining", "skip"}; "skip" is optional on load
+ * (states written before it existed load with skip 0). */
+#define SIM_FAULT_KILL (-1)
+#define SIM_FAULT_MUTATING "mutating"
+
 struct sim_fault {
 	char call[SIM_CALL_MAX];
-	int error;
+	int error;                          /* NVML error, or SIM_FAULT_KILL */
 	int remaining;
+	int skip;                           /* matching calls to let through first */
 };
+
+/* The calls that change the machine, the members of the SIM_FAULT_MUTATING
+ * class: every NVML export that mutates, and migsimResetGpu. NULL-ended. */
+extern const char *const sim_mutating_calls[];
 
 struct sim_machine {
 	uint64_t generation;                /* bumped by every write */
@@ -125,8 +147,24 @@ const struct migctl_ci_profile *sim_ci_profile(const struct sim_gpu *g,
 					       const struct sim_gi *gi,
 					       const struct sim_ci *ci);
 
-/* Fault check for the NVML function `call`: returns the injected error
- * (and counts it down) or NVML_SUCCESS. */
+/* Does a fault with call name `name` match the call `call` (exact name,
+ * base name of a versioned call, or class)? */
+bool sim_fault_matches(const char *name, const char *call);
+
+/* Is any fault that still acts (remaining != 0) registered for `call`? A
+ * read-only check, to decide whether the call needs the exclusive lock. */
+bool sim_fault_pending(const struct sim_machine *m, const char *call);
+
+/* What the first fault matching `call` does to it (see struct sim_fault).
+ * Counts that fault down (skip first, then remaining; removed when spent)
+ * and sets *changed when it did, so the caller must commit. Returns the
+ * injected error, or NVML_SUCCESS when the call is to run normally; then
+ * *kill says whether the process is to be killed once the call is done. */
+nvmlReturn_t sim_fault_apply(struct sim_machine *m, const char *call, bool *changed,
+			     bool *kill);
+
+/* sim_fault_apply without the flags: the injected error (the fault counted
+ * down) or NVML_SUCCESS, also for a call that a kill fault lets run. */
 nvmlReturn_t sim_fault_take(struct sim_machine *m, const char *call);
 
 /* True if a registered process runs on the GPU (gi == ci == ~0u), on the

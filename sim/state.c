@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,9 +92,9 @@ char *sim_machine_to_json(const struct sim_machine *m)
 			"used_mib", (json_int_t)p->used_mib));
 	}
 	for (unsigned i = 0; i < m->n_faults; i++)
-		json_array_append_new(faults, json_pack("{s:s,s:i,s:i}",
+		json_array_append_new(faults, json_pack("{s:s,s:i,s:i,s:i}",
 			"call", m->faults[i].call, "error", m->faults[i].error,
-			"remaining", m->faults[i].remaining));
+			"remaining", m->faults[i].remaining, "skip", m->faults[i].skip));
 
 	json_t *root = json_pack("{s:s,s:i,s:I,s:b,s:s,s:o,s:o,s:o}",
 		"format", "migsim-machine", "version", SIM_FORMAT_VERSION,
@@ -329,15 +330,21 @@ static enum migctl_err parse_faults(struct parse *p, json_t *faults, struct sim_
 		struct sim_fault *f = &m->faults[m->n_faults];
 		const char *call;
 		int error, remaining;
-		enum migctl_err rc = unpack(p, o, "fault", "{s:s,s:i,s:i}", "call", &call,
-					    "error", &error, "remaining", &remaining);
+		json_int_t skip = 0;
+		/* "skip" is optional: states from before it load with 0. */
+		enum migctl_err rc = unpack(p, o, "fault", "{s:s,s:i,s:i,s?I}", "call", &call,
+					    "error", &error, "remaining", &remaining,
+					    "skip", &skip);
 		if (rc)
 			return rc;
-		if (!*call || strlen(call) >= sizeof(f->call) || error <= 0 || remaining == 0)
+		if (!*call || strlen(call) >= sizeof(f->call) ||
+		    (error <= 0 && error != SIM_FAULT_KILL) || remaining == 0 ||
+		    skip < 0 || skip > INT_MAX)
 			return bad(p, "fault #%zu is malformed", i);
 		snprintf(f->call, sizeof(f->call), "%s", call);
 		f->error = error;
 		f->remaining = remaining;
+		f->skip = (int)skip;
 		m->n_faults++;
 	}
 	return MIGCTL_ERR_OK;

@@ -201,6 +201,37 @@ ms_exit "fault: unknown subcommand" 2 "unknown subcommand 'drop'" -- fault drop
 ms_stdout "fault clear" '^removed 3 faults$' -- fault clear
 ms_json "fault clear removes all" '.faults' '[]'
 
+# --after, the mutating class, kill
+ms_new
+ms_stdout "fault add --after: message" 'next 1 call of nvmlDeviceCreateGpuInstanceWithPlacement, after 2 calls that run normally, returns NVML_ERROR_IN_USE \(19\)$' -- fault add --call nvmlDeviceCreateGpuInstanceWithPlacement --error IN_USE --after 2
+ms_stdout "fault add kill on the mutating class" 'next 2 calls of mutating, after 1 call that runs normally, kill the calling process after doing the work$' -- fault add --call mutating --error kill --count 2 --after 1
+ms_ok "fault add KILL (any case) on migsimResetGpu, every call" -- fault add --call migsimResetGpu --error KILL --count -1
+ms_ok "fault add --after 0" -- fault add --call nvmlGpuInstanceDestroy --error 19 --after 0
+ms_json "faults store skip, kill as error -1" '[.faults[] | [.call, .error, .remaining, .skip]]' \
+	'[["nvmlDeviceCreateGpuInstanceWithPlacement",19,1,2],["mutating",-1,2,1],["migsimResetGpu",-1,-1,0],["nvmlGpuInstanceDestroy",19,1,0]]'
+ms_stdout "fault list shows --after" '^nvmlDeviceCreateGpuInstanceWithPlacement +NVML_ERROR_IN_USE \(19\) +1, after 2 calls$' -- fault list
+ms_stdout "fault list shows kill" '^mutating +kill +2, after 1 call$' -- fault list
+ms_stdout "fault list: no skip, no suffix" '^nvmlGpuInstanceDestroy +NVML_ERROR_IN_USE \(19\) +1$' -- fault list
+ms_stdout "show text: kill, every call" '^  migsimResetGpu -> kill, every call$' -- show
+ms_stdout "show text: --after" '^  mutating -> kill, next 2 calls, after 1 call$' -- show
+ms_exit "fault add: negative --after" 2 "bad --after '-1'" -- fault add --call mutating --error 19 --after -1
+ms_exit "fault add: --after not a number" 2 "bad --after 'two'" -- fault add --call mutating --error 19 --after two
+ms_exit "fault add: empty --after" 2 "bad --after ''" -- fault add --call mutating --error 19 --after ''
+ms_exit "fault add: unknown error still rejected" 2 "unknown NVML error 'killall'" -- fault add --call mutating --error killall
+ms_exit "fault add: not a class" 2 "bad --call 'mutate'" -- fault add --call mutate --error 19
+ms_stdout "fault add --help documents --after" '--after N' -- fault add --help
+ms_stdout "fault add --help documents kill" "'kill'" -- fault add --help
+ms_stdout "fault add --help lists the mutating class" 'migsimResetGpu\)$' -- fault add --help
+ms_json "fault list and show change nothing" '[.faults[] | .skip]' '[2,1,0,0]'
+ms_edit 'del(.faults[].skip)'
+ms_json "a state without skip fields loads (skip 0)" '[.faults[] | .skip]' '[0,0,0,0]'
+ms_edit '.faults[0].skip = -1'
+ms_exit "negative skip in the state" 12 'fault #0 is malformed' -- show
+ms_edit '.faults[0].skip = 0 | .faults[0].error = -2'
+ms_exit "unknown negative error in the state" 12 'fault #0 is malformed' -- show
+ms_edit '.faults[0].error = 19 | .faults[0].skip = "2"'
+ms_exit "non-integer skip in the state" 12 'fault: ' -- show
+
 # --- usage and help ------------------------------------------------------------------
 ms_stdout "migsim --help lists commands" '^  exec ' -- --help
 for ms_c in init show reset reboot exec fault; do

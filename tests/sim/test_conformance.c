@@ -1942,6 +1942,223 @@ static void test_fault_injection(void **state)
 	OK(NV(nvmlGpuInstanceDestroy)(gi));
 }
 
+/* `migsim ARGS` succeeds and its output contains (want) or lacks `needle`. */
+static void migsim_has(const char *args, const char *needle, bool want, const char *ref)
+{
+	char out[65536];
+	int rc = migsim(out, sizeof out, "%s", args);
+
+	if (rc != 0)
+		fail_msg("`migsim %s` exited %d:\n%s", args, rc, out);
+	if ((strstr(out, needle) != NULL) != want)
+		fail_msg("`migsim %s` output %s \"%s\"; ref: %s\n%s", args,
+			 want ? "lacks" : "has", needle, ref, out);
+}
+
+static unsigned gi_count(nvmlDevice_t d, unsigned profile)
+{
+	nvmlGpuInstance_t list[8];
+	unsigned count = 8;
+
+	OK(NV(nvmlDeviceGetGpuInstances)(d, profile, list, &count));
+	return count;
+}
+
+static void test_fault_after(void **state)
+{
+	nvmlGpuInstancePlacement_t pl;
+	nvmlGpuInstance_t gi = NULL, gis[4];
+	nvmlDevice_t d;
+	unsigned n, i;
+
+	(void)state;
+	migsim_ok("init --gpus A100-SXM4-80GB");
+	OK(NV(nvmlInit_v2)());
+	d = device(0);
+	enable_mig_ampere(d, 0);
+	migsim_ok("fault add --call nvmlDeviceCreateGpuInstanceWithPlacement "
+		  "--error INSUFFICIENT_RESOURCES --after 2");
+	migsim_has("show -o json", "\"skip\": 2", true, "sim.h struct sim_fault: stored as \"skip\"");
+
+	/* Another call, even of the same family, does not count. */
+	gi = create_gi_at(d, 9, 4, 4, 2, "a fault on ...WithPlacement does not affect CreateGpuInstance");
+	OK(NV(nvmlGpuInstanceDestroy)(gi));
+	migsim_has("show -o json", "\"skip\": 2", true,
+		   "sim.h sim_fault_apply: only matching calls count the skip down");
+
+	/* 1g.10gb (profile 19) at 0, 1: pass; at 2: fails; at 2 again: passes. */
+	for (i = 0; i < 2; i++) {
+		pl = (nvmlGpuInstancePlacement_t){ i, 1 };
+		RC(NV(nvmlDeviceCreateGpuInstanceWithPlacement)(d, 19, &pl, &gis[i]), NVML_SUCCESS,
+		   "sim.h struct sim_fault: --after 2 lets the first two calls run normally");
+	}
+	migsim_has("show -o json", "\"skip\": 0", true,
+		   "sim.h struct sim_fault: each passing call counts the skip down in the state");
+	pl = (nvmlGpuInstancePlacement_t){ 2, 1 };
+	RC(NV(nvmlDeviceCreateGpuInstanceWithPlacement)(d, 19, &pl, &gis[2]),
+	   NVML_ERROR_INSUFFICIENT_RESOURCES, "sim.h struct sim_fault: --after 2 fails the third call");
+	EQ(gi_count(d, 19), 2, "sim.h struct sim_fault: the failed third call creates nothing");
+	migsim_has("fault list", "no faults", true, "sim.h struct sim_fault: a --count 1 fault is spent");
+	RC(NV(nvmlDeviceCreateGpuInstanceWithPlacement)(d, 19, &pl, &gis[2]), NVML_SUCCESS,
+	   "sim.h struct sim_fault: the fault is gone after firing once");
+	EQ(gi_count(d, 19), 3, "three 1g GIs");
+	for (i = 0; i < 3; i++)
+		OK(NV(nvmlGpuInstanceDestroy)(gis[i]));
+
+	/* On a read call, registered under the base name of a versioned one:
+	 * the call upgrades to the exclusive lock to count the skip down. */
+	migsim_ok("fault add --call nvmlDeviceGetCount --error UNKNOWN --after 1 --count 1");
+	OK(NV(nvmlDeviceGetCount_v2)(&n));
+	RC(NV(nvmlDeviceGetCount_v2)(&n), NVML_ERROR_UNKNOWN,
+	   "sim.h struct sim_fault: base-name fault with --after 1 fails the second call");
+	OK(NV(nvmlDeviceGetCount_v2)(&n));
+	EQ(n, 1, "one GPU");
+}
+
+static void test_fault_mutating_class(void **state)
+{
+	nvmlComputeInstance_t ci = NULL, cis[2];
+	nvmlGpuInstance_t gi = NULL;
+	nvmlDevice_t d;
+	unsigned count;
+	int (*reset_gpu)(unsigned);
+	void *sym;
+
+	(void)state;
+	migsim_ok("init --gpus H100-SXM5-80GB");
+	OK(NV(nvmlInit_v2)());
+	d = device(0);
+	{
+		nvmlReturn_t act;
+
+		OK(NV(nvmlDeviceSetMigMode)(d, NVML_DEVICE_MIG_ENABLE, &act));
+	}
+	migsim_ok("fault add --call mutating --error IN_USE --after 2");
+	gi = create_gi_at(d, 9, 4, 4, 2, "sim.h SIM_FAULT_MUTATING: the first mutating call passes");
+	count = 2;
+	OK(NV(nvmlGpuInstanceGetComputeInstances)(gi, NVML_COMPUTE_INSTANCE_PROFILE_3_SLICE, cis, &count));
+	EQ(count, 0, "reads do not count for the mutating class");
+	OK(NV(nvmlGpuInstanceCreateComputeInstance)(gi, NVML_COMPUTE_INSTANCE_PROFILE_3_SLICE, &ci));
+	RC(NV(nvmlComputeInstanceDestroy)(ci), NVML_ERROR_IN_USE,
+	   "sim.h SIM_FAULT_MUTATING: --after 2 hits the third mutating call, a destroy");
+	count = 2;
+	OK(NV(nvmlGpuInstanceGetComputeInstances)(gi, NVML_COMPUTE_INSTANCE_PROFILE_3_SLICE, cis, &count));
+	EQ(count, 1, "the failed destroy left the CI in place");
+
+	/* Faults apply in the order they were added: the class fault added
+	 * first wins over an exact-name fault added after it. */
+	migsim_ok("fault add --call mutating --error INSUFFICIENT_RESOURCES");
+	migsim_ok("fault add --call nvmlComputeInstanceDestroy --error NOT_FOUND");
+	RC(NV(nvmlComputeInstanceDestroy)(ci), NVML_ERROR_INSUFFICIENT_RESOURCES,
+	   "sim.h struct sim_fault: the first fault added that matches applies");
+	RC(NV(nvmlComputeInstanceDestroy)(ci), NVML_ERROR_NOT_FOUND,
+	   "sim.h struct sim_fault: then the next one");
+	OK(NV(nvmlComputeInstanceDestroy)(ci));
+	OK(NV(nvmlGpuInstanceDestroy)(gi));
+
+	/* migsimResetGpu is in the class. */
+	dlerror();
+	sym = dlsym(lib, "migsimResetGpu");
+	TRUE(sym != NULL, "the simulator exports migsimResetGpu");
+	memcpy(&reset_gpu, &sym, sizeof sym);
+	migsim_ok("fault add --call mutating --error NO_PERMISSION");
+	EQ(reset_gpu(0), NVML_ERROR_NO_PERMISSION, "sim.h sim_mutating_calls: migsimResetGpu is mutating");
+	check_mig_mode(d, 1, 1, "the refused reset changed nothing");
+	EQ(reset_gpu(0), NVML_SUCCESS, "the fault is spent");
+	check_mig_mode(d, 0, 0, "sim.h sim_reset_gpu: Hopper comes back with MIG disabled");
+}
+
+/* A client killed right after its k-th mutating call (k = 3): two calls
+ * pass (one in this process, one in the child: the skip count is shared
+ * through the state), the third does its work, which is committed, and the
+ * child dies by SIGKILL before the call returns. */
+static void test_fault_kill(void **state)
+{
+	nvmlGpuInstance_t gi = NULL, gis[2];
+	nvmlComputeInstance_t cis[2];
+	nvmlDevice_t d;
+	unsigned count, total = 0, i;
+	pid_t child;
+	int st;
+
+	(void)state;
+	migsim_ok("init --gpus H100-SXM5-80GB");
+	OK(NV(nvmlInit_v2)());
+	d = device(0);
+	{
+		nvmlReturn_t act;
+
+		OK(NV(nvmlDeviceSetMigMode)(d, NVML_DEVICE_MIG_ENABLE, &act));
+	}
+	migsim_ok("fault add --call mutating --error kill --after 2");
+	migsim_has("show -o json", "\"error\": -1", true, "sim.h SIM_FAULT_KILL is stored as error -1");
+	gi = create_gi_at(d, 9, 4, 4, 2, "sim.h SIM_FAULT_KILL: a skipped call runs normally");
+	migsim_has("show -o json", "\"skip\": 1", true, "the first mutating call counted the skip down");
+
+	(void)&NV(nvmlInit_v2);
+	(void)&NV(nvmlShutdown);
+	(void)&NV(nvmlDeviceGetHandleByIndex_v2);
+	(void)&NV(nvmlDeviceCreateGpuInstance);
+	(void)&NV(nvmlGpuInstanceCreateComputeInstance);
+	fflush(NULL);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		nvmlComputeInstance_t cc;
+		nvmlGpuInstance_t cg;
+		nvmlDevice_t cd;
+		int code = 0, j;
+
+		for (j = 0; j < 32 && nv.nvmlShutdown() == NVML_SUCCESS; j++)
+			;
+		if (nv.nvmlInit_v2() != NVML_SUCCESS)
+			code = 1;
+		else if (nv.nvmlDeviceGetHandleByIndex_v2(0, &cd) != NVML_SUCCESS)
+			code = 2;
+		else if (nv.nvmlDeviceCreateGpuInstance(cd, 9, &cg) != NVML_SUCCESS)
+			code = 3;
+		else if (nv.nvmlGpuInstanceCreateComputeInstance(
+				 cg, NVML_COMPUTE_INSTANCE_PROFILE_3_SLICE, &cc) != NVML_SUCCESS)
+			code = 4;
+		else
+			code = 5; /* the call returned: the kill did not happen */
+		_exit(code);
+	}
+	assert_int_equal(waitpid(child, &st, 0), child);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		fail_msg("the child was to die by SIGKILL in its second mutating call; status 0x%x "
+			 "(exit 1 init, 2 handle, 3 create GI, 4 create CI, 5 not killed); "
+			 "ref: sim.h SIM_FAULT_KILL", st);
+
+	/* The killed call's work is committed: a second GI with one CI. */
+	EQ(gi_count(d, 9), 2, "the child's GI (the second mutating call) exists");
+	count = 2;
+	OK(NV(nvmlDeviceGetGpuInstances)(d, 9, gis, &count));
+	for (i = 0; i < count; i++) {
+		unsigned n = 2;
+
+		OK(NV(nvmlGpuInstanceGetComputeInstances)(gis[i], NVML_COMPUTE_INSTANCE_PROFILE_3_SLICE,
+							  cis, &n));
+		total += n;
+		if (gis[i] == gi)
+			EQ(n, 0, "this process's GI has no CI");
+	}
+	EQ(total, 1, "sim.h SIM_FAULT_KILL: the killed call's CI is committed");
+	migsim_has("fault list", "no faults", true, "sim.h SIM_FAULT_KILL: the fault is consumed");
+
+	/* Mutating calls work normally again: clean up. */
+	for (i = 0; i < count; i++) {
+		unsigned n = 2, j;
+
+		OK(NV(nvmlGpuInstanceGetComputeInstances)(gis[i], NVML_COMPUTE_INSTANCE_PROFILE_3_SLICE,
+							  cis, &n));
+		for (j = 0; j < n; j++)
+			OK(NV(nvmlComputeInstanceDestroy)(cis[j]));
+		OK(NV(nvmlGpuInstanceDestroy)(gis[i]));
+	}
+	EQ(gi_count(d, 9), 0, "every GI destroyed");
+}
+
 /* === 11. persistence across processes ===================================== */
 
 static void test_persistence_cli_sees_library(void **state)
@@ -2090,6 +2307,9 @@ int main(void)
 		T(test_busy_gpu_process_mode_change),
 		T(test_non_root),
 		T(test_fault_injection),
+		T(test_fault_after),
+		T(test_fault_mutating_class),
+		T(test_fault_kill),
 		T(test_persistence_cli_sees_library),
 		T(test_persistence_library_sees_other_processes),
 #undef T
