@@ -42,12 +42,14 @@ struct node_priv {
 	const struct migctl_nvml_api *api;
 	char path[PATH_MAX];             /* the library loaded */
 	nvmlReturn_t last;               /* NVML code of the last failure */
+	unsigned long calls;             /* NVML calls made (benchmarks) */
 };
 
 /* Every entry point as the binding resolved it; NULL → the feature is
  * unavailable on this driver. */
 #define NV(p, fn, ...)                                                        \
-	((p)->api->fn ? (p)->api->fn(__VA_ARGS__) : NVML_ERROR_FUNCTION_NOT_FOUND)
+	((p)->calls++, (p)->api->fn ? (p)->api->fn(__VA_ARGS__)                 \
+				    : NVML_ERROR_FUNCTION_NOT_FOUND)
 
 static const struct migctl_nvml_api no_api; /* all NULL */
 
@@ -830,6 +832,7 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 		/* The v1 call fills only the legacy bus ID. */
 		copy_str(g->bus_id, sizeof(g->bus_id), pci.busId[0] ? pci.busId : pci.busIdLegacy);
 		g->pci_device_id = pci.pciDeviceId >> 16;
+		g->pci_subsystem_id = pci.pciSubSystemId;
 	}
 	unsigned minor = 0;
 	if (NV(p, DeviceGetMinorNumber, dev, &minor) == NVML_SUCCESS)
@@ -1782,4 +1785,10 @@ enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
 		return erc;
 	}
 	return end_op(node, gpu, err);
+}
+
+unsigned long migctl_node_nvml_calls(const struct migctl_node *node)
+{
+	const struct node_priv *p = priv_of(node);
+	return p ? p->calls : 0;
 }

@@ -34,7 +34,12 @@
 	X(NOT_SUPPORTED, 17, "not-supported", "not supported on this GPU")   \
 	X(RESET_REQUIRED, 18, "reset-required", "a GPU reset is required")   \
 	X(REBOOT_REQUIRED, 19, "reboot-required", "a reboot is required")    \
-	X(NVML, 20, "nvml", "the NVIDIA driver reported an error")
+	X(NVML, 20, "nvml", "the NVIDIA driver reported an error")           \
+	X(NOT_APPLIED, 21, "not-applied",                                      \
+	  "the GPUs do not match the configuration")                          \
+	X(ROLLED_BACK, 22, "rolled-back",                                      \
+	  "the apply failed; the GPU was rolled back to its checkpoint")      \
+	X(HOOK, 23, "hook", "a hook command failed")
 
 enum migctl_err {
 #define MIGCTL_ERR_ENUM(name, code, str, msg) MIGCTL_ERR_##name = code,

@@ -66,6 +66,7 @@ struct migctl_gpu_state {
 	char uuid[96];
 	char bus_id[32];              /* "00000000:07:00.0" */
 	unsigned pci_device_id;       /* 16-bit device ID */
+	uint32_t pci_subsystem_id;    /* subsystem device << 16 | vendor */
 	unsigned minor;
 	enum migctl_arch arch;
 	uint64_t memory_total_mib;
@@ -192,5 +193,9 @@ enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
  * last error did not come from NVML. nvidia-smi compatible output prints
  * these texts. */
 const char *migctl_node_nvml_text(const struct migctl_node *node);
+
+/* How many NVML calls this node has made since it was opened (for
+ * benchmarks that compare strategies by driver calls). */
+unsigned long migctl_node_nvml_calls(const struct migctl_node *node);
 
 #endif
