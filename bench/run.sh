@@ -5,6 +5,8 @@ build=${1:-build}
 MIGSIM_LIB=$(cd "$build" && pwd)/sim/libnvidia-ml.so.1
 MIGSIM_BIN=$(cd "$build" && pwd)/migsim
 export MIGSIM_LIB MIGSIM_BIN
+# apply (bench/apply.c) needs both: it builds its own 8-GPU machines with
+# $MIGSIM_BIN in a temporary state directory and opens $MIGSIM_LIB.
 for b in "$build"/bench/*; do
 	[ -x "$b" ] || continue
 	"$b"

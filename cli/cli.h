@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "migctl/apply.h"
 #include "migctl/catalog.h"
+#include "migctl/config.h"
 #include "migctl/error.h"
 #include "migctl/geometry.h"
 #include "migctl/node.h"
@@ -145,6 +147,37 @@ void cli_prefix_gpu(struct migctl_error *err, unsigned gpu);
  * end of the list, -1 for an empty or overlong item, 1 otherwise. */
 int cli_next_item(const char **p, char *item, size_t cap);
 
+/* --- declarative layouts (cli/cmd_apply.c, cli/hooks.c, cli/parted.c) -- */
+
+/* Hooks of one apply: the parsed file and the MIG_PARTED_* variables
+ * ("NAME=value", NULL-terminated) every hook command gets. */
+struct hook_runner {
+	const struct migctl_hooks *hooks;
+	const char *file;
+	char *const *vars;
+	bool show_output;          /* hook stdout/stderr go to our stderr */
+};
+/* migctl_apply_hook_fn over a struct hook_runner. */
+enum migctl_err hook_run(enum migctl_hook_point point, void *ctx, struct migctl_error *err);
+
+/* One apply/assert/restore request, from migctl's flags or from
+ * nvidia-mig-parted's flags and MIG_PARTED_* variables. */
+struct apply_req {
+	const char *config_file;   /* -f; "-" is standard input */
+	const char *label;         /* -c; NULL: the only one */
+	const char *hooks_file;    /* -k */
+	const char *journal;       /* --journal; NULL: the default */
+	const char *unmatched;     /* --unmatched; NULL: the config's policy */
+	bool dry_run, force, skip_reset, mode_only, valid_only;
+	bool parted;               /* print nvidia-mig-parted's messages */
+	bool debug;                /* -d: hook output is shown */
+};
+int cli_apply(struct cli *cli, const struct apply_req *req);
+int cli_assert(struct cli *cli, const struct apply_req *req);
+int cli_restore(struct cli *cli, const struct apply_req *req);
+int cli_export(struct cli *cli, const char *label, bool json, bool placements);
+int cli_checkpoint(struct cli *cli, const char *file);
+
 /* Commands. argv[0] is the command name. */
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_layouts(struct cli *cli, int argc, char **argv);
@@ -155,6 +188,17 @@ int cmd_profiles(struct cli *cli, int argc, char **argv);
 int cmd_create(struct cli *cli, int argc, char **argv);
 int cmd_destroy(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
+int cmd_apply(struct cli *cli, int argc, char **argv);
+int cmd_assert(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_checkpoint(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_recover(struct cli *cli, int argc, char **argv);
+int cmd_config(struct cli *cli, int argc, char **argv);
+
+/* The nvidia-mig-parted personality (cli/parted.c): argv as
+ * nvidia-mig-parted gets it, argv[0] included. */
+int parted_main(struct cli *cli, int argc, char **argv);
 
 /* The nvidia-smi personality (cli/smi.c): argv as nvidia-smi gets it,
  * argv[0] included. Returns nvidia-smi's exit status. */

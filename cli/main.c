@@ -24,7 +24,15 @@ static const struct command commands[] = {
 	{"create", cmd_create, "create GPU instances (and their compute instances)"},
 	{"destroy", cmd_destroy, "destroy compute and GPU instances"},
 	{"plan", cmd_plan, "pack a demand of MIG profiles into the fewest GPUs"},
+	{"apply", cmd_apply, "apply a declarative layout (mig-parted config), changing only what must change"},
+	{"assert", cmd_assert, "check that the GPUs hold a config's layout"},
+	{"export", cmd_export, "print the current layout as a config"},
+	{"checkpoint", cmd_checkpoint, "save MIG modes and instances (with placements) to a file"},
+	{"restore", cmd_restore, "bring back a checkpoint"},
+	{"recover", cmd_recover, "roll back what an interrupted apply left"},
+	{"config", cmd_config, "generate default layouts: 'migctl config generate'"},
 	{"smi", smi_main, "the nvidia-smi MIG subset, e.g. 'migctl smi mig -lgi'"},
+	{"parted", parted_main, "the nvidia-mig-parted interface, e.g. 'migctl parted apply'"},
 };
 
 static void usage(FILE *out)
@@ -53,7 +61,8 @@ static void usage(FILE *out)
 		"model, 8 unknown profile, 9 invalid placement, 10 insufficient\n"
 		"resources, 11 layout does not fit, 12 simulator state, 13 not found,\n"
 		"14 busy, 15 no driver, 16 no permission, 17 not supported, 18 reset\n"
-		"required, 19 reboot required, 20 other driver error (see README.md).\n");
+		"required, 19 reboot required, 20 other driver error, 21 not applied,\n"
+		"22 rolled back, 23 hook failed (see README.md).\n");
 }
 
 int main(int argc, char **argv)
@@ -74,6 +83,10 @@ int main(int argc, char **argv)
 	if (argc > 0 && strcmp(basename(argv[0]), "nvidia-smi") == 0) {
 		cli.prog = "nvidia-smi";
 		rc = smi_main(&cli, argc, argv);
+		goto out;
+	}
+	if (argc > 0 && strcmp(basename(argv[0]), "nvidia-mig-parted") == 0) {
+		rc = parted_main(&cli, argc, argv);
 		goto out;
 	}
 	while ((opt = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {

@@ -96,7 +96,7 @@ if [ "$pl_rc" -eq 11 ] && grep -q '^Unplaced: 2 x 1g.10gb (of 9)$' "$tmp/out" &&
 # --- -o config: a mig-parted v1 config ---------------------------------------
 cat >"$tmp/plan_want.yaml" <<'EOF'
 # migctl plan: 1 of 1 GPU used; optimal (lower bound 1 reached).
-# Apply: nvidia-mig-parted apply -f FILE -c migctl-plan
+# Apply: migctl apply (or nvidia-mig-parted apply) -f FILE -c migctl-plan
 version: v1
 mig-configs:
   migctl-plan:
@@ -204,5 +204,27 @@ else
 		-- plan --demand 7g.80gb=1 --extra -o json
 	expect_stdout "sim: says to enable MIG mode" "^GPU 1: MIG mode is disabled now; enable it before applying the plan \('migctl mode enable -i 1'\)$" \
 		-- plan --demand 7g.80gb=1 --extra
+	# plan | apply: the plan as a config with placements goes straight into
+	# migctl apply, which creates exactly those instances and keeps the
+	# ones that exist (GPU 0's 3g@0 and the 7g plan's GPUs).
+	"$migctl" plan --demand 7g.80gb=1 --extra -o config --placements >"$tmp/plan.yaml" 2>"$tmp/err"
+	"$migctl" mode enable -i 1 >/dev/null 2>&1
+	"$migctl" plan --demand 7g.80gb=1 --extra -o config --placements 2>"$tmp/err" |
+		"$migctl" apply -f - -o json >"$tmp/out" 2>>"$tmp/err"
+	if [ "$(jq -c '[.ok, ([.gpus[] | .destroyed // 0] | add)]' "$tmp/out" 2>&1)" = '[true,0]' ]; then ok; else bad "sim: plan | apply"; cat "$tmp/err" "$tmp/out"; fi
+	expect_json "sim: plan | apply made the 7g on GPU 1" \
+		'[.gpus[1].gpu_instances[] | "\(.profile)@\(.placement.start)"]' '["7g.80gb@0"]' -- status -o json
+	expect_stdout "sim: applying the plan again changes nothing" '^GPU 1 \(.*\): unchanged$' \
+		-- apply -f "$tmp/plan.yaml"
+	# --incremental: the online policy next to what exists. GPU 0 holds a
+	# 3g@0 (plus what the earlier plan created), GPU 1 a 7g: a 1g can only
+	# go to GPU 0, and nothing moves.
+	"$migctl" destroy -i 0 --all >/dev/null 2>&1
+	"$migctl" create 3g.40gb -i 0 --placement 0 >/dev/null 2>&1
+	expect_json "sim: --incremental keeps every instance and adds the demand" \
+		'[([.per_gpu[].instances[] | select(.pinned)] | length), [.per_gpu[0].instances[] | select(.pinned | not) | .profile], .gpus_used]' \
+		'[2,["1g.10gb","1g.10gb"],2]' -- plan --incremental --demand 1g.10gb=2 -o json
+	expect_stdout "sim: --incremental says it makes no optimality claim" 'incremental \(online policy' \
+		-- plan --incremental --demand 1g.10gb=2
 fi
 unset MIGCTL_SIM MIGSIM_STATE
