@@ -245,28 +245,6 @@ static const char *reason_text(enum migctl_step_reason r)
 	return "";
 }
 
-static const char *reason_name(enum migctl_step_reason r)
-{
-	switch (r) {
-	case MIGCTL_REASON_NOT_WANTED: return "not-wanted";
-	case MIGCTL_REASON_CONFLICT: return "conflict";
-	case MIGCTL_REASON_REGROUP: return "regroup";
-	case MIGCTL_REASON_NONE: break;
-	}
-	return NULL;
-}
-
-static const char *op_name(enum migctl_step_kind k)
-{
-	switch (k) {
-	case MIGCTL_STEP_DESTROY_CI: return "destroy-ci";
-	case MIGCTL_STEP_DESTROY_GI: return "destroy-gi";
-	case MIGCTL_STEP_CREATE_GI: return "create-gi";
-	case MIGCTL_STEP_CREATE_CI: return "create-ci";
-	}
-	return "?";
-}
-
 static void print_step(const struct migctl_gpu_model *m, const struct migctl_step *s, bool dry)
 {
 	const struct migctl_gi_profile *gp = &m->gi[s->gi_profile];
@@ -299,7 +277,7 @@ static void print_step(const struct migctl_gpu_model *m, const struct migctl_ste
 static json_t *step_json(const struct migctl_gpu_model *m, const struct migctl_step *s)
 {
 	const struct migctl_gi_profile *gp = &m->gi[s->gi_profile];
-	json_t *o = json_pack("{s:s,s:s,s:i,s:o}", "op", op_name(s->kind), "gi_profile", gp->name,
+	json_t *o = json_pack("{s:s,s:s,s:i,s:o}", "op", migctl_step_kind_name(s->kind), "gi_profile", gp->name,
 			      "gi_profile_id", (int)gp->id, "gi_placement",
 			      cli_json_placement(s->gi_placement));
 	if (s->gi_id != MIGCTL_ID_UNKNOWN)
@@ -311,8 +289,8 @@ static json_t *step_json(const struct migctl_gpu_model *m, const struct migctl_s
 	}
 	if (s->kind == MIGCTL_STEP_DESTROY_CI)
 		json_object_set_new(o, "ci_id", json_integer(s->ci_id));
-	if (reason_name(s->reason)) {
-		json_object_set_new(o, "reason", json_string(reason_name(s->reason)));
+	if (migctl_step_reason_name(s->reason)) {
+		json_object_set_new(o, "reason", json_string(migctl_step_reason_name(s->reason)));
 		json_object_set_new(o, "busy", json_boolean(s->busy));
 	}
 	return o;
@@ -369,9 +347,8 @@ static void print_report(struct cli *cli, const struct migctl_apply_report *rep,
 		for (size_t s = 0; steps && (dry || g->outcome == MIGCTL_GPU_APPLIED) &&
 				   s < g->transition.n_steps; s++)
 			print_step(m, &g->transition.steps[s], dry);
-		if (g->error.code && g->error.code != err->code)
-			fprintf(stderr, "migctl: GPU %u: %s\n", g->index, g->error.msg);
-		else if (g->error.code && strcmp(g->error.msg, err->msg) != 0)
+		/* The overall error is printed once below; other GPUs' here. */
+		if (g->error.code && strcmp(g->error.msg, err->msg) != 0)
 			fprintf(stderr, "migctl: GPU %u: %s\n", g->index, g->error.msg);
 	}
 	if (gpus) {

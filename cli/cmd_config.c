@@ -78,6 +78,26 @@ static enum migctl_err gather(struct cli *cli, const char *models,
 	return MIGCTL_ERR_OK;
 }
 
+int cli_generate_config(struct cli *cli, const char *models, const char *file)
+{
+	struct migctl_generate_gpu *gpus = NULL;
+	struct migctl_error err = {0};
+	char *text = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = (int)gather(cli, models, &gpus, &n, &err)) ||
+	    (rc = (int)migctl_config_generate(gpus, n, &text, &err)))
+		goto out;
+	FILE *out = file && strcmp(file, "-") != 0 ? fopen(file, "w") : stdout;
+	if (!out || fputs(text, out) < 0 || (out != stdout && fclose(out) != 0))
+		rc = (int)migctl_fail(&err, MIGCTL_ERR_IO, "cannot write %s", file ? file : "stdout");
+out:
+	free(gpus);
+	free(text);
+	return rc ? cli_report(cli, &err) : 0;
+}
+
 int cmd_config(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -87,11 +107,7 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	const char *models = NULL, *file = NULL;
-	struct migctl_generate_gpu *gpus = NULL;
-	struct migctl_error err = {0};
-	char *text = NULL;
-	size_t n = 0;
-	int opt, rc;
+	int opt;
 
 	optind = 1;
 	if (argc < 2 || strcmp(argv[1], "generate") != 0) {
@@ -118,14 +134,5 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, "config", "unexpected argument '%s'", argv[optind]);
-	if ((rc = (int)gather(cli, models, &gpus, &n, &err)) ||
-	    (rc = (int)migctl_config_generate(gpus, n, &text, &err)))
-		goto out;
-	FILE *out = file && strcmp(file, "-") != 0 ? fopen(file, "w") : stdout;
-	if (!out || fputs(text, out) < 0 || (out != stdout && fclose(out) != 0))
-		rc = (int)migctl_fail(&err, MIGCTL_ERR_IO, "cannot write %s", file ? file : "stdout");
-out:
-	free(gpus);
-	free(text);
-	return rc ? cli_report(cli, &err) : 0;
+	return cli_generate_config(cli, models, file);
 }

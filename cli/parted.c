@@ -56,51 +56,6 @@ static const char *env_str(const char *name)
 	return v && *v ? v : NULL;
 }
 
-static int generate_config(struct cli *cli, const char *file, bool json)
-{
-	struct migctl_error err = {0};
-	struct migctl_generate_gpu *gpus = NULL;
-	char *text = NULL;
-	enum migctl_err rc;
-	size_t n = 0;
-
-	if (json) {
-		migctl_fail(&err, MIGCTL_ERR_USAGE, "generate-config writes YAML only; use -o yaml");
-		return cli_report(cli, &err);
-	}
-	if ((rc = cli_node(cli, &err)))
-		return cli_report(cli, &err);
-	gpus = calloc(cli->node.n_gpus + 1, sizeof(*gpus));
-	if (!gpus) {
-		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
-		return cli_report(cli, &err);
-	}
-	for (size_t i = 0; i < cli->node.n_gpus; i++) {
-		const struct migctl_gpu_state *g = &cli->node.gpus[i];
-		const struct migctl_gpu_model *m = migctl_gpu_target_model(g);
-		if (g->mig_capable && m)
-			gpus[n++] = (struct migctl_generate_gpu){m, (uint32_t)g->pci_device_id << 16 | 0x10DEu};
-	}
-	rc = migctl_config_generate(gpus, n, &text, &err);
-	free(gpus);
-	if (rc)
-		return cli_report(cli, &err);
-	FILE *out = file && strcmp(file, "-") != 0 ? fopen(file, "w") : stdout;
-	if (!out) {
-		free(text);
-		migctl_fail(&err, MIGCTL_ERR_IO, "cannot write %s", file);
-		return cli_report(cli, &err);
-	}
-	fputs(text, out);
-	if (out != stdout && fclose(out) != 0) {
-		free(text);
-		migctl_fail(&err, MIGCTL_ERR_IO, "cannot write %s", file);
-		return cli_report(cli, &err);
-	}
-	free(text);
-	return 0;
-}
-
 int parted_main(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -179,8 +134,13 @@ int parted_main(struct cli *cli, int argc, char **argv)
 
 	if (strcmp(cmd, "export") == 0)
 		return cli_export(cli, label ? label : "current", json, false);
-	if (strcmp(cmd, "generate-config") == 0)
-		return generate_config(cli, req.config_file, json);
+	if (strcmp(cmd, "generate-config") == 0) {
+		if (json) {
+			fprintf(stderr, "nvidia-mig-parted: generate-config writes YAML only; use -o yaml\n");
+			return MIGCTL_ERR_USAGE;
+		}
+		return cli_generate_config(cli, NULL, req.config_file);
+	}
 	if (!req.config_file) {
 		fprintf(stderr, "Error: missing required flags '%s'\n",
 			checkpoint_cmd ? "checkpoint-file" : "config-file");

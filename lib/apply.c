@@ -327,17 +327,6 @@ static void journal_close(struct journal *j, bool remove)
 	}
 }
 
-static const char *step_op(enum migctl_step_kind k)
-{
-	switch (k) {
-	case MIGCTL_STEP_DESTROY_CI: return "destroy-ci";
-	case MIGCTL_STEP_DESTROY_GI: return "destroy-gi";
-	case MIGCTL_STEP_CREATE_GI: return "create-gi";
-	case MIGCTL_STEP_CREATE_CI: return "create-ci";
-	}
-	return "?";
-}
-
 static enum migctl_err journal_event(struct journal *j, const char *uuid, const char *what,
 				     struct migctl_error *err)
 {
@@ -694,7 +683,7 @@ static enum migctl_err run_step(struct run *r, size_t gi, const struct migctl_st
 		return migctl_fail(err, MIGCTL_ERR_INTERNAL, "step names a profile the GPU lacks");
 	if (r->journal.fd >= 0) {
 		json_t *line = json_pack("{s:s,s:I,s:s,s:i,s:i,s:i,s:s}", "gpu", gpu->uuid,
-					 "seq", (json_int_t)++r->journal.seq, "op", step_op(st->kind),
+					 "seq", (json_int_t)++r->journal.seq, "op", migctl_step_kind_name(st->kind),
 					 "profile", (int)m->gi[st->gi_profile].id,
 					 "start", (int)st->gi_placement.start,
 					 "size", (int)st->gi_placement.size, "phase", "begin");

@@ -94,3 +94,25 @@ unsigned migctl_layout_free_capacity(const struct migctl_gpu_model *model,
 		total += migctl_grid_remaining_capacity(&grid, slots, layout->n_gis, p);
 	return total;
 }
+
+const char *migctl_step_kind_name(enum migctl_step_kind k)
+{
+	switch (k) {
+	case MIGCTL_STEP_DESTROY_CI: return "destroy-ci";
+	case MIGCTL_STEP_DESTROY_GI: return "destroy-gi";
+	case MIGCTL_STEP_CREATE_GI: return "create-gi";
+	case MIGCTL_STEP_CREATE_CI: return "create-ci";
+	}
+	return "unknown";
+}
+
+const char *migctl_step_reason_name(enum migctl_step_reason r)
+{
+	switch (r) {
+	case MIGCTL_REASON_NOT_WANTED: return "not-wanted";
+	case MIGCTL_REASON_CONFLICT: return "conflict";
+	case MIGCTL_REASON_REGROUP: return "regroup";
+	case MIGCTL_REASON_NONE: break;
+	}
+	return NULL;
+}

@@ -186,8 +186,9 @@ struct migctl_gpu_plan {
  *   MIGCTL_ERR_NOT_SUPPORTED     mig-enabled: true on a GPU without MIG
  *                                named explicitly (under `all`, such GPUs
  *                                are skipped, as in mig-parted);
- *   MIGCTL_ERR_INVALID_PLACEMENT a pin at a start its profile lacks, or a
- *                                pin whose profile the spec does not ask for.
+ *   MIGCTL_ERR_INVALID_PLACEMENT a pin at a start its profile lacks on the
+ *                                GPU's model (a pin whose profile the spec
+ *                                does not ask for is a parse error).
  * Feasibility of the counts is checked by migctl_transition_plan. */
 enum migctl_err migctl_config_resolve(const struct migctl_config_entry *entry,
 				      enum migctl_unmatched unmatched,

@@ -133,6 +133,11 @@ struct migctl_step {
 	bool busy;                    /* destroying something in use */
 };
 
+/* "destroy-ci", "destroy-gi", "create-gi", "create-ci" (journal, JSON). */
+const char *migctl_step_kind_name(enum migctl_step_kind k);
+/* "not-wanted", "conflict", "regroup"; NULL for MIGCTL_REASON_NONE. */
+const char *migctl_step_reason_name(enum migctl_step_reason r);
+
 struct migctl_transition {
 	struct migctl_step steps[MIGCTL_TRANSITION_MAX_STEPS];
 	size_t n_steps;
