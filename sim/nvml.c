@@ -1198,14 +1198,21 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfoByIdV(nvmlDevice_t device, unsig
 
 /* All placements of the profile whatever the mode and occupancy (§2.3).
  * An unknown profile ID is INVALID_ARGUMENT, as in the ops. */
-static nvmlReturn_t gi_placements(const char *name, nvmlDevice_t device, unsigned profileId,
-				  nvmlGpuInstancePlacement_t *placements, unsigned int *count)
+/* v2 lists a profile's placements whether or not MIG is on, and counts
+ * them for a NULL buffer; the legacy v1 wanted a buffer and MIG enabled
+ * (reference nvml-mig.md §2.3). */
+static nvmlReturn_t gi_placements(const char *name, bool v2, nvmlDevice_t device,
+				  unsigned profileId, nvmlGpuInstancePlacement_t *placements,
+				  unsigned int *count)
 {
 	struct call c;
 	struct ref r;
 	struct obj o;
-	nvmlReturn_t rc = enter_obj(&c, name, device, K_GPU, count != NULL, false, &r, &o);
+	nvmlReturn_t rc = enter_obj(&c, name, device, K_GPU,
+				    count != NULL && (v2 || placements != NULL), false, &r, &o);
 
+	if (rc == NVML_SUCCESS && !v2 && !o.g->mig_current)
+		rc = NVML_ERROR_NOT_SUPPORTED;
 	if (rc == NVML_SUCCESS) {
 		const struct migctl_gi_profile *p = migctl_model_gi_profile_by_id(o.model, profileId);
 		if (!p)
@@ -1222,7 +1229,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements(nvmlDevice_t device, uns
 							nvmlGpuInstancePlacement_t *placements,
 							unsigned int *count)
 {
-	return gi_placements(__func__, device, profileId, placements, count);
+	return gi_placements(__func__, false, device, profileId, placements, count);
 }
 
 nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t device,
@@ -1230,7 +1237,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t device,
 							   nvmlGpuInstancePlacement_t *placements,
 							   unsigned int *count)
 {
-	return gi_placements(__func__, device, profileId, placements, count);
+	return gi_placements(__func__, true, device, profileId, placements, count);
 }
 
 nvmlReturn_t nvmlDeviceGetGpuInstanceRemainingCapacity(nvmlDevice_t device,
@@ -1642,7 +1649,9 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstanceById(nvmlGpuInstance_t gpuInstance
 	return leave(&c, rc);
 }
 
-static nvmlReturn_t ci_info(const char *name, nvmlComputeInstance_t computeInstance,
+/* The v1 struct ends before `placement` (added with _v2, NVML 11.1): a v1
+ * caller's buffer is that much shorter, so v1 writes nothing past it. */
+static nvmlReturn_t ci_info(const char *name, bool v2, nvmlComputeInstance_t computeInstance,
 			    nvmlComputeInstanceInfo_t *info)
 {
 	struct call c;
@@ -1651,13 +1660,14 @@ static nvmlReturn_t ci_info(const char *name, nvmlComputeInstance_t computeInsta
 	nvmlReturn_t rc = enter_obj(&c, name, computeInstance, K_CI, info != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
-		memset(info, 0, sizeof(*info));
 		info->device = handle_of(H_GPU, r.gpu, NO_ID, NO_ID);
 		info->gpuInstance = handle_of(H_GI, r.gpu, r.gi, NO_ID);
 		info->id = o.ci->id;
 		info->profileId = o.ci->profile_id;
-		info->placement.start = o.ci->placement.start;
-		info->placement.size = o.ci->placement.size;
+		if (v2) {
+			info->placement.start = o.ci->placement.start;
+			info->placement.size = o.ci->placement.size;
+		}
 	}
 	return leave(&c, rc);
 }
@@ -1665,13 +1675,13 @@ static nvmlReturn_t ci_info(const char *name, nvmlComputeInstance_t computeInsta
 nvmlReturn_t nvmlComputeInstanceGetInfo(nvmlComputeInstance_t computeInstance,
 					nvmlComputeInstanceInfo_t *info)
 {
-	return ci_info(__func__, computeInstance, info);
+	return ci_info(__func__, false, computeInstance, info);
 }
 
 nvmlReturn_t nvmlComputeInstanceGetInfo_v2(nvmlComputeInstance_t computeInstance,
 					   nvmlComputeInstanceInfo_t *info)
 {
-	return ci_info(__func__, computeInstance, info);
+	return ci_info(__func__, true, computeInstance, info);
 }
 
 /* --- MIG devices ------------------------------------------------------- */

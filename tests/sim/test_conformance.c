@@ -100,6 +100,10 @@ static struct {
 							      nvmlComputeInstance_t *);
 	nvmlReturn_t (*nvmlComputeInstanceGetInfo_v2)(nvmlComputeInstance_t,
 						      nvmlComputeInstanceInfo_t *);
+	/* Legacy entry points an early-driver client resolves. */
+	nvmlReturn_t (*nvmlDeviceGetGpuInstancePossiblePlacements)(
+		nvmlDevice_t, unsigned int, nvmlGpuInstancePlacement_t *, unsigned int *);
+	nvmlReturn_t (*nvmlComputeInstanceGetInfo)(nvmlComputeInstance_t, void *);
 	nvmlReturn_t (*nvmlDeviceIsMigDeviceHandle)(nvmlDevice_t, unsigned int *);
 	nvmlReturn_t (*nvmlDeviceGetGpuInstanceId)(nvmlDevice_t, unsigned int *);
 	nvmlReturn_t (*nvmlDeviceGetComputeInstanceId)(nvmlDevice_t, unsigned int *);
@@ -1246,6 +1250,49 @@ static void two_3g(nvmlDevice_t d, bool swapped)
 	EQ(count, 0, "no GIs left");
 }
 
+/* The legacy v1 calls as early MIG drivers had them: placements want a
+ * buffer and MIG on (nvml-mig.md §1.2, §2.3); CI info v1 ends before
+ * `placement` (added with _v2), so it must not write past that. */
+static void test_legacy_v1_calls(void **state)
+{
+	nvmlGpuInstancePlacement_t pl[8];
+	nvmlComputeInstance_t ci;
+	nvmlGpuInstance_t gi;
+	unsigned count = 8;
+	unsigned char buf[sizeof(nvmlComputeInstanceInfo_t) + 8];
+	nvmlComputeInstanceInfo_t info;
+	nvmlDevice_t d;
+
+	(void)state;
+	migsim_ok("init --gpus A100-SXM4-80GB");
+	OK(NV(nvmlInit_v2)());
+	d = device(0);
+	RC(NV(nvmlDeviceGetGpuInstancePossiblePlacements)(d, 9, pl, &count),
+	   NVML_ERROR_NOT_SUPPORTED, "nvml-mig.md §2.3: v1 required MIG enabled");
+	count = 8;
+	OK(NV(nvmlDeviceGetGpuInstancePossiblePlacements_v2)(d, 9, pl, &count));
+	EQ(count, 2, "§2.3: v2 lists placements with MIG disabled");
+	enable_mig_ampere(d, 0);
+	RC(NV(nvmlDeviceGetGpuInstancePossiblePlacements)(d, 9, NULL, &count),
+	   NVML_ERROR_INVALID_ARGUMENT, "nvml-mig.md §2.3: v1 required a buffer");
+	count = 8;
+	OK(NV(nvmlDeviceGetGpuInstancePossiblePlacements)(d, 9, pl, &count));
+	EQ(count, 2, "mig-profiles.md: 3g.40gb {0,4}:4");
+	EQ(pl[1].start, 4, "3g.40gb second start");
+	EQ(pl[1].size, 4, "3g.40gb size");
+
+	gi = create_gi_at(d, 9, 4, 4, 2, "nvml-mig.md §2.4: the first 3g goes to 4:4");
+	OK(NV(nvmlGpuInstanceCreateComputeInstance)(gi, 1, &ci));
+	memset(buf, 0xA5, sizeof(buf));
+	OK(NV(nvmlComputeInstanceGetInfo)(ci, buf));
+	for (size_t i = offsetof(nvmlComputeInstanceInfo_t, placement); i < sizeof(buf); i++)
+		EQ(buf[i], 0xA5, "v1 nvmlComputeInstanceInfo_t ends before placement (§1.2: v2 fills it)");
+	memcpy(&info, buf, offsetof(nvmlComputeInstanceInfo_t, placement));
+	EQ(info.profileId, 1, "v1 still gives the CI profile ID");
+	OK(NV(nvmlComputeInstanceDestroy)(ci));
+	OK(NV(nvmlGpuInstanceDestroy)(gi));
+}
+
 static void test_gi_lifecycle_identity(void **state)
 {
 	nvmlDevice_t d;
@@ -2296,7 +2343,8 @@ int main(void)
 		T(test_mig_mode_hopper_immediate),
 		T(test_gi_profiles_a100),
 		T(test_gi_placements_a100),
-		T(test_gi_lifecycle_identity),
+		T(test_legacy_v1_calls),
+	T(test_gi_lifecycle_identity),
 		T(test_gi_lifecycle_swapped),
 		T(test_gi_auto_placement_sequences),
 		T(test_gi_with_placement),
