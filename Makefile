@@ -6,6 +6,7 @@
 #   make demo     install missing packages, build, run scripts/demo.sh
 #   make fuzz     build the libFuzzer targets into build/fuzz
 #   make bench    build and run the benchmarks
+#   make portable build/portable/migctl with libyaml and jansson linked in
 #   make install  install migctl into $(PREFIX)/bin
 #
 # Outputs: build/migctl, build/migsim, build/sim/libnvidia-ml.so.1
@@ -50,7 +51,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
             $(SIMTEST_SRC:tests/sim/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps check test-run demo fuzz fuzz-smoke bench install clean
+.PHONY: FORCE all deps check portable test-run demo fuzz fuzz-smoke bench install clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1
@@ -58,7 +59,17 @@ all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/%.o: %.c $(wildcard include/migctl/*.h lib/*.h cli/*.h sim/*.h)
+# The flags a build directory was built with: objects depend on this
+# stamp, rewritten only when the flags change (SANITIZE=1 into an existing
+# plain build, say), so a changed flag rebuilds instead of mixing objects.
+FLAGS_STAMP := $(BUILD)/.flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
+	    echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' >$@
+FORCE:
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) $(wildcard include/migctl/*.h lib/*.h cli/*.h sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isim -c $< -o $@
 
@@ -71,7 +82,7 @@ $(BUILD)/gen/builtin_catalog.c: $(BUILD)/tools/embed $(CATALOG)
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed $@ $(CATALOG)
 
-$(BUILD)/gen/builtin_catalog.o: $(BUILD)/gen/builtin_catalog.c lib/builtin.h
+$(BUILD)/gen/builtin_catalog.o: $(BUILD)/gen/builtin_catalog.c lib/builtin.h $(FLAGS_STAMP)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libmigctl.a: $(LIB_OBJ)
@@ -86,6 +97,14 @@ $(BUILD)/migctl: $(CLI_OBJ) $(BUILD)/libmigctl.a
 $(BUILD)/sim/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) sim/libnvidia-ml.map
 	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
 	    -Wl,--version-script=sim/libnvidia-ml.map -Wl,--no-undefined \
+	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+
+# The same simulator as an early MIG driver shows it (fewer entry points):
+# the CLI tests run migctl against it to prove the binding's fallbacks.
+$(BUILD)/sim-legacy/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) sim/libnvidia-ml-legacy.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
+	    -Wl,--version-script=sim/libnvidia-ml-legacy.map -Wl,--no-undefined \
 	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
 
 $(BUILD)/migsim: $(BUILD)/sim/migsim.o $(SIM_OBJ) $(BUILD)/libmigctl.a
@@ -108,7 +127,7 @@ $(BUILD)/tests/%: tests/sim/%.c $(BUILD)/sim/libnvidia-ml.so.1 $(BUILD)/migsim
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 test-run
 
-test-run: all $(TESTS) fuzz
+test-run: all $(BUILD)/sim-legacy/libnvidia-ml.so.1 $(TESTS) fuzz
 	@tests/run-tests.sh $(BUILD)
 
 demo: deps all
@@ -151,6 +170,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libmigctl.a $(wildcard lib/*.h include/migc
 
 bench: deps all $(BENCHES)
 	@bench/run.sh $(BUILD)
+
+# migctl with libyaml and jansson linked in, for a GPU host that lacks
+# them (scripts/real-driver-check.sh runs it there).
+portable:
+	@$(MAKE) --no-print-directory BUILD=build/portable \
+	    LIBS='-Wl,-Bstatic $(LIBS) -Wl,-Bdynamic' build/portable/migctl
 
 # The simulator library goes where migctl --sim looks for it, off the
 # loader's path so that it never shadows a real driver.

@@ -348,8 +348,13 @@ static void print_report(struct cli *cli, const struct migctl_apply_report *rep,
 				   s < g->transition.n_steps; s++)
 			print_step(m, &g->transition.steps[s], dry);
 		/* The overall error is printed once below; other GPUs' here. */
-		if (g->error.code && strcmp(g->error.msg, err->msg) != 0)
-			fprintf(stderr, "migctl: GPU %u: %s\n", g->index, g->error.msg);
+		if (g->error.code && strcmp(g->error.msg, err->msg) != 0) {
+			/* Most messages name their GPU already. */
+			if (strncmp(g->error.msg, "GPU ", 4) == 0)
+				fprintf(stderr, "migctl: error: %s\n", g->error.msg);
+			else
+				fprintf(stderr, "migctl: GPU %u: %s\n", g->index, g->error.msg);
+		}
 	}
 	if (gpus) {
 		json_t *o = json_pack("{s:b,s:s,s:b,s:b,s:i,s:i,s:o}", "ok", rc == MIGCTL_ERR_OK,

@@ -136,8 +136,11 @@ const char *cli_sim_flag(const struct cli *cli)
 	return " --sim";
 }
 
+/* null when unknown (size 0: an early driver's CI) */
 json_t *cli_json_placement(struct migctl_placement p)
 {
+	if (p.size == 0)
+		return json_null();
 	return json_pack("{s:i,s:i}", "start", (int)p.start, "size", (int)p.size);
 }
 

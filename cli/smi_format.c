@@ -137,8 +137,12 @@ void smi_print_lci_row(FILE *out, unsigned gpu, unsigned gi_id, const char *prof
 	char name[MIGCTL_NAME_MAX + 8];
 
 	snprintf(name, sizeof(name), "MIG %s", profile_name);
-	fprintf(out, "|%4u%7u       %-16s%6u%10u%11u:%-6u|\n", gpu, gi_id, name, profile_id,
-		ci_id, placement.start, placement.size);
+	if (placement.size == 0) /* unknown: an early driver */
+		fprintf(out, "|%4u%7u       %-16s%6u%10u%11s%-6s|\n", gpu, gi_id, name,
+			profile_id, ci_id, "N/A", "");
+	else
+		fprintf(out, "|%4u%7u       %-16s%6u%10u%11u:%-6u|\n", gpu, gi_id, name,
+			profile_id, ci_id, placement.start, placement.size);
 	rule(out, '+', '-', 68);
 }
 

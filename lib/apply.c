@@ -1015,6 +1015,16 @@ static enum migctl_err validate(struct migctl_node *node, const struct migctl_gp
 				      &rep->error);
 		}
 		rep->layout_change = rc == MIGCTL_ERR_OK && rep->transition.n_steps > 0;
+		/* Kept instances, new ones and a rollback all rely on placing
+		 * instances exactly; an early driver cannot. */
+		if (!rc && (rep->layout_change || (rep->mode_change && gpu->n_gis > 0)) &&
+		    !migctl_node_can_place(node))
+			rc = migctl_fail(&rep->error, MIGCTL_ERR_NOT_SUPPORTED,
+					 "GPU %u (%s): this driver cannot create instances at a "
+					 "placement (its NVML lacks the ...WithPlacement calls of "
+					 "CUDA 12.0), which apply needs to keep instances and to roll "
+					 "back; upgrade the driver, or use `migctl create`/`destroy`",
+					 gpu->index, gpu->name);
 		if (!rc && (rep->mode_change || rep->layout_change))
 			rep->outcome = MIGCTL_GPU_PLANNED;
 next:

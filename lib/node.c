@@ -726,6 +726,9 @@ static void read_cis(struct node_priv *p, const struct raw_gi *raw, struct migct
 		cs->profile_id = found[i].profile_id;
 		cs->placement = found[i].placement;
 		cs->mig_index = NO_ID;
+		if (cs->placement.size == 0 && cp && cp->placements.n_starts == 1)
+			cs->placement = (struct migctl_placement){cp->placements.starts[0],
+								  cp->placements.size};
 		if (cp) {
 			copy_str(cs->profile_name, sizeof(cs->profile_name), cp->name);
 			cs->sm = cp->sm;
@@ -1533,6 +1536,14 @@ enum migctl_err migctl_node_create_ci(struct migctl_node *node,
 	if (ci_id)
 		*ci_id = info.id;
 	return end_op(node, gpu, err);
+}
+
+bool migctl_node_can_place(const struct migctl_node *node)
+{
+	const struct node_priv *p = priv_of(node);
+
+	return p && p->api->DeviceCreateGpuInstanceWithPlacement &&
+	       p->api->GpuInstanceCreateComputeInstanceWithPlacement;
 }
 
 /* Why a destroy met IN_USE, from the GPU read again: processes (by PID)

@@ -38,6 +38,8 @@ struct migctl_ci_state {
 	unsigned id;
 	unsigned profile_id;          /* CI profile ID */
 	char profile_name[MIGCTL_NAME_MAX]; /* "1c.3g.40gb", without "MIG " */
+	/* Size 0: unknown. Drivers before nvmlComputeInstanceGetInfo_v2
+	 * (NVML 11.1) do not say, unless the profile has one placement. */
 	struct migctl_placement placement;
 	unsigned sm;
 	unsigned mig_index;           /* MIG device index on the GPU;
@@ -172,6 +174,11 @@ enum migctl_err migctl_node_create_ci(struct migctl_node *node,
 				      unsigned ci_profile_id,
 				      const struct migctl_placement *placement,
 				      unsigned *ci_id, struct migctl_error *err);
+
+/* Whether the driver creates GIs and CIs at a given placement (NVML
+ * 12.0's ...WithPlacement entry points): without them creation goes where
+ * the driver chooses and `placement` arguments fail NOT_SUPPORTED. */
+bool migctl_node_can_place(const struct migctl_node *node);
 
 /* Destroy a CI / a GI. MIGCTL_ERR_BUSY when processes run on it (or, for
  * a GI, CIs exist); MIGCTL_ERR_NOT_FOUND when it does not exist. */
