@@ -1,20 +1,57 @@
 #!/bin/sh
-# Read-only checks of migctl against a real NVIDIA driver (issue 4). Run
-# on a GPU machine after `make`; writes every output to OUT (default
-# ./real-driver-check). It never enables MIG, creates or destroys
-# instances, or resets a GPU: only listing commands run.
+# Read-only checks of migctl against a real NVIDIA driver (issue 4).
+#
+#   scripts/real-driver-check.sh [OUT]
+#
+# Runs every listing command of migctl and of its nvidia-smi personality,
+# keeps stdout, stderr and the exit code of each in OUT (default
+# ./real-driver-check), compares what can be compared with the real
+# nvidia-smi, and checks that the GPUs' MIG state is the same afterwards.
+# It never enables MIG, creates or destroys instances, or resets a GPU.
+#
+# migctl is $MIGCTL, else build/portable/migctl (`make portable`: libyaml
+# and jansson linked in, for a GPU host without them), else build/migctl.
 set -u
-migctl=${MIGCTL:-build/migctl}
 out=${1:-real-driver-check}
+migctl=${MIGCTL:-}
+for m in build/portable/migctl build/migctl; do
+	[ -n "$migctl" ] || { [ -x "$m" ] && migctl=$m; }
+done
+[ -n "$migctl" ] || { echo "no migctl: run make portable (or set MIGCTL)" >&2; exit 2; }
 mkdir -p "$out"
+have_smi=false
+command -v nvidia-smi >/dev/null 2>&1 && have_smi=true
+
+# The MIG state nvidia-smi reports, to prove nothing changed.
+mig_state() {
+	$have_smi || return 0
+	nvidia-smi --query-gpu=index,uuid,mig.mode.current,mig.mode.pending --format=csv
+	nvidia-smi mig -lgi 2>&1
+	nvidia-smi mig -lci 2>&1
+}
 
 run() { # NAME ARGS...: run migctl, keep stdout, stderr and the exit code
 	name=$1
 	shift
-	"$migctl" "$@" >"$out/$name.out" 2>"$out/$name.err"
+	timeout 120 "$migctl" "$@" >"$out/$name.out" 2>"$out/$name.err"
 	echo "$?" >"$out/$name.rc"
-	printf '%-16s exit %s  (migctl %s)\n' "$name" "$(cat "$out/$name.rc")" "$*"
+	printf '%-14s exit %-3s migctl %s\n' "$name" "$(cat "$out/$name.rc")" "$*"
 }
+
+same() { # NAME NVIDIA-SMI-OUTPUT MIGCTL-OUTPUT
+	if diff "$2" "$3" >"$out/diff-$1.txt"; then
+		echo "same as nvidia-smi: $1"
+	else
+		echo "differs from nvidia-smi: $1 (see $out/diff-$1.txt)"
+	fi
+}
+
+{
+	uname -a
+	"$migctl" --version
+	$have_smi && nvidia-smi --query-gpu=index,name,pci.bus_id,pci.device_id,driver_version,memory.total --format=csv
+} >"$out/system.txt" 2>&1
+mig_state >"$out/mig-before.txt"
 
 unset MIGCTL_SIM
 run list list
@@ -27,13 +64,26 @@ run smi-L smi -L
 run smi-lgip smi mig -lgip
 run smi-lgipp smi mig -lgipp
 run smi-lgi smi mig -lgi
+run smi-lci smi mig -lci
 run smi-plain smi
-if command -v nvidia-smi >/dev/null 2>&1; then
+# The catalog entry of GPU 0's model, to compare with the live profiles.
+$have_smi && run catalog-gpu0 catalog show "$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0)"
+
+if $have_smi; then
 	nvidia-smi -L >"$out/nvidia-smi-L.out" 2>&1
 	nvidia-smi mig -lgip >"$out/nvidia-smi-lgip.out" 2>&1
+	nvidia-smi mig -lgipp >"$out/nvidia-smi-lgipp.out" 2>&1
 	nvidia-smi -q -d MIG >"$out/nvidia-smi-q-mig.out" 2>&1
-	diff "$out/nvidia-smi-L.out" "$out/smi-L.out" >"$out/diff-L.txt" &&
-		echo "smi -L matches nvidia-smi -L" || echo "smi -L differs: see $out/diff-L.txt"
-	diff "$out/nvidia-smi-lgip.out" "$out/smi-lgip.out" >"$out/diff-lgip.txt" &&
-		echo "smi mig -lgip matches" || echo "smi mig -lgip differs: see $out/diff-lgip.txt"
+	nvidia-smi >"$out/nvidia-smi.out" 2>&1
+	same L "$out/nvidia-smi-L.out" "$out/smi-L.out"
+	same lgip "$out/nvidia-smi-lgip.out" "$out/smi-lgip.out"
+	same lgipp "$out/nvidia-smi-lgipp.out" "$out/smi-lgipp.out"
+fi
+
+mig_state >"$out/mig-after.txt"
+if cmp -s "$out/mig-before.txt" "$out/mig-after.txt"; then
+	echo "MIG state unchanged"
+else
+	echo "MIG STATE CHANGED: compare $out/mig-before.txt and $out/mig-after.txt"
+	exit 1
 fi
