@@ -218,6 +218,15 @@ static enum migctl_err retarget(const struct migctl_gpu_model *from,
 					   "profile %s is not in the driver's profile list of this GPU",
 					   from->gi[in->pins[i].gi].name);
 		out->pins[i].gi = (size_t)g;
+		for (size_t k = 0; k < in->pins[i].n_cis; k++) {
+			const struct migctl_gi_profile *gp = &from->gi[in->pins[i].gi];
+			long c = index_of_ci(&to->gi[g], gp->ci[in->pins[i].cis[k].ci].id);
+			if (c < 0)
+				return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
+						   "profile %s is not in the driver's profile list of this GPU",
+						   gp->ci[in->pins[i].cis[k].ci].name);
+			out->pins[i].cis[k].ci = (size_t)c;
+		}
 	}
 	return MIGCTL_ERR_OK;
 }
@@ -573,6 +582,14 @@ enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 		const struct migctl_gpu_model *m = migctl_gpu_target_model(gpu);
 		pl->matched = pl->managed = true;
 		pl->target.mig_enabled = g->mig_enabled;
+		/* CI placements too, when every GI has CIs and all of their
+		 * placements are known: the target is then exact. */
+		bool exact = true;
+		for (size_t k = 0; k < g->layout.n_gis; k++) {
+			exact &= g->layout.gis[k].n_cis > 0;
+			for (size_t n = 0; n < g->layout.gis[k].n_cis; n++)
+				exact &= g->layout.gis[k].cis[n].placement.size > 0;
+		}
 		for (size_t k = 0; g->mig_enabled && k < g->layout.n_gis; k++) {
 			long gp = index_of_gi(m, g->gi_profile_id[k]);
 			if (gp < 0)
@@ -580,8 +597,9 @@ enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 						   "GPU %u: GI profile ID %u of the checkpoint is not "
 						   "a profile of %s", gpu->index, g->gi_profile_id[k],
 						   gpu->name);
-			pl->target.pins[pl->target.n_pins++] = (struct migctl_target_pin){
-				(size_t)gp, g->layout.gis[k].placement};
+			struct migctl_target_pin *pin = &pl->target.pins[pl->target.n_pins++];
+			*pin = (struct migctl_target_pin){.gi = (size_t)gp,
+							  .placement = g->layout.gis[k].placement};
 			for (size_t n = 0; n < g->layout.gis[k].n_cis; n++) {
 				long cp = index_of_ci(&m->gi[gp], g->ci_profile_id[k][n]);
 				if (cp < 0)
@@ -593,6 +611,9 @@ enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 								       (size_t)cp, 1, err);
 				if (rc)
 					return rc;
+				if (exact)
+					pin->cis[pin->n_cis++] = (struct migctl_target_ci_pin){
+						(size_t)cp, g->layout.gis[k].cis[n].placement};
 			}
 		}
 	}

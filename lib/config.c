@@ -1205,7 +1205,7 @@ static enum migctl_err resolve_pin(const struct migctl_config_gpu *g,
 		return migctl_fail(err, MIGCTL_ERR_INVALID_PLACEMENT,
 				   "GPU %u: more than %d pinned GPU instances", g->index,
 				   MIGCTL_LAYOUT_MAX_GIS);
-	t->pins[t->n_pins++] = (struct migctl_target_pin){(size_t)gix, pl};
+	t->pins[t->n_pins++] = (struct migctl_target_pin){.gi = (size_t)gix, .placement = pl};
 	return MIGCTL_ERR_OK;
 }
 

@@ -1,5 +1,6 @@
 /* migctl — layouts and targets: the small shared helpers of layout.h.
  * The transition search itself is in lib/transition.c. */
+#include <stdint.h>
 #include <string.h>
 
 #include "migctl/geometry.h"
@@ -38,6 +39,34 @@ void migctl_layout_to_target(const struct migctl_layout *layout,
 	}
 }
 
+static bool same_placement(struct migctl_placement a, struct migctl_placement b)
+{
+	return a.start == b.start && a.size == b.size;
+}
+
+/* The GI holds exactly the pin's CIs, if it names any. */
+static bool holds_pinned_cis(const struct migctl_layout_gi *g, const struct migctl_target_pin *pin)
+{
+	uint32_t used = 0;
+
+	if (pin->n_cis == 0)
+		return true;
+	if (g->n_cis != pin->n_cis)
+		return false;
+	for (size_t k = 0; k < pin->n_cis; k++) {
+		bool hit = false;
+		for (size_t c = 0; c < g->n_cis && !hit; c++)
+			if (!(used & (UINT32_C(1) << c)) && g->cis[c].profile == pin->cis[k].ci &&
+			    same_placement(g->cis[c].placement, pin->cis[k].placement)) {
+				used |= UINT32_C(1) << c;
+				hit = true;
+			}
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
 bool migctl_layout_satisfies(const struct migctl_gpu_model *model,
 			     const struct migctl_layout *layout,
 			     const struct migctl_gpu_target *target)
@@ -70,10 +99,10 @@ bool migctl_layout_satisfies(const struct migctl_gpu_model *model,
 	}
 	for (size_t p = 0; p < target->n_pins; p++) {
 		bool found = false;
-		for (size_t g = 0; g < layout->n_gis; g++)
-			found |= layout->gis[g].profile == target->pins[p].gi &&
-				 layout->gis[g].placement.start == target->pins[p].placement.start &&
-				 layout->gis[g].placement.size == target->pins[p].placement.size;
+		for (size_t g = 0; g < layout->n_gis && !found; g++)
+			found = layout->gis[g].profile == target->pins[p].gi &&
+				same_placement(layout->gis[g].placement, target->pins[p].placement) &&
+				holds_pinned_cis(&layout->gis[g], &target->pins[p]);
 		if (!found)
 			return false;
 	}

@@ -38,6 +38,10 @@
  * number of current GIs and CIs in principle; on real GPUs (at most 7 or 8
  * GIs, 8 units) it takes well under a millisecond to a few milliseconds.
  *
+ * Exact targets (every GI pinned with its CIs: checkpoints) skip the
+ * search: the final layout is given, and exact_plan() keeps what already
+ * matches it, which is optimal by definition.
+ *
  * A layout in which a destroyed GI comes back with the same profile at the
  * same placement is never chosen: keeping that GI (and destroying only its
  * CIs) reaches the same layout for one less destroyed instance.
@@ -1060,6 +1064,216 @@ static void busy_list(const struct migctl_gpu_model *m, const struct migctl_tran
 	}
 }
 
+/* --- exact targets (every GI pinned with its CIs) ------------------------- */
+
+static bool exact_target(const struct migctl_gpu_target *t)
+{
+	for (size_t q = 0; q < t->n_pins; q++)
+		if (t->pins[q].n_cis > 0)
+			return true;
+	return false;
+}
+
+/* The pins of an exact target form a valid layout and are its items. */
+static enum migctl_err check_exact(const struct migctl_gpu_model *m,
+				   const struct migctl_gpu_target *t, struct migctl_error *err)
+{
+	struct migctl_gpu_target pinned = {0};
+	struct migctl_slot gis[MAXG];
+	struct migctl_grid grid;
+	char b[32];
+
+	migctl_grid_of_model(&grid, m);
+	for (size_t q = 0; q < t->n_pins; q++) {
+		const struct migctl_target_pin *pin = &t->pins[q];
+		const struct migctl_gi_profile *gp = &m->gi[pin->gi];
+		struct migctl_slot cis[MAXC];
+		struct migctl_grid cig;
+
+		fmt_placement(b, sizeof(b), pin->placement);
+		if (pin->n_cis == 0 || pin->n_cis > MAXC)
+			return migctl_fail(err, MIGCTL_ERR_USAGE,
+					   "pin %s at %s: an exact target pins 1 to %d CIs in every GI",
+					   gp->name, b, MAXC);
+		if (!migctl_grid_can_place(&grid, gis, q, pin->gi, pin->placement))
+			return migctl_fail(err, MIGCTL_ERR_INFEASIBLE,
+					   "%s cannot go at %s next to the other pinned GIs", gp->name, b);
+		gis[q] = (struct migctl_slot){pin->gi, pin->placement};
+		migctl_grid_of_gi(&cig, gp);
+		for (size_t c = 0; c < pin->n_cis; c++) {
+			const struct migctl_target_ci_pin *cp = &pin->cis[c];
+			if (cp->ci >= gp->n_ci)
+				return migctl_fail(err, MIGCTL_ERR_USAGE,
+						   "pin %s at %s: CI profile index %zu is not a CI profile of it",
+						   gp->name, b, cp->ci);
+			if (!migctl_grid_can_place(&cig, cis, c, cp->ci, cp->placement)) {
+				char cb[32];
+				fmt_placement(cb, sizeof(cb), cp->placement);
+				return migctl_fail(err, MIGCTL_ERR_INFEASIBLE,
+						   "%s cannot go at %s in the %s at %s next to its other CIs",
+						   gp->ci[cp->ci].name, cb, gp->name, b);
+			}
+			cis[c] = (struct migctl_slot){cp->ci, cp->placement};
+			if (migctl_target_add(&pinned, pin->gi, cp->ci, 1, err))
+				return MIGCTL_ERR_USAGE;
+		}
+	}
+	/* Same (GI, CI) counts both ways. */
+	for (int pass = 0; pass < 2; pass++) {
+		const struct migctl_gpu_target *a = pass ? &pinned : t, *o = pass ? t : &pinned;
+		for (size_t i = 0; i < a->n_items; i++) {
+			unsigned got = 0;
+			for (size_t j = 0; j < o->n_items; j++)
+				if (o->items[j].gi == a->items[i].gi && o->items[j].ci == a->items[i].ci)
+					got += o->items[j].count;
+			if (got != a->items[i].count)
+				return migctl_fail(err, MIGCTL_ERR_USAGE,
+						   "an exact target's pinned CIs differ from its counts (%s)",
+						   m->gi[a->items[i].gi].ci[a->items[i].ci].name);
+		}
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* Why an instance at `p` goes: the exact layout has a GI (or, inside a
+ * kept GI, a CI) over its place, or simply none like it. */
+static enum migctl_step_reason exact_reason(const struct migctl_target_ci_pin *cis, size_t n,
+					    const struct migctl_target_pin *pins, size_t n_pins,
+					    struct migctl_placement p)
+{
+	for (size_t k = 0; k < n; k++)
+		if (overlaps(cis[k].placement, p))
+			return MIGCTL_REASON_CONFLICT;
+	for (size_t k = 0; k < n_pins; k++)
+		if (overlaps(pins[k].placement, p))
+			return MIGCTL_REASON_CONFLICT;
+	return MIGCTL_REASON_NOT_WANTED;
+}
+
+/* The transition to an exact target: keep every GI and CI that the final
+ * layout has at the same place, destroy the others, create the rest. */
+static enum migctl_err exact_plan(const struct migctl_gpu_model *m,
+				  const struct migctl_layout *cur,
+				  const struct migctl_gpu_target *t, bool allow_busy,
+				  struct migctl_transition *out, struct migctl_error *err)
+{
+	long match[MAXG];            /* current GI -> pin, or -1 */
+	uint32_t ci_kept[MAXG] = {0}; /* current GI -> its CIs that stay */
+	bool ok = true;
+	enum migctl_err rc = check_exact(m, t, err);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < cur->n_gis; i++) {
+		match[i] = -1;
+		for (size_t q = 0; q < t->n_pins && match[i] < 0; q++)
+			if (t->pins[q].gi == cur->gis[i].profile &&
+			    same_placement(t->pins[q].placement, cur->gis[i].placement))
+				match[i] = (long)q;
+	}
+	for (size_t q = 0; q < t->n_pins; q++) {
+		const struct migctl_target_pin *pin = &t->pins[q];
+		struct migctl_layout_gi *o = &out->final.gis[out->final.n_gis++];
+		const struct migctl_layout_gi *cg = NULL;
+		size_t from = 0;
+		for (size_t i = 0; i < cur->n_gis && !cg; i++)
+			if (match[i] == (long)q)
+				cg = &cur->gis[from = i];
+		*o = (struct migctl_layout_gi){.profile = pin->gi, .placement = pin->placement,
+					       .id = cg ? cg->id : MIGCTL_ID_UNKNOWN,
+					       .busy = cg && cg->busy, .n_cis = pin->n_cis};
+		out->kept += cg != NULL;
+		out->created += cg == NULL;
+		for (size_t c = 0; c < pin->n_cis; c++) {
+			const struct migctl_layout_ci *cc = NULL;
+			for (size_t k = 0; cg && k < cg->n_cis && !cc; k++)
+				if (!(ci_kept[from] & (UINT32_C(1) << k)) &&
+				    cg->cis[k].profile == pin->cis[c].ci &&
+				    same_placement(cg->cis[k].placement, pin->cis[c].placement)) {
+					cc = &cg->cis[k];
+					ci_kept[from] |= UINT32_C(1) << k;
+				}
+			o->cis[c] = (struct migctl_layout_ci){
+				.profile = pin->cis[c].ci, .placement = pin->cis[c].placement,
+				.id = cc ? cc->id : MIGCTL_ID_UNKNOWN, .busy = cc && cc->busy,
+			};
+			o->busy |= cc && cc->busy;
+			out->kept += cc != NULL;
+			out->created += cc == NULL;
+		}
+	}
+	out->free_capacity = migctl_layout_free_capacity(m, &out->final);
+
+	/* Steps in the executor's order, as emit() writes them. */
+	for (int kept = 0; kept < 2; kept++)
+		for (size_t i = 0; i < cur->n_gis; i++) {
+			const struct migctl_layout_gi *cg = &cur->gis[i];
+			if ((match[i] >= 0) != kept)
+				continue;
+			const struct migctl_target_pin *pin = kept ? &t->pins[match[i]] : NULL;
+			for (size_t c = 0; c < cg->n_cis; c++) {
+				if (ci_kept[i] & (UINT32_C(1) << c))
+					continue;
+				enum migctl_step_reason r =
+					kept ? exact_reason(pin->cis, pin->n_cis, NULL, 0,
+							    cg->cis[c].placement)
+					     : exact_reason(NULL, 0, t->pins, t->n_pins, cg->placement);
+				ok &= push(out, ci_destroy_step(cg, &cg->cis[c], r));
+			}
+		}
+	for (size_t i = 0; i < cur->n_gis; i++) {
+		const struct migctl_layout_gi *cg = &cur->gis[i];
+		bool busy = cg->busy;
+		if (match[i] >= 0)
+			continue;
+		for (size_t c = 0; c < cg->n_cis; c++)
+			busy |= cg->cis[c].busy;
+		ok &= push(out, (struct migctl_step){
+			.kind = MIGCTL_STEP_DESTROY_GI,
+			.reason = exact_reason(NULL, 0, t->pins, t->n_pins, cg->placement),
+			.gi_profile = cg->profile, .gi_placement = cg->placement,
+			.gi_id = cg->id, .ci_id = MIGCTL_ID_UNKNOWN, .busy = busy,
+		});
+	}
+	for (size_t k = 0; k < out->final.n_gis; k++)
+		if (out->final.gis[k].id == MIGCTL_ID_UNKNOWN)
+			ok &= push(out, (struct migctl_step){
+				.kind = MIGCTL_STEP_CREATE_GI, .gi_profile = out->final.gis[k].profile,
+				.gi_placement = out->final.gis[k].placement,
+				.gi_id = MIGCTL_ID_UNKNOWN, .ci_id = MIGCTL_ID_UNKNOWN,
+			});
+	for (size_t k = 0; k < out->final.n_gis; k++) {
+		const struct migctl_layout_gi *o = &out->final.gis[k];
+		for (size_t c = 0; c < o->n_cis; c++)
+			if (o->cis[c].id == MIGCTL_ID_UNKNOWN)
+				ok &= push(out, (struct migctl_step){
+					.kind = MIGCTL_STEP_CREATE_CI, .gi_profile = o->profile,
+					.gi_placement = o->placement, .gi_id = o->id,
+					.ci_profile = o->cis[c].profile,
+					.ci_placement = o->cis[c].placement,
+					.ci_id = MIGCTL_ID_UNKNOWN,
+				});
+	}
+	if (!ok)
+		return migctl_fail(err, MIGCTL_ERR_USAGE, "the transition needs more than %d steps",
+				   MIGCTL_TRANSITION_MAX_STEPS);
+	for (size_t s = 0; s < out->n_steps; s++) {
+		const struct migctl_step *st = &out->steps[s];
+		if (st->kind == MIGCTL_STEP_DESTROY_CI || st->kind == MIGCTL_STEP_DESTROY_GI) {
+			out->destroyed++;
+			out->destroyed_busy += st->busy;
+		}
+	}
+	if (out->destroyed_busy > 0 && !allow_busy) {
+		char list[400];
+		busy_list(m, out, list, sizeof(list));
+		return migctl_fail(err, MIGCTL_ERR_BUSY,
+				   "the target needs busy instances destroyed: %s; stop their processes first, or force",
+				   list);
+	}
+	return MIGCTL_ERR_OK;
+}
+
 enum migctl_err migctl_transition_plan(const struct migctl_gpu_model *model,
 				       const struct migctl_layout *current,
 				       const struct migctl_gpu_target *target,
@@ -1075,6 +1289,8 @@ enum migctl_err migctl_transition_plan(const struct migctl_gpu_model *model,
 	rc = check_inputs(model, current, target, err);
 	if (rc)
 		return rc;
+	if (target->mig_enabled && exact_target(target))
+		return exact_plan(model, current, target, allow_busy, out, err);
 	if (!build_demand(model, target, &want, err))
 		return MIGCTL_ERR_INFEASIBLE;
 

@@ -11,7 +11,16 @@
  * A layout satisfies a target when, per (GI profile, CI profile), it holds
  * exactly the asked number of CIs, every GI has at least one CI (an empty
  * GI is a stray: mig-parted cannot see it, migctl reports and removes it),
- * and every pin has a GI of its profile at its placement.
+ * and every pin has a GI of its profile at its placement (holding exactly
+ * the pin's CIs, where it names them).
+ *
+ * Exact targets. A checkpoint names the whole layout: every GI pinned with
+ * its CIs at their placements (restore and rollback put back the CIs of a
+ * GI with a hole where they were, not just as many of them). When any pin
+ * names CIs, every pin must, and together they must be the target's items
+ * exactly (else MIGCTL_ERR_USAGE); the final layout is then fixed, and the
+ * transition keeps what matches it, destroys the rest and creates what is
+ * missing, which is the fewest destroyed instances there can be.
  *
  * migctl_transition_plan finds, among all layouts that satisfy the target,
  * one that the current layout reaches by destroying the fewest instances
@@ -69,10 +78,19 @@ struct migctl_target_item {
 	unsigned count;
 };
 
-/* A GI of profile model->gi[gi] must be at `placement`. */
+/* A CI of profile ...gi[pin.gi].ci[ci] at `placement` in a pinned GI. */
+struct migctl_target_ci_pin {
+	size_t ci;
+	struct migctl_placement placement;
+};
+
+/* A GI of profile model->gi[gi] must be at `placement`; with n_cis > 0 it
+ * holds exactly the CIs in `cis` (see "Exact targets" above). */
 struct migctl_target_pin {
 	size_t gi;
 	struct migctl_placement placement;
+	struct migctl_target_ci_pin cis[MIGCTL_LAYOUT_MAX_CIS];
+	size_t n_cis;
 };
 
 struct migctl_gpu_target {

@@ -437,6 +437,27 @@ printf '{"Version":"v1","MigState":{"Devices":[{"UUID":1}]}}\n' >"$tmp/ap_cp_bad
 ap_expect "restore: bad UUID type" 5 '' 'UUID' -- restore -f "$tmp/ap_cp_bad2.json"
 ap_same "bad restores change nothing"
 
+# CIs with a hole (1c.3g.40gb at 0 and 2): a restore puts them back there,
+# not at 0 and 1 (the checkpoint is an exact target, include/migctl/layout.h)
+ap_new --gpus A100-SXM4-80GB
+ap_do "MIG on" -- mode enable -i 0 --reset
+ap_do "3g.40gb without CIs" -- create -i 0 3g.40gb --no-ci
+ap_do "three 1c CIs" -- create -i 0 --gi 2 --ci 1c.3g.40gb,1c.3g.40gb,1c.3g.40gb
+ap_do "drop the middle one" -- destroy -i 0 --gi 2 --ci 1
+ap_cis() {
+	"$migctl" status -o json | jq -c '[.gpus[0].gpu_instances[].compute_instances[].placement.start] | sort'
+}
+ap_eq "a hole at 1" "$(ap_cis)" "[0,2]"
+ap_do "checkpoint with a hole" -- checkpoint -f "$tmp/ap_cp_hole.json"
+ap_do "destroy everything" -- destroy -i 0 --all
+ap_do "restore the hole" -- restore -f "$tmp/ap_cp_hole.json"
+ap_eq "restore: CIs back at 0 and 2" "$(ap_cis)" "[0,2]"
+ap_do "CIs packed at 0 and 1" -- destroy -i 0 --gi 2 --ci all
+ap_do "two 1c CIs" -- create -i 0 --gi 2 --ci 1c.3g.40gb,1c.3g.40gb
+ap_eq "packed" "$(ap_cis)" "[0,1]"
+ap_expect "restore: moves the CI at 1 to 2" 0 '1 destroyed, 1 created, 2 kept' '' -- restore -f "$tmp/ap_cp_hole.json"
+ap_eq "restore: CIs at 0 and 2 again" "$(ap_cis)" "[0,2]"
+
 # --- 11. recover, rollback ---------------------------------------------------------------------
 ap_new --gpus A100-SXM4-80GB
 ap_expect "recover: no journal" 0 'nothing to recover' '' -- recover

@@ -633,7 +633,8 @@ static void pairs(const char *name, enum migctl_layout_filter filter, size_t exp
 			for (size_t g = 0; g < after.n_gis; g++)
 				if (rng_below(&rng, 3) == 0)
 					t.pins[t.n_pins++] = (struct migctl_target_pin){
-						after.gis[g].profile, after.gis[g].placement};
+						.gi = after.gis[g].profile,
+						.placement = after.gis[g].placement};
 		wg_oracle(m, &before, &t, &all, &spare);
 		assert_true(all.found); /* `after` itself satisfies it */
 		check_plan(m, &before, &t, false, &all, &spare);
@@ -799,7 +800,7 @@ static void test_pin_cases(void **state)
 
 	/* Empty GPU, a 3g pinned at 0 (the free-capacity choice would be 4). */
 	migctl_target_add(&t, g3, default_ci(m, g3), 1, NULL);
-	t.pins[t.n_pins++] = (struct migctl_target_pin){g3, {0, 4}};
+	t.pins[t.n_pins++] = (struct migctl_target_pin){.gi = g3, .placement = {0, 4}};
 	assert_int_equal(plan(m, &cur, &t, true, &tr, &err), MIGCTL_ERR_OK);
 	assert_int_equal(tr.final.n_gis, 1);
 	assert_int_equal(tr.final.gis[0].placement.start, 0);
@@ -809,8 +810,8 @@ static void test_pin_cases(void **state)
 
 	/* Overlapping pins. */
 	migctl_target_add(&t, g2, default_ci(m, g2), 1, NULL);
-	t.pins[t.n_pins++] = (struct migctl_target_pin){g3, {0, 4}};
-	t.pins[t.n_pins++] = (struct migctl_target_pin){g2, {2, 2}};
+	t.pins[t.n_pins++] = (struct migctl_target_pin){.gi = g3, .placement = {0, 4}};
+	t.pins[t.n_pins++] = (struct migctl_target_pin){.gi = g2, .placement = {2, 2}};
 	assert_int_equal(plan(m, &cur, &t, true, &tr, &err), MIGCTL_ERR_INFEASIBLE);
 	assert_non_null(strstr(err.msg, "pins at 0:4 and 2:2 overlap"));
 
@@ -826,7 +827,7 @@ static void test_pin_cases(void **state)
 	migctl_target_add(&t, g1, default_ci(m, g1), 1, NULL);
 	/* The 3g pinned at 0 is over the 2g at 0 (CONFLICT); the 2g then has
 	 * only 4 left, over the 1g (CONFLICT too), which moves to 5 or 6. */
-	t.pins[t.n_pins++] = (struct migctl_target_pin){g3, {0, 4}};
+	t.pins[t.n_pins++] = (struct migctl_target_pin){.gi = g3, .placement = {0, 4}};
 	assert_int_equal(plan(m, &cur, &t, true, &tr, &err), MIGCTL_ERR_OK);
 	assert_int_equal(tr.destroyed, 4);
 	assert_int_equal(tr.steps[0].kind, MIGCTL_STEP_DESTROY_CI);
@@ -843,7 +844,7 @@ static void test_pin_cases(void **state)
 	memset(&t, 0, sizeof(t));
 	t.mig_enabled = true;
 	migctl_target_add(&t, g1, default_ci(m, g1), 1, NULL);
-	t.pins[t.n_pins++] = (struct migctl_target_pin){g3, {4, 4}};
+	t.pins[t.n_pins++] = (struct migctl_target_pin){.gi = g3, .placement = {4, 4}};
 	assert_int_equal(plan(m, &cur, &t, true, &tr, &err), MIGCTL_ERR_INFEASIBLE);
 	assert_non_null(strstr(err.msg, "pin 3g.40gb at 4:4"));
 }
@@ -1239,8 +1240,8 @@ static void partial_random(const char *name, bool base_only, size_t samples, uin
 		target_of(&after, &t);
 		if (rng_below(&rng, 4) == 0 && after.n_gis > 0) {
 			size_t g = rng_below(&rng, (unsigned)after.n_gis);
-			t.pins[t.n_pins++] = (struct migctl_target_pin){after.gis[g].profile,
-									after.gis[g].placement};
+			t.pins[t.n_pins++] = (struct migctl_target_pin){
+				.gi = after.gis[g].profile, .placement = after.gis[g].placement};
 		}
 		universe_oracle(&u, &before, &t, &all, &spare);
 		assert_true(all.found);
@@ -1265,6 +1266,148 @@ static void test_partial_random_a100_h100(void **state)
 	partial_random("NVIDIA H100 80GB HBM3", true, 3000, 33);
 	/* Every profile: 1g double-memory and +me with their CIs too. */
 	partial_random("A100-SXM4-80GB", false, 1000, 34);
+}
+
+/* ------------------------------------------------------------------ */
+/* (d2) exact targets: every GI pinned with its CIs (checkpoints)       */
+/* ------------------------------------------------------------------ */
+
+/* The exact target of a layout: its counts, and every GI pinned with
+ * every CI at its placement. */
+static void exact_target_of(const struct migctl_layout *l, struct migctl_gpu_target *t)
+{
+	target_of(l, t);
+	for (size_t g = 0; g < l->n_gis; g++) {
+		struct migctl_target_pin *pin = &t->pins[t->n_pins++];
+		*pin = (struct migctl_target_pin){.gi = l->gis[g].profile,
+						  .placement = l->gis[g].placement};
+		for (size_t c = 0; c < l->gis[g].n_cis; c++)
+			pin->cis[pin->n_cis++] = (struct migctl_target_ci_pin){
+				l->gis[g].cis[c].profile, l->gis[g].cis[c].placement};
+	}
+}
+
+/* The final layout is `after` itself, so the fewest destroyed instances
+ * are exactly the definition's cost from `before` to `after`: the oracle
+ * needs no search. */
+static void exact_random(const char *name, bool base_only, size_t samples, uint64_t seed)
+{
+	const struct migctl_gpu_model *m = model(name);
+	struct migctl_transition *tr = malloc(sizeof(*tr));
+	struct universe u;
+	uint64_t rng = seed;
+	size_t refused = 0;
+
+	assert_non_null(tr);
+	universe_build(&u, m, base_only ? base_profiles(m) : MIGCTL_ALL_PROFILES);
+	for (size_t k = 0; k < samples; k++) {
+		struct migctl_layout before, after, got;
+		struct migctl_gpu_target t;
+		struct migctl_error err = {0};
+		unsigned d, b;
+
+		cfinal_to_layout(m, &u.f[rng_below(&rng, (unsigned)u.n)], &before);
+		cfinal_to_layout(m, &u.f[rng_below(&rng, (unsigned)u.n)], &after);
+		mark_random_busy(&rng, &before, 4);
+		exact_target_of(&after, &t);
+		definition_cost(&before, &after, &d, &b);
+		for (int allow = 0; allow < 2; allow++) {
+			enum migctl_err rc = migctl_transition_plan(m, &before, &t, allow, tr, &err);
+			if (!allow && b > 0) {
+				assert_int_equal(rc, MIGCTL_ERR_BUSY);
+				refused++;
+			} else if (rc != MIGCTL_ERR_OK) {
+				fail_msg("rc %d: %s", (int)rc, err.msg);
+			}
+			assert_int_equal(tr->destroyed, d);
+			assert_int_equal(tr->destroyed_busy, b);
+			execute(m, &before, &t, tr);
+			/* Exactly `after`: GIs and CIs at their placements. */
+			got = tr->final;
+			sort_layout(&got);
+			sort_layout(&after);
+			assert_int_equal(got.n_gis, after.n_gis);
+			for (size_t g = 0; g < got.n_gis; g++) {
+				assert_int_equal(got.gis[g].profile, after.gis[g].profile);
+				assert_int_equal(got.gis[g].placement.start, after.gis[g].placement.start);
+				assert_int_equal(got.gis[g].n_cis, after.gis[g].n_cis);
+				for (size_t c = 0; c < got.gis[g].n_cis; c++) {
+					assert_int_equal(got.gis[g].cis[c].profile,
+							 after.gis[g].cis[c].profile);
+					assert_int_equal(got.gis[g].cis[c].placement.start,
+							 after.gis[g].cis[c].placement.start);
+				}
+			}
+		}
+	}
+	print_message("    %s: %zu exact targets, %zu refused as busy\n", m->name, samples, refused);
+	universe_free(&u);
+	free(tr);
+}
+
+static void test_exact_targets_random(void **state)
+{
+	(void)state;
+	exact_random("A30", false, 3000, 51);
+	exact_random("A100-SXM4-80GB", true, 3000, 52);
+	exact_random("NVIDIA H100 80GB HBM3", false, 1000, 53);
+}
+
+/* A 3g GI whose CIs have a hole (1c at 0 and 2): a plain target is met by
+ * any two 1c CIs, an exact one only by these; bad exact targets are
+ * refused. */
+static void test_exact_target_cases(void **state)
+{
+	const struct migctl_gpu_model *m = model("A100-SXM4-80GB");
+	size_t g3 = gi_index(m, "3g.40gb"), c1 = ci_index(m, g3, "1c.3g.40gb");
+	struct migctl_layout hole = {0}, packed = {0};
+	struct migctl_gpu_target t;
+	static struct migctl_transition tr;
+	struct migctl_error err = {0};
+	(void)state;
+
+	struct migctl_layout_gi *g = add_gi(&hole, g3, 0, m);
+	add_ci(g, c1, 0, m);
+	add_ci(g, c1, 2, m);
+	g = add_gi(&packed, g3, 0, m);
+	add_ci(g, c1, 0, m);
+	add_ci(g, c1, 1, m);
+
+	target_of(&hole, &t);
+	assert_int_equal(migctl_transition_plan(m, &packed, &t, false, &tr, &err), MIGCTL_ERR_OK);
+	assert_int_equal(tr.n_steps, 0); /* counts only: already there */
+	exact_target_of(&hole, &t);
+	assert_false(migctl_layout_satisfies(m, &packed, &t));
+	assert_true(migctl_layout_satisfies(m, &hole, &t));
+	assert_int_equal(migctl_transition_plan(m, &packed, &t, false, &tr, &err), MIGCTL_ERR_OK);
+	assert_int_equal(tr.n_steps, 2); /* the 1c at 1 goes, one comes at 2 */
+	assert_int_equal(tr.steps[0].kind, MIGCTL_STEP_DESTROY_CI);
+	assert_int_equal(tr.steps[0].ci_placement.start, 1);
+	assert_int_equal(tr.steps[0].reason, MIGCTL_REASON_NOT_WANTED);
+	assert_int_equal(tr.steps[1].kind, MIGCTL_STEP_CREATE_CI);
+	assert_int_equal(tr.steps[1].ci_placement.start, 2);
+	execute(m, &packed, &t, &tr);
+
+	/* Busy 1c at 1: refused without force, named. */
+	packed.gis[0].cis[1].busy = true;
+	assert_int_equal(migctl_transition_plan(m, &packed, &t, false, &tr, &err), MIGCTL_ERR_BUSY);
+	assert_non_null(strstr(err.msg, "CI 1 of GI"));
+	packed.gis[0].cis[1].busy = false;
+
+	/* Overlapping pinned CIs, pins that miss a GI's CIs, counts that
+	 * disagree with the pins. */
+	exact_target_of(&hole, &t);
+	t.pins[0].cis[1].placement.start = 0;
+	assert_int_equal(migctl_transition_plan(m, &packed, &t, false, &tr, &err),
+			 MIGCTL_ERR_INFEASIBLE);
+	assert_non_null(strstr(err.msg, "1c.3g.40gb cannot go at 0:1"));
+	exact_target_of(&hole, &t);
+	t.pins[t.n_pins++] = (struct migctl_target_pin){.gi = g3, .placement = {4, 4}};
+	assert_int_equal(migctl_transition_plan(m, &packed, &t, false, &tr, &err), MIGCTL_ERR_USAGE);
+	exact_target_of(&hole, &t);
+	t.items[0].count = 3;
+	assert_int_equal(migctl_transition_plan(m, &packed, &t, false, &tr, &err), MIGCTL_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "differ from its counts"));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1389,7 +1532,7 @@ static void test_usage(void **state)
 	assert_int_equal(migctl_transition_plan(m, &cur, &t, false, &tr, &err), MIGCTL_ERR_USAGE);
 	memset(&t, 0, sizeof(t));
 	t.mig_enabled = true;
-	t.pins[t.n_pins++] = (struct migctl_target_pin){99, {0, 1}};
+	t.pins[t.n_pins++] = (struct migctl_target_pin){.gi = 99, .placement = {0, 1}};
 	assert_int_equal(migctl_transition_plan(m, &cur, &t, false, &tr, &err), MIGCTL_ERR_USAGE);
 	memset(&t, 0, sizeof(t));
 	t.mig_enabled = true;
@@ -1454,6 +1597,8 @@ int main(void)
 		cmocka_unit_test(test_partial_cases_a30),
 		cmocka_unit_test(test_partial_random_a30),
 		cmocka_unit_test(test_partial_random_a100_h100),
+		cmocka_unit_test(test_exact_targets_random),
+		cmocka_unit_test(test_exact_target_cases),
 		cmocka_unit_test(test_infeasible),
 		cmocka_unit_test(test_mig_disabled),
 		cmocka_unit_test(test_usage),
