@@ -949,6 +949,48 @@ static struct migctl_step ci_destroy_step(const struct migctl_layout_gi *cg,
 	};
 }
 
+/* CI c of final GI `o`: kept (`cc`, the current CI) or new (NULL). */
+static void final_ci(struct migctl_transition *out, struct migctl_layout_gi *o, size_t c,
+		     size_t profile, struct migctl_placement placement,
+		     const struct migctl_layout_ci *cc)
+{
+	o->cis[c] = (struct migctl_layout_ci){
+		.profile = profile, .placement = placement,
+		.id = cc ? cc->id : MIGCTL_ID_UNKNOWN, .busy = cc && cc->busy,
+	};
+	o->busy |= cc && cc->busy;
+	out->kept += cc != NULL;
+	out->created += cc == NULL;
+}
+
+/* The creations that the final layout needs, GIs first: its new GIs and
+ * CIs are those without an ID. */
+static bool push_creates(struct migctl_transition *out)
+{
+	bool ok = true;
+
+	for (size_t k = 0; k < out->final.n_gis; k++)
+		if (out->final.gis[k].id == MIGCTL_ID_UNKNOWN)
+			ok &= push(out, (struct migctl_step){
+				.kind = MIGCTL_STEP_CREATE_GI, .gi_profile = out->final.gis[k].profile,
+				.gi_placement = out->final.gis[k].placement,
+				.gi_id = MIGCTL_ID_UNKNOWN, .ci_id = MIGCTL_ID_UNKNOWN,
+			});
+	for (size_t k = 0; k < out->final.n_gis; k++) {
+		const struct migctl_layout_gi *o = &out->final.gis[k];
+		for (size_t c = 0; c < o->n_cis; c++)
+			if (o->cis[c].id == MIGCTL_ID_UNKNOWN)
+				ok &= push(out, (struct migctl_step){
+					.kind = MIGCTL_STEP_CREATE_CI, .gi_profile = o->profile,
+					.gi_placement = o->placement, .gi_id = o->id,
+					.ci_profile = o->cis[c].profile,
+					.ci_placement = o->cis[c].placement,
+					.ci_id = MIGCTL_ID_UNKNOWN,
+				});
+	}
+	return ok;
+}
+
 /* Fill `out` from the chosen plan; false if it needs too many steps. */
 static bool emit(const struct search *s, struct migctl_transition *out)
 {
@@ -966,17 +1008,9 @@ static bool emit(const struct search *s, struct migctl_transition *out)
 		o->id = cg ? cg->id : MIGCTL_ID_UNKNOWN;
 		out->kept += cg != NULL;
 		out->created += cg == NULL;
-		for (size_t c = 0; c < f->n_cis; c++) {
-			const struct migctl_layout_ci *cc =
-				cg && f->ci_from[c] >= 0 ? &cg->cis[f->ci_from[c]] : NULL;
-			o->cis[c] = (struct migctl_layout_ci){
-				.profile = f->cis[c].profile, .placement = f->cis[c].placement,
-				.id = cc ? cc->id : MIGCTL_ID_UNKNOWN, .busy = cc && cc->busy,
-			};
-			o->busy |= cc && cc->busy;
-			out->kept += cc != NULL;
-			out->created += cc == NULL;
-		}
+		for (size_t c = 0; c < f->n_cis; c++)
+			final_ci(out, o, c, f->cis[c].profile, f->cis[c].placement,
+				 cg && f->ci_from[c] >= 0 ? &cg->cis[f->ci_from[c]] : NULL);
 		o->n_cis = f->n_cis;
 		o->busy |= cg && cg->busy;
 	}
@@ -1013,30 +1047,7 @@ static bool emit(const struct search *s, struct migctl_transition *out)
 			.gi_id = cg->id, .ci_id = MIGCTL_ID_UNKNOWN, .busy = s->gi_busy[i],
 		});
 	}
-	for (size_t k = 0; k < out->final.n_gis; k++) {
-		const struct migctl_layout_gi *o = &out->final.gis[k];
-		if (pl->gis[k].from >= 0)
-			continue;
-		ok &= push(out, (struct migctl_step){
-			.kind = MIGCTL_STEP_CREATE_GI, .gi_profile = o->profile,
-			.gi_placement = o->placement, .gi_id = MIGCTL_ID_UNKNOWN,
-			.ci_id = MIGCTL_ID_UNKNOWN,
-		});
-	}
-	for (size_t k = 0; k < out->final.n_gis; k++) {
-		const struct migctl_layout_gi *o = &out->final.gis[k];
-		for (size_t c = 0; c < o->n_cis; c++) {
-			if (pl->gis[k].ci_from[c] >= 0)
-				continue;
-			ok &= push(out, (struct migctl_step){
-				.kind = MIGCTL_STEP_CREATE_CI, .gi_profile = o->profile,
-				.gi_placement = o->placement, .gi_id = o->id,
-				.ci_profile = o->cis[c].profile,
-				.ci_placement = o->cis[c].placement, .ci_id = MIGCTL_ID_UNKNOWN,
-			});
-		}
-	}
-	return ok;
+	return push_creates(out) && ok;
 }
 
 /* "GI 1 (3g.40gb), CI 0 of GI 2 (1c.3g.40gb)": the busy instances the
@@ -1062,6 +1073,18 @@ static void busy_list(const struct migctl_gpu_model *m, const struct migctl_tran
 			break;
 		n += (size_t)w;
 	}
+}
+
+/* MIGCTL_ERR_BUSY naming the busy instances `out` destroys. */
+static enum migctl_err fail_busy(const struct migctl_gpu_model *m,
+				 const struct migctl_transition *out, struct migctl_error *err)
+{
+	char list[400];
+
+	busy_list(m, out, list, sizeof(list));
+	return migctl_fail(err, MIGCTL_ERR_BUSY,
+			   "the target needs busy instances destroyed: %s; stop their processes first, or force",
+			   list);
 }
 
 /* --- exact targets (every GI pinned with its CIs) ------------------------- */
@@ -1193,13 +1216,7 @@ static enum migctl_err exact_plan(const struct migctl_gpu_model *m,
 					cc = &cg->cis[k];
 					ci_kept[from] |= UINT32_C(1) << k;
 				}
-			o->cis[c] = (struct migctl_layout_ci){
-				.profile = pin->cis[c].ci, .placement = pin->cis[c].placement,
-				.id = cc ? cc->id : MIGCTL_ID_UNKNOWN, .busy = cc && cc->busy,
-			};
-			o->busy |= cc && cc->busy;
-			out->kept += cc != NULL;
-			out->created += cc == NULL;
+			final_ci(out, o, c, pin->cis[c].ci, pin->cis[c].placement, cc);
 		}
 	}
 	out->free_capacity = migctl_layout_free_capacity(m, &out->final);
@@ -1235,26 +1252,7 @@ static enum migctl_err exact_plan(const struct migctl_gpu_model *m,
 			.gi_id = cg->id, .ci_id = MIGCTL_ID_UNKNOWN, .busy = busy,
 		});
 	}
-	for (size_t k = 0; k < out->final.n_gis; k++)
-		if (out->final.gis[k].id == MIGCTL_ID_UNKNOWN)
-			ok &= push(out, (struct migctl_step){
-				.kind = MIGCTL_STEP_CREATE_GI, .gi_profile = out->final.gis[k].profile,
-				.gi_placement = out->final.gis[k].placement,
-				.gi_id = MIGCTL_ID_UNKNOWN, .ci_id = MIGCTL_ID_UNKNOWN,
-			});
-	for (size_t k = 0; k < out->final.n_gis; k++) {
-		const struct migctl_layout_gi *o = &out->final.gis[k];
-		for (size_t c = 0; c < o->n_cis; c++)
-			if (o->cis[c].id == MIGCTL_ID_UNKNOWN)
-				ok &= push(out, (struct migctl_step){
-					.kind = MIGCTL_STEP_CREATE_CI, .gi_profile = o->profile,
-					.gi_placement = o->placement, .gi_id = o->id,
-					.ci_profile = o->cis[c].profile,
-					.ci_placement = o->cis[c].placement,
-					.ci_id = MIGCTL_ID_UNKNOWN,
-				});
-	}
-	if (!ok)
+	if (!push_creates(out) || !ok)
 		return migctl_fail(err, MIGCTL_ERR_USAGE, "the transition needs more than %d steps",
 				   MIGCTL_TRANSITION_MAX_STEPS);
 	for (size_t s = 0; s < out->n_steps; s++) {
@@ -1264,14 +1262,7 @@ static enum migctl_err exact_plan(const struct migctl_gpu_model *m,
 			out->destroyed_busy += st->busy;
 		}
 	}
-	if (out->destroyed_busy > 0 && !allow_busy) {
-		char list[400];
-		busy_list(m, out, list, sizeof(list));
-		return migctl_fail(err, MIGCTL_ERR_BUSY,
-				   "the target needs busy instances destroyed: %s; stop their processes first, or force",
-				   list);
-	}
-	return MIGCTL_ERR_OK;
+	return out->destroyed_busy > 0 && !allow_busy ? fail_busy(m, out, err) : MIGCTL_ERR_OK;
 }
 
 enum migctl_err migctl_transition_plan(const struct migctl_gpu_model *model,
@@ -1323,12 +1314,5 @@ enum migctl_err migctl_transition_plan(const struct migctl_gpu_model *model,
 		return migctl_fail(err, MIGCTL_ERR_USAGE,
 				   "the transition needs more than %d steps",
 				   MIGCTL_TRANSITION_MAX_STEPS);
-	if (forced) {
-		char list[400];
-		busy_list(model, out, list, sizeof(list));
-		return migctl_fail(err, MIGCTL_ERR_BUSY,
-				   "the target needs busy instances destroyed: %s; stop their processes first, or force",
-				   list);
-	}
-	return MIGCTL_ERR_OK;
+	return forced ? fail_busy(model, out, err) : MIGCTL_ERR_OK;
 }
