@@ -178,8 +178,9 @@ int cli_restore(struct cli *cli, const struct apply_req *req);
 int cli_export(struct cli *cli, const char *label, bool json, bool placements);
 int cli_checkpoint(struct cli *cli, const char *file);
 /* Default layouts for catalog `models` (comma list) or, with NULL, the
- * node's MIG-capable GPUs, written to `file` (NULL or "-": stdout). */
-int cli_generate_config(struct cli *cli, const char *models, const char *file);
+ * node's MIG-capable GPUs, written to `file` (NULL or "-": stdout) as
+ * YAML or, with `json`, as JSON. */
+int cli_generate_config(struct cli *cli, const char *models, const char *file, bool json);
 
 /* Commands. argv[0] is the command name. */
 int cmd_catalog(struct cli *cli, int argc, char **argv);

@@ -23,6 +23,8 @@ static const char config_usage[] =
 	"  --model LIST      catalog models (names, aliases or PCI IDs as 'migctl\n"
 	"                    catalog list' shows them), comma-separated\n"
 	"  -f, --file FILE   write to FILE (default: standard output)\n"
+	"  -o json           the same config as JSON (as nvidia-mig-parted's\n"
+	"                    generate-config -o json writes it)\n"
 	"  --catalog FILE    add or override models from FILE\n"
 	"  -h, --help        show this help\n";
 
@@ -78,7 +80,7 @@ static enum migctl_err gather(struct cli *cli, const char *models,
 	return MIGCTL_ERR_OK;
 }
 
-int cli_generate_config(struct cli *cli, const char *models, const char *file)
+int cli_generate_config(struct cli *cli, const char *models, const char *file, bool json)
 {
 	struct migctl_generate_gpu *gpus = NULL;
 	struct migctl_error err = {0};
@@ -89,6 +91,21 @@ int cli_generate_config(struct cli *cli, const char *models, const char *file)
 	if ((rc = (int)gather(cli, models, &gpus, &n, &err)) ||
 	    (rc = (int)migctl_config_generate(gpus, n, &text, &err)))
 		goto out;
+	if (json) {
+		char *as_json = NULL;
+		if ((rc = (int)migctl_yaml_to_json(text, strlen(text), "the generated config",
+						   &as_json, &err)))
+			goto out;
+		free(text);
+		text = as_json;
+		/* json_dumps ends without a newline */
+		char *nl = realloc(text, strlen(text) + 2);
+		if (!nl) {
+			rc = (int)migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		text = strcat(nl, "\n");
+	}
 	FILE *out = file && strcmp(file, "-") != 0 ? fopen(file, "w") : stdout;
 	if (!out || fputs(text, out) < 0 || (out != stdout && fclose(out) != 0))
 		rc = (int)migctl_fail(&err, MIGCTL_ERR_IO, "cannot write %s", file ? file : "stdout");
@@ -134,5 +151,5 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, "config", "unexpected argument '%s'", argv[optind]);
-	return cli_generate_config(cli, models, file);
+	return cli_generate_config(cli, models, file, cli->output == CLI_JSON);
 }

@@ -135,11 +135,7 @@ int parted_main(struct cli *cli, int argc, char **argv)
 	if (strcmp(cmd, "export") == 0)
 		return cli_export(cli, label ? label : "current", json, false);
 	if (strcmp(cmd, "generate-config") == 0) {
-		if (json) {
-			fprintf(stderr, "nvidia-mig-parted: generate-config writes YAML only; use -o yaml\n");
-			return MIGCTL_ERR_USAGE;
-		}
-		return cli_generate_config(cli, NULL, req.config_file);
+		return cli_generate_config(cli, NULL, req.config_file, json);
 	}
 	if (!req.config_file) {
 		fprintf(stderr, "Error: missing required flags '%s'\n",

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <jansson.h>
 #include <yaml.h>
 
 #include "migctl/geometry.h"
@@ -837,6 +838,110 @@ static enum migctl_err load_doc(yaml_document_t *doc, const char *origin,
 				 parser.context ? parser.context : "");
 	yaml_parser_delete(&parser);
 	return rc;
+}
+
+/* --- YAML as JSON ----------------------------------------------------- */
+
+#define YAML_JSON_MAX_NODES 100000 /* aliases can share nodes: a budget */
+
+static json_t *plain_scalar(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0)
+		return json_true();
+	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0)
+		return json_false();
+	if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0 || *s == '\0')
+		return json_null();
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s != '+' && !isspace((unsigned char)*s) && *end == '\0' && errno == 0)
+		return json_integer(v);
+	return json_string(s);
+}
+
+static json_t *node_json(yaml_document_t *doc, yaml_node_t *n, unsigned depth, long *budget,
+			 const char *origin, struct migctl_error *err)
+{
+	json_t *out = NULL;
+
+	if (!n || --*budget < 0 || depth > 64) {
+		migctl_fail(err, MIGCTL_ERR_PARSE, "%s:%lu: nested or aliased too deeply for JSON",
+			    origin, n ? (unsigned long)n->start_mark.line + 1 : 0UL);
+		return NULL;
+	}
+	switch (n->type) {
+	case YAML_SCALAR_NODE: {
+		const char *s = (const char *)n->data.scalar.value;
+		out = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(s)
+								       : json_string(s);
+		break;
+	}
+	case YAML_SEQUENCE_NODE:
+		out = json_array();
+		for (yaml_node_item_t *i = n->data.sequence.items.start;
+		     out && i < n->data.sequence.items.top; i++) {
+			json_t *v = node_json(doc, yaml_document_get_node(doc, *i), depth + 1,
+					      budget, origin, err);
+			if (!v || json_array_append_new(out, v)) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		break;
+	case YAML_MAPPING_NODE:
+		out = json_object();
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     out && p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(doc, p->key);
+			if (!k || k->type != YAML_SCALAR_NODE) {
+				migctl_fail(err, MIGCTL_ERR_PARSE, "%s:%lu: a key that is not a scalar "
+					    "has no JSON form", origin,
+					    k ? (unsigned long)k->start_mark.line + 1 : 0UL);
+				json_decref(out);
+				return NULL;
+			}
+			json_t *v = node_json(doc, yaml_document_get_node(doc, p->value), depth + 1,
+					      budget, origin, err);
+			if (!v || json_object_set_new(out, (const char *)k->data.scalar.value, v)) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	if (!out && err && !err->code)
+		migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory converting %s", origin);
+	return out;
+}
+
+enum migctl_err migctl_yaml_to_json(const char *text, size_t len, const char *origin,
+				    char **out, struct migctl_error *err)
+{
+	yaml_document_t doc;
+	long budget = YAML_JSON_MAX_NODES;
+	enum migctl_err rc;
+	json_t *j;
+
+	*out = NULL;
+	if (err)
+		migctl_error_clear(err);
+	if ((rc = load_doc(&doc, origin, text, len, err)))
+		return rc;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	j = root ? node_json(&doc, root, 0, &budget, origin, err) : json_null();
+	yaml_document_delete(&doc);
+	if (!j)
+		return err ? err->code : MIGCTL_ERR_PARSE;
+	*out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	json_decref(j);
+	if (!*out)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory converting %s", origin);
+	return MIGCTL_ERR_OK;
 }
 
 enum migctl_err migctl_config_parse(struct migctl_config *cfg,

@@ -603,7 +603,17 @@ if grep -q '"0x20B210DE"' "$tmp/ap_gen.yaml" && grep -q '"0x20B710DE"' "$tmp/ap_
 else
 	bad "generated config: device filters of both models"; head -30 "$tmp/ap_gen.yaml"
 fi
+# -o json: the same config (mig-parted's generate-config -o json), and
+# migctl reads it back (JSON is YAML)
+expect_json "config generate -o json: A30 all-balanced (reference §1.6)" \
+	'.["mig-configs"]["all-balanced"][0]["mig-devices"]' '{"1g.6gb":2,"2g.12gb":1}' -- config generate --model A30 -o json
+"$migctl" config generate --model A100-SXM4-80GB,A30 -o json >"$tmp/ap_gen.json" 2>"$tmp/err" || { bad "config generate -o json"; cat "$tmp/err"; }
+ap_eq "config generate -o json: same labels as YAML" "$(jq -c '.["mig-configs"] | keys_unsorted' "$tmp/ap_gen.json")" \
+	"$(grep -Eo '^  [^ ].*:$' "$tmp/ap_gen.yaml" | tr -d ' :' | jq -R . | jq -c -s .)"
+expect_stdout "the JSON config is valid for migctl" '^Selected MIG configuration is valid$' -- assert -a -f "$tmp/ap_gen.json" -c all-balanced
+expect_stdout "config generate --help documents -o json" '^  -o json ' -- config generate --help
 ap_new --gpus A100-SXM4-80GB:2,A30
+expect_json "parted generate-config -o json" '[.version, (.["mig-configs"] | has("all-1g.6gb"))]' '["v1",true]' -- parted generate-config -o json
 "$migctl" config generate -f "$tmp/ap_gen_node.yaml" 2>"$tmp/err" || { bad "config generate on the node"; cat "$tmp/err"; }
 ap_do "apply the generated all-balanced" -- apply -f "$tmp/ap_gen_node.yaml" -c all-balanced
 ap_eq "generated all-balanced: per GPU (reference §1.6)" "$(ap_counts)" "0:1g.10gbx2,2g.20gbx1,3g.40gbx1 1:1g.10gbx2,2g.20gbx1,3g.40gbx1 2:1g.6gbx2,2g.12gbx1"

@@ -1,5 +1,6 @@
 /* libFuzzer target: mig-parted v1 configs and hooks files (lib/config.c).
- * The same bytes are parsed as a config and as a hooks file. Neither may
+ * The same bytes are parsed as a config and as a hooks file, and turned
+ * into JSON (migctl_yaml_to_json). Neither may
  * crash or leak; errors must be documented codes and leave the result
  * empty. A config that parses has every label resolved on a small fixed
  * node (two A100 models, an A30 and a GPU without MIG) under both policies
@@ -116,5 +117,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 	}
 	migctl_hooks_release(&hooks);
+
+	/* And as JSON: text on success, nothing on failure. */
+	char *json = NULL;
+	rc = migctl_yaml_to_json((const char *)data, size, "fuzz", &json, &err);
+	if ((rc == MIGCTL_ERR_OK) != (json != NULL) ||
+	    (rc != MIGCTL_ERR_OK && rc != MIGCTL_ERR_PARSE && rc != MIGCTL_ERR_NOMEM))
+		abort();
+	free(json);
 	return 0;
 }
