@@ -41,6 +41,7 @@ SIM_SRC  := sim/ops.c sim/state.c
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 SIMTEST_SRC := $(wildcard tests/sim/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
 CATALOG  := $(sort $(wildcard data/catalog/*.yaml))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_catalog.o
@@ -50,6 +51,7 @@ SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
             $(SIMTEST_SRC:tests/sim/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: FORCE all deps check portable test-run demo fuzz fuzz-smoke bench install clean
 .DEFAULT_GOAL := all
@@ -127,7 +129,8 @@ $(BUILD)/tests/%: tests/sim/%.c $(BUILD)/sim/libnvidia-ml.so.1 $(BUILD)/migsim
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 test-run
 
-test-run: all $(BUILD)/sim-legacy/libnvidia-ml.so.1 $(TESTS) fuzz
+# The benchmarks are built (not run) too, so that they keep compiling.
+test-run: all $(BUILD)/sim-legacy/libnvidia-ml.so.1 $(TESTS) $(BENCHES) fuzz
 	@tests/run-tests.sh $(BUILD)
 
 demo: deps all
@@ -161,8 +164,6 @@ build/fuzz/fuzz_cli_args: tests/fuzz/fuzz_cli_args.c $(LIB_SRC) $(filter-out cli
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh
 
-BENCH_SRC := $(wildcard bench/*.c)
-BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libmigctl.a $(wildcard lib/*.h include/migctl/*.h)
 	@mkdir -p $(dir $@)

@@ -175,7 +175,7 @@ static int target_of_slots(const struct migctl_gpu_model *m, const struct migctl
 			return -1;
 		}
 		if (pin)
-			t->pins[t->n_pins++] = (struct migctl_target_pin){s[k].profile, s[k].placement};
+			t->pins[t->n_pins++] = (struct migctl_target_pin){.gi = s[k].profile, .placement = s[k].placement};
 	}
 	return 0;
 }
