@@ -11,14 +11,24 @@ lg_lib=$(cd "$(dirname "$migctl")" && pwd)/sim-legacy/libnvidia-ml.so.1
 
 # lg_same NAME ARGS...: stdout, stderr and exit code of `migctl ARGS` are
 # the same on the early driver as on the full simulator (whose output the
-# golden tests check against nvidia-smi transcripts).
+# golden tests check against nvidia-smi transcripts). Plain `smi` starts
+# with the time of day, which may tick between the two runs: not compared.
+lg_run() { # FILE ARGS...: output without the time line, then the exit code
+	lg_file=$1
+	shift
+	"$migctl" "$@" >"$tmp/lg_raw" 2>&1
+	lg_rc=$?
+	sed -E '1{/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) /d;}' "$tmp/lg_raw" >"$lg_file"
+	echo "exit $lg_rc" >>"$lg_file"
+}
 lg_same() {
 	lg_name=$1
 	shift
-	"$migctl" "$@" >"$tmp/lg_full" 2>&1
-	echo "exit $?" >>"$tmp/lg_full"
-	MIGCTL_SIM_LIB=$lg_lib "$migctl" "$@" >"$tmp/lg_old" 2>&1
-	echo "exit $?" >>"$tmp/lg_old"
+	lg_run "$tmp/lg_full" "$@"
+	MIGCTL_SIM_LIB=$lg_lib
+	export MIGCTL_SIM_LIB
+	lg_run "$tmp/lg_old" "$@"
+	unset MIGCTL_SIM_LIB
 	if cmp -s "$tmp/lg_full" "$tmp/lg_old"; then
 		ok
 	else
