@@ -106,6 +106,10 @@ static void print_devices(const struct cli *cli, const struct migctl_gpu_state *
 
 static void print_processes(const struct migctl_gpu_state *gpu)
 {
+	if (gpu->procs_unknown) {
+		printf("  Processes: unknown (the driver did not list them)\n");
+		return;
+	}
 	if (gpu->n_procs == 0) {
 		printf("  Processes: none\n");
 		return;
@@ -181,7 +185,7 @@ static json_t *json_gpu(const struct migctl_gpu_state *gpu)
 	}
 	for (size_t i = 0; i < gpu->n_procs; i++)
 		json_array_append_new(procs, cli_json_process(&gpu->procs[i]));
-	return json_pack("{s:i,s:s,s:s,s:s,s:o,s:I,s:I,s:{s:b,s:b,s:b,s:b},s:o,s:o}",
+	return json_pack("{s:i,s:s,s:s,s:s,s:o,s:I,s:I,s:{s:b,s:b,s:b,s:b},s:o,s:o,s:b}",
 		"index", (int)gpu->index, "name", gpu->name, "uuid", gpu->uuid,
 		"bus_id", gpu->bus_id,
 		"pci_device_id", json_sprintf("0x%04X", gpu->pci_device_id),
@@ -190,7 +194,7 @@ static json_t *json_gpu(const struct migctl_gpu_state *gpu)
 		"mig", "capable", gpu->mig_capable, "current", gpu->mig_current,
 		"pending", gpu->mig_pending,
 		"change_pending", gpu->mig_capable && gpu->mig_pending != gpu->mig_current,
-		"gpu_instances", gis, "processes", procs);
+		"gpu_instances", gis, "processes", procs, "processes_known", !gpu->procs_unknown);
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv)

@@ -893,6 +893,8 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 	size_t n_procs = 0;
 	if (read_procs(p, dev, g->procs, MIGCTL_NODE_MAX_PROCS, &n_procs) == NVML_SUCCESS)
 		g->n_procs = n_procs;
+	else
+		g->procs_unknown = true;
 	for (size_t i = 0; i < g->n_procs; i++) {
 		const struct migctl_process *pr = &g->procs[i];
 		struct migctl_gi_state *gs;

@@ -88,6 +88,11 @@ struct migctl_gpu_state {
 	size_t n_gis;
 	struct migctl_process procs[MIGCTL_NODE_MAX_PROCS]; /* all on the GPU */
 	size_t n_procs;
+	/* The driver did not list the processes (a driver without
+	 * nvmlDeviceGetComputeRunningProcesses_v2/_v3, or an error): n_procs
+	 * 0 then means nothing. Destroying an instance in use still fails
+	 * in the driver (IN_USE). */
+	bool procs_unknown;
 };
 
 struct migctl_node_options {

@@ -107,4 +107,13 @@ else
 	ap_same "apply on an early driver"
 	lg_expect "assert still works" 21 '' '' -- assert -f "$here/configs/a100.yaml" -c all-balanced
 	lg_expect "destroy works" 0 'destroyed' '' -- destroy -i 0 --all
+
+	# A driver that cannot list processes (no _v2/_v3, faked by failing
+	# both): status says so instead of "none".
+	expect_json "processes known on the full driver" '[.gpus[].processes_known]' '[true,true]' -- status -o json
+	"$MIGSIM_BIN" fault add --call nvmlDeviceGetComputeRunningProcesses_v3 --error FUNCTION_NOT_FOUND --count -1 >/dev/null
+	"$MIGSIM_BIN" fault add --call nvmlDeviceGetComputeRunningProcesses_v2 --error FUNCTION_NOT_FOUND --count -1 >/dev/null
+	nd_expect "processes not listed: unknown, not none" 0 '^  Processes: unknown \(the driver did not list them\)$' '' -- status -i 0
+	expect_json "processes not listed: JSON" '[.gpus[].processes_known]' '[false,false]' -- status -o json
+	"$MIGSIM_BIN" fault clear >/dev/null
 fi
