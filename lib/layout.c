@@ -39,32 +39,32 @@ void migctl_layout_to_target(const struct migctl_layout *layout,
 	}
 }
 
-static bool same_placement(struct migctl_placement a, struct migctl_placement b)
+size_t migctl_pin_match_cis(const struct migctl_layout_gi *g,
+			    const struct migctl_target_pin *pin, long *match)
 {
-	return a.start == b.start && a.size == b.size;
+	uint32_t used = 0;
+	size_t n = 0;
+
+	for (size_t k = 0; k < pin->n_cis; k++) {
+		match[k] = -1;
+		for (size_t c = 0; g && c < g->n_cis && match[k] < 0; c++)
+			if (!(used & (UINT32_C(1) << c)) && g->cis[c].profile == pin->cis[k].ci &&
+			    migctl_placement_equal(g->cis[c].placement, pin->cis[k].placement)) {
+				used |= UINT32_C(1) << c;
+				match[k] = (long)c;
+				n++;
+			}
+	}
+	return n;
 }
 
 /* The GI holds exactly the pin's CIs, if it names any. */
 static bool holds_pinned_cis(const struct migctl_layout_gi *g, const struct migctl_target_pin *pin)
 {
-	uint32_t used = 0;
+	long match[MIGCTL_LAYOUT_MAX_CIS];
 
-	if (pin->n_cis == 0)
-		return true;
-	if (g->n_cis != pin->n_cis)
-		return false;
-	for (size_t k = 0; k < pin->n_cis; k++) {
-		bool hit = false;
-		for (size_t c = 0; c < g->n_cis && !hit; c++)
-			if (!(used & (UINT32_C(1) << c)) && g->cis[c].profile == pin->cis[k].ci &&
-			    same_placement(g->cis[c].placement, pin->cis[k].placement)) {
-				used |= UINT32_C(1) << c;
-				hit = true;
-			}
-		if (!hit)
-			return false;
-	}
-	return true;
+	return pin->n_cis == 0 ||
+	       (g->n_cis == pin->n_cis && migctl_pin_match_cis(g, pin, match) == pin->n_cis);
 }
 
 bool migctl_layout_satisfies(const struct migctl_gpu_model *model,
@@ -101,7 +101,7 @@ bool migctl_layout_satisfies(const struct migctl_gpu_model *model,
 		bool found = false;
 		for (size_t g = 0; g < layout->n_gis && !found; g++)
 			found = layout->gis[g].profile == target->pins[p].gi &&
-				same_placement(layout->gis[g].placement, target->pins[p].placement) &&
+				migctl_placement_equal(layout->gis[g].placement, target->pins[p].placement) &&
 				holds_pinned_cis(&layout->gis[g], &target->pins[p]);
 		if (!found)
 			return false;

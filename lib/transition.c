@@ -139,11 +139,6 @@ static bool overlaps(struct migctl_placement a, struct migctl_placement b)
 	return (migctl_placement_mask(a) & migctl_placement_mask(b)) != 0;
 }
 
-static bool same_placement(struct migctl_placement a, struct migctl_placement b)
-{
-	return a.start == b.start && a.size == b.size;
-}
-
 static int slot_cmp(const struct migctl_slot *a, const struct migctl_slot *b)
 {
 	if (a->placement.start != b->placement.start)
@@ -428,7 +423,7 @@ static bool complete(struct search *s)
 				continue;
 			for (size_t k = 0; k < n_kept_gis; k++)
 				covered |= pl->gis[k].profile == p &&
-					   same_placement(pl->gis[k].placement, w->pins[q].placement);
+					   migctl_placement_equal(pl->gis[k].placement, w->pins[q].placement);
 			if (!covered)
 				pin_pl[pins_new++] = w->pins[q].placement;
 		}
@@ -505,11 +500,11 @@ static bool complete(struct search *s)
 	for (size_t k = 0; k < n_total; k++) {
 		for (size_t i = 0; i < n_kept_gis; i++)
 			if (!used[k] && pl->gis[i].profile == g.best[k].profile &&
-			    same_placement(pl->gis[i].placement, g.best[k].placement))
+			    migctl_placement_equal(pl->gis[i].placement, g.best[k].placement))
 				used[k] = true;
 		for (size_t j = 0; j < n_new; j++)
 			if (!used[k] && new_pinned[j] && new_profile[j] == g.best[k].profile &&
-			    same_placement(new_pin[j], g.best[k].placement))
+			    migctl_placement_equal(new_pin[j], g.best[k].placement))
 				used[k] = true;
 	}
 	for (size_t j = 0; j < n_new; j++) {
@@ -594,7 +589,7 @@ static bool keepable(const struct search *s, size_t i)
 	for (size_t q = 0; q < s->want->n_pins; q++) {
 		const struct migctl_target_pin *pin = &s->want->pins[q];
 		if (overlaps(pin->placement, cg->placement) &&
-		    !(pin->gi == cg->profile && same_placement(pin->placement, cg->placement)))
+		    !(pin->gi == cg->profile && migctl_placement_equal(pin->placement, cg->placement)))
 			return false;
 	}
 	return true;
@@ -800,7 +795,7 @@ static bool build_demand(const struct migctl_gpu_model *m,
 		bool dup = false;
 		for (size_t r = 0; r < w->n_pins; r++)
 			dup |= w->pins[r].gi == t->pins[q].gi &&
-			       same_placement(w->pins[r].placement, t->pins[q].placement);
+			       migctl_placement_equal(w->pins[r].placement, t->pins[q].placement);
 		if (!dup)
 			w->pins[w->n_pins++] = t->pins[q];
 	}
@@ -1158,17 +1153,22 @@ static enum migctl_err check_exact(const struct migctl_gpu_model *m,
 	return MIGCTL_ERR_OK;
 }
 
-/* Why an instance at `p` goes: the exact layout has a GI (or, inside a
- * kept GI, a CI) over its place, or simply none like it. */
-static enum migctl_step_reason exact_reason(const struct migctl_target_ci_pin *cis, size_t n,
-					    const struct migctl_target_pin *pins, size_t n_pins,
-					    struct migctl_placement p)
+/* Why a GI at `p` (and its CIs) goes: a pinned GI overlaps it, or none. */
+static enum migctl_step_reason exact_gi_reason(const struct migctl_gpu_target *t,
+					       struct migctl_placement p)
 {
-	for (size_t k = 0; k < n; k++)
-		if (overlaps(cis[k].placement, p))
+	for (size_t k = 0; k < t->n_pins; k++)
+		if (overlaps(t->pins[k].placement, p))
 			return MIGCTL_REASON_CONFLICT;
-	for (size_t k = 0; k < n_pins; k++)
-		if (overlaps(pins[k].placement, p))
+	return MIGCTL_REASON_NOT_WANTED;
+}
+
+/* Why a CI at `p` of a kept GI goes: a pinned CI overlaps it, or none. */
+static enum migctl_step_reason exact_ci_reason(const struct migctl_target_pin *pin,
+					       struct migctl_placement p)
+{
+	for (size_t k = 0; k < pin->n_cis; k++)
+		if (overlaps(pin->cis[k].placement, p))
 			return MIGCTL_REASON_CONFLICT;
 	return MIGCTL_REASON_NOT_WANTED;
 }
@@ -1191,7 +1191,7 @@ static enum migctl_err exact_plan(const struct migctl_gpu_model *m,
 		match[i] = -1;
 		for (size_t q = 0; q < t->n_pins && match[i] < 0; q++)
 			if (t->pins[q].gi == cur->gis[i].profile &&
-			    same_placement(t->pins[q].placement, cur->gis[i].placement))
+			    migctl_placement_equal(t->pins[q].placement, cur->gis[i].placement))
 				match[i] = (long)q;
 	}
 	for (size_t q = 0; q < t->n_pins; q++) {
@@ -1207,16 +1207,13 @@ static enum migctl_err exact_plan(const struct migctl_gpu_model *m,
 					       .busy = cg && cg->busy, .n_cis = pin->n_cis};
 		out->kept += cg != NULL;
 		out->created += cg == NULL;
+		long kept[MAXC];
+		migctl_pin_match_cis(cg, pin, kept);
 		for (size_t c = 0; c < pin->n_cis; c++) {
-			const struct migctl_layout_ci *cc = NULL;
-			for (size_t k = 0; cg && k < cg->n_cis && !cc; k++)
-				if (!(ci_kept[from] & (UINT32_C(1) << k)) &&
-				    cg->cis[k].profile == pin->cis[c].ci &&
-				    same_placement(cg->cis[k].placement, pin->cis[c].placement)) {
-					cc = &cg->cis[k];
-					ci_kept[from] |= UINT32_C(1) << k;
-				}
-			final_ci(out, o, c, pin->cis[c].ci, pin->cis[c].placement, cc);
+			if (kept[c] >= 0)
+				ci_kept[from] |= UINT32_C(1) << kept[c];
+			final_ci(out, o, c, pin->cis[c].ci, pin->cis[c].placement,
+				 kept[c] >= 0 ? &cg->cis[kept[c]] : NULL);
 		}
 	}
 	out->free_capacity = migctl_layout_free_capacity(m, &out->final);
@@ -1227,16 +1224,11 @@ static enum migctl_err exact_plan(const struct migctl_gpu_model *m,
 			const struct migctl_layout_gi *cg = &cur->gis[i];
 			if ((match[i] >= 0) != kept)
 				continue;
-			const struct migctl_target_pin *pin = kept ? &t->pins[match[i]] : NULL;
-			for (size_t c = 0; c < cg->n_cis; c++) {
-				if (ci_kept[i] & (UINT32_C(1) << c))
-					continue;
-				enum migctl_step_reason r =
-					kept ? exact_reason(pin->cis, pin->n_cis, NULL, 0,
-							    cg->cis[c].placement)
-					     : exact_reason(NULL, 0, t->pins, t->n_pins, cg->placement);
-				ok &= push(out, ci_destroy_step(cg, &cg->cis[c], r));
-			}
+			for (size_t c = 0; c < cg->n_cis; c++)
+				if (!(ci_kept[i] & (UINT32_C(1) << c)))
+					ok &= push(out, ci_destroy_step(cg, &cg->cis[c],
+						kept ? exact_ci_reason(&t->pins[match[i]], cg->cis[c].placement)
+						     : exact_gi_reason(t, cg->placement)));
 		}
 	for (size_t i = 0; i < cur->n_gis; i++) {
 		const struct migctl_layout_gi *cg = &cur->gis[i];
@@ -1247,7 +1239,7 @@ static enum migctl_err exact_plan(const struct migctl_gpu_model *m,
 			busy |= cg->cis[c].busy;
 		ok &= push(out, (struct migctl_step){
 			.kind = MIGCTL_STEP_DESTROY_GI,
-			.reason = exact_reason(NULL, 0, t->pins, t->n_pins, cg->placement),
+			.reason = exact_gi_reason(t, cg->placement),
 			.gi_profile = cg->profile, .gi_placement = cg->placement,
 			.gi_id = cg->id, .ci_id = MIGCTL_ID_UNKNOWN, .busy = busy,
 		});

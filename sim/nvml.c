@@ -1196,11 +1196,10 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfoByIdV(nvmlDevice_t device, unsig
 	return gi_profile_info_v(__func__, device, true, profileId, info);
 }
 
-/* All placements of the profile whatever the mode and occupancy (§2.3).
- * An unknown profile ID is INVALID_ARGUMENT, as in the ops. */
-/* v2 lists a profile's placements whether or not MIG is on, and counts
- * them for a NULL buffer; the legacy v1 wanted a buffer and MIG enabled
- * (reference nvml-mig.md §2.3). */
+/* All placements of the profile whatever the occupancy (§2.3); v2 also
+ * whatever the mode, counting them for a NULL buffer, while the legacy v1
+ * wanted a buffer and MIG enabled. An unknown profile ID is
+ * INVALID_ARGUMENT, as in the ops. */
 static nvmlReturn_t gi_placements(const char *name, bool v2, nvmlDevice_t device,
 				  unsigned profileId, nvmlGpuInstancePlacement_t *placements,
 				  unsigned int *count)

@@ -32,6 +32,11 @@ struct migctl_placement {
 	unsigned size;
 };
 
+static inline bool migctl_placement_equal(struct migctl_placement a, struct migctl_placement b)
+{
+	return a.start == b.start && a.size == b.size;
+}
+
 /* The placements a profile may take: every start in `starts`, all of the
  * same `size` (nvidia-smi prints this as "{0,2,4}:2"). */
 struct migctl_placement_set {

@@ -107,6 +107,12 @@ enum migctl_err migctl_target_add(struct migctl_gpu_target *t, size_t gi,
 				  size_t ci, unsigned count,
 				  struct migctl_error *err);
 
+/* For each CI of `pin`: the index of an equal CI (profile, placement) of
+ * `g` (NULL: none), each used once, or -1, into match[k]. Returns how many
+ * matched. */
+size_t migctl_pin_match_cis(const struct migctl_layout_gi *g,
+			    const struct migctl_target_pin *pin, long *match);
+
 /* Whether `layout` satisfies `target` (see above; mig_enabled is not
  * looked at). */
 bool migctl_layout_satisfies(const struct migctl_gpu_model *model,
