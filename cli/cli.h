@@ -172,6 +172,16 @@ struct apply_req {
 	bool parted;               /* print nvidia-mig-parted's messages */
 	bool debug;                /* -d: hook output is shown */
 };
+/* Parse the flags `allowed` (getopt letters; long-only --force, --unmatched
+ * and --journal as 'F', 'G', 'H') of one of apply/assert/restore/recover/
+ * checkpoint into `req` (cli/apply_run.c). Returns CLI_OPT_NEXT when the
+ * command should run, else the exit status. */
+int cli_parse_apply_req(struct cli *cli, const char *cmd, const char *usage,
+			const char *allowed, int argc, char **argv, struct apply_req *req);
+/* Print an apply/restore/recover/assert report (text or JSON), with the
+ * error `err` when `rc` is not 0; `verb` names the command. */
+void cli_print_apply_report(struct cli *cli, const struct migctl_apply_report *rep, bool dry,
+			    enum migctl_err rc, const struct migctl_error *err, const char *verb);
 int cli_apply(struct cli *cli, const struct apply_req *req);
 int cli_assert(struct cli *cli, const struct apply_req *req);
 int cli_restore(struct cli *cli, const struct apply_req *req);

@@ -1,0 +1,51 @@
+/* migctl recover — roll back what an interrupted apply left. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char recover_usage[] =
+	"Usage: migctl recover [--journal FILE] [--force] [-o text|json]\n"
+	"\n"
+	"Finish what an interrupted apply left: if the journal exists, every GPU\n"
+	"the apply had not finished is rolled back to the checkpoint the journal\n"
+	"holds, and the journal is removed. 'migctl apply' does this by itself\n"
+	"before it starts. Without a journal it says so and exits 0.\n"
+	"\n"
+	"Options:\n"
+	"  --journal FILE    the journal (default as for apply)\n"
+	"  --force           stop processes on instances the rollback must destroy\n"
+	"  -o, --output FMT  text (default) or json\n"
+	"  -h, --help        show this help\n";
+
+int cmd_recover(struct cli *cli, int argc, char **argv)
+{
+	struct apply_req req = {0};
+	struct migctl_apply_report rep;
+	struct migctl_error err = {0};
+	bool found = false;
+	int r = cli_parse_apply_req(cli, "recover", recover_usage, "FH", argc, argv, &req);
+	enum migctl_err rc;
+
+	if (r != CLI_OPT_NEXT)
+		return r;
+	if ((rc = cli_node(cli, &err)))
+		return cli_report(cli, &err);
+	migctl_apply_report_init(&rep);
+	rc = migctl_recover(&cli->node, req.journal, req.force, &found, &rep, &err);
+	if (!found && !rc) {
+		if (cli->output == CLI_JSON)
+			cli_print_json(json_pack("{s:b,s:b}", "ok", 1, "recovered", 0));
+		else
+			printf("no interrupted apply: nothing to recover\n");
+	} else {
+		cli_print_apply_report(cli, &rep, false, rc, &err, "recover");
+	}
+	migctl_apply_report_release(&rep);
+	return (int)rc;
+}
+
