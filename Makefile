@@ -33,9 +33,12 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Ilib \
              $(shell pkg-config --cflags $(PKGS))
 LIBS = $(shell pkg-config --libs $(PKGS))
 
-LIB_SRC  := $(wildcard lib/*.c)
+# lib/util/ is the internal helper layer (YAML, bus IDs, lists, files,
+# strings) that the library, the CLI and the simulator share.
+UTIL_SRC := $(wildcard lib/util/*.c)
+LIB_SRC  := $(wildcard lib/*.c) $(UTIL_SRC)
 # The pure core the simulator shares; it gets none of the NVML client code.
-CORE_SRC := lib/catalog.c lib/error.c lib/geometry.c
+CORE_SRC := lib/catalog.c lib/error.c lib/geometry.c $(UTIL_SRC)
 CLI_SRC  := $(wildcard cli/*.c)
 SIM_SRC  := sim/ops.c sim/state.c
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -71,7 +74,7 @@ $(FLAGS_STAMP): FORCE
 	    echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' >$@
 FORCE:
 
-$(BUILD)/%.o: %.c $(FLAGS_STAMP) $(wildcard include/migctl/*.h lib/*.h cli/*.h sim/*.h)
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) $(wildcard include/migctl/*.h lib/*.h lib/util/*.h cli/*.h sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isim -c $< -o $@
 
@@ -144,7 +147,7 @@ build/fuzz/gen/builtin_catalog.c: $(BUILD)/gen/builtin_catalog.c
 	cp $< $@
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(SIM_SRC) build/fuzz/gen/builtin_catalog.c \
-              $(wildcard include/migctl/*.h lib/*.h sim/*.h)
+              $(wildcard include/migctl/*.h lib/*.h lib/util/*.h sim/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -153,7 +156,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(SIM_SRC) build/fuzz/gen/builtin_catalo
 
 # The command-line target also links the CLI (all but main.c).
 build/fuzz/fuzz_cli_args: tests/fuzz/fuzz_cli_args.c $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) \
-              build/fuzz/gen/builtin_catalog.c $(wildcard include/migctl/*.h lib/*.h cli/*.h)
+              build/fuzz/gen/builtin_catalog.c $(wildcard include/migctl/*.h lib/*.h lib/util/*.h cli/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -164,7 +167,7 @@ build/fuzz/fuzz_cli_args: tests/fuzz/fuzz_cli_args.c $(LIB_SRC) $(filter-out cli
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libmigctl.a $(wildcard lib/*.h include/migctl/*.h)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libmigctl.a $(wildcard lib/*.h lib/util/*.h include/migctl/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) -lm -o $@
 
