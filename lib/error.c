@@ -56,6 +56,13 @@ enum migctl_err migctl_fail(struct migctl_error *err, enum migctl_err code,
 	return code;
 }
 
+void migctl_err_print_table(FILE *out, const char *indent)
+{
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		fprintf(out, "%s%2d  %-23s %s\n", indent ? indent : "", (int)entries[i].code,
+			entries[i].name, entries[i].msg);
+}
+
 void migctl_error_clear(struct migctl_error *err)
 {
 	if (err) {

@@ -1268,11 +1268,8 @@ static void usage(FILE *out)
 		"Every command but 'init' creates the default machine, 2 x NVIDIA\n"
 		"A100-SXM4-80GB, if the directory has none.\n"
 		"\n"
-		"Exit codes: 0 success, 1 internal error, 2 usage, 3 out of memory,\n"
-		"4 i/o error, 5 malformed input, 6 inconsistent catalog, 7 unknown GPU\n"
-		"model, 10 insufficient resources (also: the GPU is in use), 12 state\n"
-		"missing or unreadable, 13 no such GPU or device; 'migsim exec' exits\n"
-		"with the command's status.\n");
+		"Exit codes ('migsim exec' exits with the command's status):\n");
+	migctl_err_print_table(out, "  ");
 }
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
 #define MIGCTL_ERROR_H
 
 #include <stdarg.h>
+#include <stdio.h>
 
 /* X(NAME, code, "short-name", "default message") */
 #define MIGCTL_ERRORS(X)                                                       \
@@ -69,6 +70,12 @@ enum migctl_err migctl_fail(struct migctl_error *err, enum migctl_err code,
 enum migctl_err migctl_vfail(struct migctl_error *err, enum migctl_err code,
 			     const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+
+/* Print every code of the X-macro, one per line: `indent`, the number,
+ * the short name and the default message ("  14  busy  in use by ...").
+ * For the exit-code lists of --help texts, which then cannot disagree
+ * with the codes the programs return. `indent` may be NULL. */
+void migctl_err_print_table(FILE *out, const char *indent);
 
 /* Reset `err` to MIGCTL_ERR_OK with an empty message. */
 void migctl_error_clear(struct migctl_error *err);

@@ -238,6 +238,10 @@ for ms_c in init show reset reboot exec fault; do
 	ms_stdout "$ms_c --help" "^Usage: migsim $ms_c" -- "$ms_c" --help
 done
 ms_stdout "fault add --help" '--count N' -- fault add --help
+# The exit-code list comes from include/migctl/error.h: "in use" is 14.
+ms_stdout "--help: 14 is in use" '^  14  busy +in use by running processes' -- --help
+ms_stdout "--help: 10 is insufficient resources" '^  10  insufficient-resources +insufficient resources$' -- --help
+ms_stdout "--help: every code up to the last" '^  23  hook ' -- --help
 ms_stdout "--version" '^migsim [0-9]+\.[0-9]+\.[0-9]+' -- --version
 ms_exit "no command" 2 'Usage: migsim' --
 ms_exit "unknown command" 2 "unknown command 'frobnicate'" -- frobnicate
