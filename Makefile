@@ -97,19 +97,29 @@ $(BUILD)/libmigctl.a: $(LIB_OBJ)
 $(BUILD)/migctl: $(CLI_OBJ) $(BUILD)/libmigctl.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
+# The simulator's version scripts and export lists come from the one NVML
+# entry-point table (lib/nvml_entries.h) through a host tool.
+$(BUILD)/tools/nvml_map: tools/nvml_map.c lib/nvml_entries.h lib/nvml_abi.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 -Ilib $< -o $@
+
+$(BUILD)/gen/libnvidia-ml-%.map: $(BUILD)/tools/nvml_map
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/nvml_map map $* >$@
+
 # The simulator: an NVML library exporting exactly the names in its version
 # script, and the control tool.
-$(BUILD)/sim/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) sim/libnvidia-ml.map
+$(BUILD)/sim/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-full.map
 	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
-	    -Wl,--version-script=sim/libnvidia-ml.map -Wl,--no-undefined \
+	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-full.map -Wl,--no-undefined \
 	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
 
 # The same simulator as an early MIG driver shows it (fewer entry points):
 # the CLI tests run migctl against it to prove the binding's fallbacks.
-$(BUILD)/sim-legacy/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) sim/libnvidia-ml-legacy.map
+$(BUILD)/sim-legacy/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-legacy.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
-	    -Wl,--version-script=sim/libnvidia-ml-legacy.map -Wl,--no-undefined \
+	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-legacy.map -Wl,--no-undefined \
 	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
 
 $(BUILD)/migsim: $(BUILD)/sim/migsim.o $(SIM_OBJ) $(BUILD)/libmigctl.a
@@ -133,7 +143,7 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 test-run
 
 # The benchmarks are built (not run) too, so that they keep compiling.
-test-run: all $(BUILD)/sim-legacy/libnvidia-ml.so.1 $(TESTS) $(BENCHES) fuzz
+test-run: all $(BUILD)/sim-legacy/libnvidia-ml.so.1 $(BUILD)/tools/nvml_map $(TESTS) $(BENCHES) fuzz
 	@tests/run-tests.sh $(BUILD)
 
 demo: deps all

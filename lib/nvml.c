@@ -23,13 +23,10 @@ _Static_assert(sizeof(void *) == sizeof(nvmlReturn_t (*)(void)),
 struct migctl_nvml {
 	void *dl;
 	bool initialised;
-	nvmlReturn_t (*Init)(void);
-	nvmlReturn_t (*Shutdown)(void);
-	const char *(*ErrorString)(nvmlReturn_t);
 	struct migctl_nvml_api api;
 };
 
-/* The first of `names` (NULL-terminated) that the library exports. */
+/* The first name in `names` (NULL-terminated) that the library exports. */
 static void *resolve(void *dl, const char *const *names)
 {
 	for (; *names; names++) {
@@ -40,80 +37,29 @@ static void *resolve(void *dl, const char *const *names)
 	return NULL;
 }
 
-#define RESOLVE(dst, ...)                                                   \
-	do {                                                                \
-		void *p_ = resolve(nv->dl, (const char *const[]){__VA_ARGS__, NULL}); \
-		memcpy(&(dst), &p_, sizeof(p_));                            \
-	} while (0)
+/* One NVML_BINDINGS line: refuse at compile time an older name whose type
+ * differs from the newest's, then resolve the first name exported. */
+#define SAME_TYPE(newest, name)                                                   \
+	_Static_assert(__builtin_types_compatible_p(NVML_FN(newest), NVML_FN(name)), \
+		       #name " has another signature than " #newest);
+#define NAME_STR(ctx, name) #name,
+#define RESOLVE(field, ...)                                                       \
+	NVML_EACH(SAME_TYPE, NVML_FIRST(__VA_ARGS__), __VA_ARGS__)                    \
+	{                                                                             \
+		static const char *const names_[] = {                                 \
+			NVML_EACH(NAME_STR, ~, __VA_ARGS__) NULL};                    \
+		void *p_ = resolve(nv->dl, names_);                                   \
+		memcpy(&nv->api.field, &p_, sizeof(p_));                              \
+	}
 
 static void resolve_all(struct migctl_nvml *nv)
 {
-	struct migctl_nvml_api *a = &nv->api;
-
-	RESOLVE(nv->Init, "nvmlInit_v2", "nvmlInit");
-	RESOLVE(nv->Shutdown, "nvmlShutdown");
-	RESOLVE(nv->ErrorString, "nvmlErrorString");
-
-	RESOLVE(a->SystemGetDriverVersion, "nvmlSystemGetDriverVersion");
-	RESOLVE(a->SystemGetNVMLVersion, "nvmlSystemGetNVMLVersion");
-	RESOLVE(a->SystemGetCudaDriverVersion, "nvmlSystemGetCudaDriverVersion_v2",
-		"nvmlSystemGetCudaDriverVersion");
-	RESOLVE(a->DeviceGetCount, "nvmlDeviceGetCount_v2", "nvmlDeviceGetCount");
-	RESOLVE(a->DeviceGetHandleByIndex, "nvmlDeviceGetHandleByIndex_v2",
-		"nvmlDeviceGetHandleByIndex");
-	RESOLVE(a->DeviceGetName, "nvmlDeviceGetName");
-	RESOLVE(a->DeviceGetUUID, "nvmlDeviceGetUUID");
-	/* The v1 struct is a prefix of ours up to pciSubSystemId (its bus ID
-	 * sits where busIdLegacy is); node.c copes with an empty busId. */
-	RESOLVE(a->DeviceGetPciInfo, "nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetPciInfo_v2",
-		"nvmlDeviceGetPciInfo");
-	RESOLVE(a->DeviceGetMinorNumber, "nvmlDeviceGetMinorNumber");
-	RESOLVE(a->DeviceGetMemoryInfo, "nvmlDeviceGetMemoryInfo");
-	RESOLVE(a->DeviceGetArchitecture, "nvmlDeviceGetArchitecture");
-	RESOLVE(a->DeviceGetAttributes, "nvmlDeviceGetAttributes_v2", "nvmlDeviceGetAttributes");
-	/* nvmlProcessInfo_t is the 24-byte v2 layout that _v2 and _v3 fill;
-	 * the unversioned function writes 16-byte entries: never use it. */
-	RESOLVE(a->DeviceGetComputeRunningProcesses, "nvmlDeviceGetComputeRunningProcesses_v3",
-		"nvmlDeviceGetComputeRunningProcesses_v2");
-	RESOLVE(a->DeviceGetMigMode, "nvmlDeviceGetMigMode");
-	RESOLVE(a->DeviceSetMigMode, "nvmlDeviceSetMigMode");
-	RESOLVE(a->DeviceGetGpuInstanceProfileInfo, "nvmlDeviceGetGpuInstanceProfileInfo");
-	RESOLVE(a->DeviceGetGpuInstanceProfileInfoV, "nvmlDeviceGetGpuInstanceProfileInfoV");
-	RESOLVE(a->DeviceGetGpuInstancePossiblePlacements,
-		"nvmlDeviceGetGpuInstancePossiblePlacements_v2",
-		"nvmlDeviceGetGpuInstancePossiblePlacements");
-	RESOLVE(a->DeviceGetGpuInstanceRemainingCapacity,
-		"nvmlDeviceGetGpuInstanceRemainingCapacity");
-	RESOLVE(a->DeviceCreateGpuInstance, "nvmlDeviceCreateGpuInstance");
-	RESOLVE(a->DeviceCreateGpuInstanceWithPlacement,
-		"nvmlDeviceCreateGpuInstanceWithPlacement");
-	RESOLVE(a->GpuInstanceDestroy, "nvmlGpuInstanceDestroy");
-	RESOLVE(a->DeviceGetGpuInstances, "nvmlDeviceGetGpuInstances");
-	RESOLVE(a->DeviceGetGpuInstanceById, "nvmlDeviceGetGpuInstanceById");
-	RESOLVE(a->GpuInstanceGetInfo, "nvmlGpuInstanceGetInfo");
-	RESOLVE(a->GpuInstanceGetComputeInstanceProfileInfo,
-		"nvmlGpuInstanceGetComputeInstanceProfileInfo");
-	RESOLVE(a->GpuInstanceGetComputeInstanceProfileInfoV,
-		"nvmlGpuInstanceGetComputeInstanceProfileInfoV");
-	RESOLVE(a->GpuInstanceGetComputeInstanceRemainingCapacity,
-		"nvmlGpuInstanceGetComputeInstanceRemainingCapacity");
-	RESOLVE(a->GpuInstanceGetComputeInstancePossiblePlacements,
-		"nvmlGpuInstanceGetComputeInstancePossiblePlacements");
-	RESOLVE(a->GpuInstanceCreateComputeInstance, "nvmlGpuInstanceCreateComputeInstance");
-	RESOLVE(a->GpuInstanceCreateComputeInstanceWithPlacement,
-		"nvmlGpuInstanceCreateComputeInstanceWithPlacement");
-	RESOLVE(a->ComputeInstanceDestroy, "nvmlComputeInstanceDestroy");
-	RESOLVE(a->GpuInstanceGetComputeInstances, "nvmlGpuInstanceGetComputeInstances");
-	RESOLVE(a->GpuInstanceGetComputeInstanceById, "nvmlGpuInstanceGetComputeInstanceById");
-	/* The unversioned call leaves the placement unset; node.c zeroes it. */
-	RESOLVE(a->ComputeInstanceGetInfo, "nvmlComputeInstanceGetInfo_v2",
-		"nvmlComputeInstanceGetInfo");
-	RESOLVE(a->DeviceGetMaxMigDeviceCount, "nvmlDeviceGetMaxMigDeviceCount");
-	RESOLVE(a->DeviceGetMigDeviceHandleByIndex, "nvmlDeviceGetMigDeviceHandleByIndex");
-	RESOLVE(a->DeviceGetGpuInstanceId, "nvmlDeviceGetGpuInstanceId");
-	RESOLVE(a->DeviceGetComputeInstanceId, "nvmlDeviceGetComputeInstanceId");
-	RESOLVE(a->SimResetGpu, "migsimResetGpu");
+	NVML_BINDINGS(RESOLVE)
 }
+
+#undef RESOLVE
+#undef NAME_STR
+#undef SAME_TYPE
 
 enum migctl_err migctl_nvml_open(struct migctl_nvml **out, const char *path,
 				 struct migctl_error *err)
@@ -139,13 +85,13 @@ enum migctl_err migctl_nvml_open(struct migctl_nvml **out, const char *path,
 		goto fail;
 	}
 	resolve_all(nv);
-	if (!nv->Init || !nv->Shutdown) {
+	if (!nv->api.Init || !nv->api.Shutdown) {
 		rc = migctl_fail(err, MIGCTL_ERR_NO_DRIVER,
 				 "%s is not an NVML library (it has no nvmlInit or nvmlShutdown); install the NVIDIA driver, or use --sim to run on the bundled simulator",
 				 path);
 		goto fail;
 	}
-	r = nv->Init();
+	r = nv->api.Init();
 	if (r != NVML_SUCCESS) {
 		rc = migctl_nvml_error(r);
 		if (rc == MIGCTL_ERR_NO_DRIVER)
@@ -172,8 +118,8 @@ void migctl_nvml_close(struct migctl_nvml *nv)
 {
 	if (!nv)
 		return;
-	if (nv->initialised && nv->Shutdown)
-		nv->Shutdown();
+	if (nv->initialised && nv->api.Shutdown)
+		nv->api.Shutdown();
 	if (nv->dl)
 		dlclose(nv->dl);
 	free(nv);
@@ -249,8 +195,8 @@ const char *migctl_nvml_text(const struct migctl_nvml *nv, nvmlReturn_t rc)
 {
 	const char *s = NULL;
 
-	if (nv && nv->ErrorString)
-		s = nv->ErrorString(rc);
+	if (nv && nv->api.ErrorString)
+		s = nv->api.ErrorString(rc);
 	return s && *s ? s : builtin_text(rc);
 }
 

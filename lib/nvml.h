@@ -8,7 +8,7 @@
 #define MIGCTL_NVML_H
 
 #include "migctl/error.h"
-#include "nvml_abi.h"
+#include "nvml_entries.h"
 
 struct migctl_nvml;
 
@@ -26,49 +26,13 @@ enum migctl_err migctl_nvml_error(nvmlReturn_t rc);
 /* nvmlErrorString through the loaded library (its own texts). */
 const char *migctl_nvml_text(const struct migctl_nvml *nv, nvmlReturn_t rc);
 
-/* The resolved entry points: each is a pointer to the newest version the
- * library exports, or NULL. The binding owns the table. */
+/* The resolved entry points (lib/nvml_entries.h, NVML_BINDINGS): each is a
+ * pointer to the newest version the library exports, or NULL. The binding
+ * owns the table. */
 struct migctl_nvml_api {
-	nvmlReturn_t (*SystemGetDriverVersion)(char *, unsigned);
-	nvmlReturn_t (*SystemGetNVMLVersion)(char *, unsigned);
-	nvmlReturn_t (*SystemGetCudaDriverVersion)(int *);
-	nvmlReturn_t (*DeviceGetCount)(unsigned *);
-	nvmlReturn_t (*DeviceGetHandleByIndex)(unsigned, nvmlDevice_t *);
-	nvmlReturn_t (*DeviceGetName)(nvmlDevice_t, char *, unsigned);
-	nvmlReturn_t (*DeviceGetUUID)(nvmlDevice_t, char *, unsigned);
-	nvmlReturn_t (*DeviceGetPciInfo)(nvmlDevice_t, nvmlPciInfo_t *);
-	nvmlReturn_t (*DeviceGetMinorNumber)(nvmlDevice_t, unsigned *);
-	nvmlReturn_t (*DeviceGetMemoryInfo)(nvmlDevice_t, nvmlMemory_t *);
-	nvmlReturn_t (*DeviceGetArchitecture)(nvmlDevice_t, nvmlDeviceArchitecture_t *);
-	nvmlReturn_t (*DeviceGetAttributes)(nvmlDevice_t, nvmlDeviceAttributes_t *);
-	nvmlReturn_t (*DeviceGetComputeRunningProcesses)(nvmlDevice_t, unsigned *, nvmlProcessInfo_t *);
-	nvmlReturn_t (*DeviceGetMigMode)(nvmlDevice_t, unsigned *, unsigned *);
-	nvmlReturn_t (*DeviceSetMigMode)(nvmlDevice_t, unsigned, nvmlReturn_t *);
-	nvmlReturn_t (*DeviceGetGpuInstanceProfileInfo)(nvmlDevice_t, unsigned, nvmlGpuInstanceProfileInfo_t *);
-	nvmlReturn_t (*DeviceGetGpuInstanceProfileInfoV)(nvmlDevice_t, unsigned, nvmlGpuInstanceProfileInfo_v2_t *);
-	nvmlReturn_t (*DeviceGetGpuInstancePossiblePlacements)(nvmlDevice_t, unsigned, nvmlGpuInstancePlacement_t *, unsigned *);
-	nvmlReturn_t (*DeviceGetGpuInstanceRemainingCapacity)(nvmlDevice_t, unsigned, unsigned *);
-	nvmlReturn_t (*DeviceCreateGpuInstance)(nvmlDevice_t, unsigned, nvmlGpuInstance_t *);
-	nvmlReturn_t (*DeviceCreateGpuInstanceWithPlacement)(nvmlDevice_t, unsigned, const nvmlGpuInstancePlacement_t *, nvmlGpuInstance_t *);
-	nvmlReturn_t (*GpuInstanceDestroy)(nvmlGpuInstance_t);
-	nvmlReturn_t (*DeviceGetGpuInstances)(nvmlDevice_t, unsigned, nvmlGpuInstance_t *, unsigned *);
-	nvmlReturn_t (*DeviceGetGpuInstanceById)(nvmlDevice_t, unsigned, nvmlGpuInstance_t *);
-	nvmlReturn_t (*GpuInstanceGetInfo)(nvmlGpuInstance_t, nvmlGpuInstanceInfo_t *);
-	nvmlReturn_t (*GpuInstanceGetComputeInstanceProfileInfo)(nvmlGpuInstance_t, unsigned, unsigned, nvmlComputeInstanceProfileInfo_t *);
-	nvmlReturn_t (*GpuInstanceGetComputeInstanceProfileInfoV)(nvmlGpuInstance_t, unsigned, unsigned, nvmlComputeInstanceProfileInfo_v2_t *);
-	nvmlReturn_t (*GpuInstanceGetComputeInstanceRemainingCapacity)(nvmlGpuInstance_t, unsigned, unsigned *);
-	nvmlReturn_t (*GpuInstanceGetComputeInstancePossiblePlacements)(nvmlGpuInstance_t, unsigned, nvmlComputeInstancePlacement_t *, unsigned *);
-	nvmlReturn_t (*GpuInstanceCreateComputeInstance)(nvmlGpuInstance_t, unsigned, nvmlComputeInstance_t *);
-	nvmlReturn_t (*GpuInstanceCreateComputeInstanceWithPlacement)(nvmlGpuInstance_t, unsigned, const nvmlComputeInstancePlacement_t *, nvmlComputeInstance_t *);
-	nvmlReturn_t (*ComputeInstanceDestroy)(nvmlComputeInstance_t);
-	nvmlReturn_t (*GpuInstanceGetComputeInstances)(nvmlGpuInstance_t, unsigned, nvmlComputeInstance_t *, unsigned *);
-	nvmlReturn_t (*GpuInstanceGetComputeInstanceById)(nvmlGpuInstance_t, unsigned, nvmlComputeInstance_t *);
-	nvmlReturn_t (*ComputeInstanceGetInfo)(nvmlComputeInstance_t, nvmlComputeInstanceInfo_t *);
-	nvmlReturn_t (*DeviceGetMaxMigDeviceCount)(nvmlDevice_t, unsigned *);
-	nvmlReturn_t (*DeviceGetMigDeviceHandleByIndex)(nvmlDevice_t, unsigned, nvmlDevice_t *);
-	nvmlReturn_t (*DeviceGetGpuInstanceId)(nvmlDevice_t, unsigned *);
-	nvmlReturn_t (*DeviceGetComputeInstanceId)(nvmlDevice_t, unsigned *);
-	int (*SimResetGpu)(unsigned);   /* migsimResetGpu; NULL on a real driver */
+#define MIGCTL_NVML_API_FIELD(field, ...) NVML_FN(NVML_FIRST(__VA_ARGS__)) *field;
+	NVML_BINDINGS(MIGCTL_NVML_API_FIELD)
+#undef MIGCTL_NVML_API_FIELD
 };
 
 const struct migctl_nvml_api *migctl_nvml_api(const struct migctl_nvml *nv);

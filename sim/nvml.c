@@ -21,6 +21,7 @@
  * Choices where reference/nvml-mig.md is silent are noted at the spot.
  */
 #include "sim.h"
+#include "nvml_entries.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -35,157 +36,13 @@
 
 /* --- exported functions ------------------------------------------------ */
 
-/* Structs this file hands out only by pointer, for the NOT_SUPPORTED
- * stubs: their layout never matters here. */
-typedef struct nvmlUtilization_st nvmlUtilization_t;
-typedef struct nvmlGpuFabricInfo_st nvmlGpuFabricInfo_t;
-typedef struct nvmlGpuFabricInfoV_st nvmlGpuFabricInfoV_t;
-typedef unsigned int nvmlTemperatureSensors_t;
-typedef unsigned int nvmlEnableState_t;
-
-/* nvmlProcessInfo_v1_t: what the unversioned
- * nvmlDeviceGetComputeRunningProcesses fills (no instance IDs). */
-typedef struct nvmlProcessInfo_v1_st {
-	unsigned int pid;
-	unsigned long long usedGpuMemory;
-} nvmlProcessInfo_v1_t;
-NVML_ABI_CHECK(sizeof(nvmlProcessInfo_v1_t) == 16);
-
-EXPORT nvmlReturn_t nvmlInit(void);
-EXPORT nvmlReturn_t nvmlInit_v2(void);
-EXPORT nvmlReturn_t nvmlInitWithFlags(unsigned int flags);
-EXPORT nvmlReturn_t nvmlShutdown(void);
-EXPORT const char *nvmlErrorString(nvmlReturn_t result);
-EXPORT nvmlReturn_t nvmlSystemGetDriverVersion(char *version, unsigned int length);
-EXPORT nvmlReturn_t nvmlSystemGetNVMLVersion(char *version, unsigned int length);
-EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion(int *cudaDriverVersion);
-EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int *cudaDriverVersion);
-
-EXPORT nvmlReturn_t nvmlDeviceGetCount(unsigned int *deviceCount);
-EXPORT nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int *deviceCount);
-EXPORT nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned int index, nvmlDevice_t *device);
-EXPORT nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *device);
-EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_t *device);
-EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId(const char *pciBusId, nvmlDevice_t *device);
-EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *pciBusId, nvmlDevice_t *device);
-EXPORT nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int length);
-EXPORT nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char *uuid, unsigned int length);
-EXPORT nvmlReturn_t nvmlDeviceGetSerial(nvmlDevice_t device, char *serial, unsigned int length);
-EXPORT nvmlReturn_t nvmlDeviceGetPciInfo(nvmlDevice_t device, nvmlPciInfo_t *pci);
-EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v2(nvmlDevice_t device, nvmlPciInfo_t *pci);
-EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t *pci);
-EXPORT nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned int *minorNumber);
-EXPORT nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int *index);
-EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t *memory);
-EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t *memory);
-EXPORT nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device, nvmlDeviceArchitecture_t *arch);
-EXPORT nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int *major, int *minor);
-EXPORT nvmlReturn_t nvmlDeviceGetAttributes(nvmlDevice_t device, nvmlDeviceAttributes_t *attributes);
-EXPORT nvmlReturn_t nvmlDeviceGetAttributes_v2(nvmlDevice_t device, nvmlDeviceAttributes_t *attributes);
-
-EXPORT nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t device, unsigned int mode,
-					 nvmlReturn_t *activationStatus);
-EXPORT nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int *currentMode,
-					 unsigned int *pendingMode);
-
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(nvmlDevice_t device, unsigned int profile,
-							nvmlGpuInstanceProfileInfo_t *info);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfoV(nvmlDevice_t device, unsigned int profile,
-							 nvmlGpuInstanceProfileInfo_v2_t *info);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfoByIdV(nvmlDevice_t device,
-							     unsigned int profileId,
-							     nvmlGpuInstanceProfileInfo_v2_t *info);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements(nvmlDevice_t device,
-							       unsigned int profileId,
-							       nvmlGpuInstancePlacement_t *placements,
-							       unsigned int *count);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t device,
-								  unsigned int profileId,
-								  nvmlGpuInstancePlacement_t *placements,
-								  unsigned int *count);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstanceRemainingCapacity(nvmlDevice_t device,
-							      unsigned int profileId,
-							      unsigned int *count);
-EXPORT nvmlReturn_t nvmlDeviceCreateGpuInstance(nvmlDevice_t device, unsigned int profileId,
-						nvmlGpuInstance_t *gpuInstance);
-EXPORT nvmlReturn_t nvmlDeviceCreateGpuInstanceWithPlacement(nvmlDevice_t device,
-							     unsigned int profileId,
-							     const nvmlGpuInstancePlacement_t *placement,
-							     nvmlGpuInstance_t *gpuInstance);
-EXPORT nvmlReturn_t nvmlGpuInstanceDestroy(nvmlGpuInstance_t gpuInstance);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t device, unsigned int profileId,
-					      nvmlGpuInstance_t *gpuInstances, unsigned int *count);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t device, unsigned int id,
-						 nvmlGpuInstance_t *gpuInstance);
-EXPORT nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gpuInstance,
-					   nvmlGpuInstanceInfo_t *info);
-
-EXPORT nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfo(nvmlGpuInstance_t gpuInstance,
-								 unsigned int profile,
-								 unsigned int engProfile,
-								 nvmlComputeInstanceProfileInfo_t *info);
-EXPORT nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfoV(nvmlGpuInstance_t gpuInstance,
-								  unsigned int profile,
-								  unsigned int engProfile,
-								  nvmlComputeInstanceProfileInfo_v2_t *info);
-EXPORT nvmlReturn_t nvmlGpuInstanceGetComputeInstanceRemainingCapacity(nvmlGpuInstance_t gpuInstance,
-								       unsigned int profileId,
-								       unsigned int *count);
-EXPORT nvmlReturn_t nvmlGpuInstanceGetComputeInstancePossiblePlacements(
-	nvmlGpuInstance_t gpuInstance, unsigned int profileId,
-	nvmlComputeInstancePlacement_t *placements, unsigned int *count);
-EXPORT nvmlReturn_t nvmlGpuInstanceCreateComputeInstance(nvmlGpuInstance_t gpuInstance,
-							 unsigned int profileId,
-							 nvmlComputeInstance_t *computeInstance);
-EXPORT nvmlReturn_t nvmlGpuInstanceCreateComputeInstanceWithPlacement(
-	nvmlGpuInstance_t gpuInstance, unsigned int profileId,
-	const nvmlComputeInstancePlacement_t *placement, nvmlComputeInstance_t *computeInstance);
-EXPORT nvmlReturn_t nvmlComputeInstanceDestroy(nvmlComputeInstance_t computeInstance);
-EXPORT nvmlReturn_t nvmlGpuInstanceGetComputeInstances(nvmlGpuInstance_t gpuInstance,
-						       unsigned int profileId,
-						       nvmlComputeInstance_t *computeInstances,
-						       unsigned int *count);
-EXPORT nvmlReturn_t nvmlGpuInstanceGetComputeInstanceById(nvmlGpuInstance_t gpuInstance,
-							  unsigned int id,
-							  nvmlComputeInstance_t *computeInstance);
-EXPORT nvmlReturn_t nvmlComputeInstanceGetInfo(nvmlComputeInstance_t computeInstance,
-					       nvmlComputeInstanceInfo_t *info);
-EXPORT nvmlReturn_t nvmlComputeInstanceGetInfo_v2(nvmlComputeInstance_t computeInstance,
-						  nvmlComputeInstanceInfo_t *info);
-
-EXPORT nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, unsigned int *isMigDevice);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuInstanceId(nvmlDevice_t device, unsigned int *id);
-EXPORT nvmlReturn_t nvmlDeviceGetComputeInstanceId(nvmlDevice_t device, unsigned int *id);
-EXPORT nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int *count);
-EXPORT nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device, unsigned int index,
-							nvmlDevice_t *migDevice);
-EXPORT nvmlReturn_t nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t migDevice,
-								 nvmlDevice_t *device);
-
-EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t device,
-							 unsigned int *infoCount,
-							 nvmlProcessInfo_v1_t *infos);
-EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t device,
-							    unsigned int *infoCount,
-							    nvmlProcessInfo_t *infos);
-EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device,
-							    unsigned int *infoCount,
-							    nvmlProcessInfo_t *infos);
-
-EXPORT nvmlReturn_t nvmlDeviceGetGpuFabricInfo(nvmlDevice_t device, nvmlGpuFabricInfo_t *gpuFabricInfo);
-EXPORT nvmlReturn_t nvmlDeviceGetGpuFabricInfoV(nvmlDevice_t device,
-						nvmlGpuFabricInfoV_t *gpuFabricInfo);
-EXPORT nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device,
-						  nvmlUtilization_t *utilization);
-EXPORT nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device,
-					     nvmlTemperatureSensors_t sensorType,
-					     unsigned int *temp);
-EXPORT nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int *power);
-EXPORT nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t device, nvmlEnableState_t *mode);
-
-/* Not NVML: reset a simulated GPU (what `migsim reset` does), for tools
- * that drive the simulator through the library. Returns an nvmlReturn_t. */
-EXPORT int migsimResetGpu(unsigned int index);
+/* Every export is declared from the one table, lib/nvml_entries.h: a
+ * definition below whose signature differs from the table's does not
+ * compile ("conflicting types"), and the version scripts generated from
+ * the same table export exactly these names. */
+#define DECLARE_EXPORT(ret, name, params, era) EXPORT NVML_FN(name) name;
+NVML_ENTRIES(DECLARE_EXPORT)
+#undef DECLARE_EXPORT
 
 /* --- handles ----------------------------------------------------------- */
 
@@ -270,6 +127,7 @@ static bool decode(const void *p, unsigned kinds, struct ref *r)
 static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned init_count;
 static char state_dir[512];
+static char state_override[512]; /* migsimSetStateDir; "" if none */
 
 struct call {
 	const char *name;
@@ -353,7 +211,7 @@ static nvmlReturn_t begin(struct call *c, const char *name, bool need_init,
 	if (init_count == 0) {
 		if (need_init)
 			return NVML_ERROR_UNINITIALIZED;
-		sim_state_dir(NULL, state_dir, sizeof(state_dir));
+		sim_state_dir(state_override, state_dir, sizeof(state_dir));
 	}
 	if (!args_ok)
 		return NVML_ERROR_INVALID_ARGUMENT;
@@ -1918,4 +1776,24 @@ int migsimResetGpu(unsigned int index)
 			c.dirty = true;
 	}
 	return (int)leave(&c, rc);
+}
+
+/* The state directory for the next nvmlInit of this process, as a client
+ * chooses it (NULL or "": back to $MIGSIM_STATE and the defaults). It
+ * lets a client name the machine without changing its own environment;
+ * an initialised library keeps the directory it has until the last
+ * nvmlShutdown. INVALID_ARGUMENT if the path does not fit. */
+int migsimSetStateDir(const char *dir)
+{
+	nvmlReturn_t rc = NVML_SUCCESS;
+
+	pthread_mutex_lock(&lib_lock);
+	if (!dir)
+		dir = "";
+	if (strlen(dir) >= sizeof(state_override))
+		rc = NVML_ERROR_INVALID_ARGUMENT;
+	else
+		memcpy(state_override, dir, strlen(dir) + 1);
+	pthread_mutex_unlock(&lib_lock);
+	return (int)rc;
 }

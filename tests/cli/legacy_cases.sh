@@ -1,5 +1,5 @@
 # migctl on an early MIG driver: the simulator built with only the NVML
-# entry points of CUDA 11.0 (sim/libnvidia-ml-legacy.map). Proves the
+# entry points of CUDA 11.0 (the legacy version script generated from lib/nvml_entries.h). Proves the
 # binding's fallbacks (lib/nvml.c, lib/node.c): v1 profile structs without
 # names, v1 placements, CI info without placement, no architecture call;
 # and that what such a driver cannot do is refused before anything
