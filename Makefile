@@ -132,6 +132,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(SIM_OBJ) $(BUILD)/libmigctl.a
 	    $(SIM_OBJ) $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) \
 	    $(shell pkg-config --libs $(TEST_PKGS)) -o $@
 
+# The CLI's GPU-reset callback is tested on its own (it is not library code).
+$(BUILD)/tests/test_gpu_reset: tests/unit/test_gpu_reset.c $(BUILD)/cli/gpu_reset.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icli $(shell pkg-config --cflags $(TEST_PKGS)) $^ \
+	    $(LDFLAGS) $(shell pkg-config --libs $(TEST_PKGS)) -o $@
+
 # Simulator conformance tests are NVML clients: they only dlopen the
 # library (MIGSIM_LIB) and drive the machine with migsim (MIGSIM_BIN).
 $(BUILD)/tests/%: tests/sim/%.c $(BUILD)/sim/libnvidia-ml.so.1 $(BUILD)/migsim

@@ -1,8 +1,11 @@
 /* migctl CLI — helpers shared by the command files. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "gpu_reset.h"
 
 int cli_common_option(struct cli *cli, int opt, const char *arg)
 {
@@ -67,16 +70,28 @@ const struct migctl_gpu_model *cli_model(struct cli *cli, const char *query,
 
 enum migctl_err cli_node(struct cli *cli, struct migctl_error *err)
 {
+	/* The environment is the CLI's to read: the library takes paths. */
+	const char *sim_lib = getenv("MIGCTL_SIM_LIB");
+	const char *nvml_lib = getenv("MIGCTL_NVML_LIB");
 	struct migctl_node_options opts = {
 		.simulate = cli->simulate,
+		.sim_lib = sim_lib && *sim_lib ? sim_lib : NULL,
 		.sim_state = cli->sim_state,
-		.nvml_lib = NULL,
+		/* --sim wins over MIGCTL_NVML_LIB. */
+		.nvml_lib = !cli->simulate && nvml_lib && *nvml_lib ? nvml_lib : NULL,
 		.catalog = NULL,
+		.reset_gpu = cli_reset_gpu,
+		.reset_ctx = NULL,
 	};
 	enum migctl_err rc;
 
 	if (cli->node_open)
 		return MIGCTL_ERR_OK;
+	/* The default journal of `apply` follows $MIGSIM_STATE (lib/apply.c),
+	 * and --sim=DIR has always meant that directory for it too. */
+	if (cli->sim_state && setenv("MIGSIM_STATE", cli->sim_state, 1) != 0)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "cannot set MIGSIM_STATE: %s",
+				   strerror(errno));
 	if ((rc = cli_catalog(cli, err)))
 		return rc;
 	opts.catalog = &cli->catalog;

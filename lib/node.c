@@ -13,21 +13,20 @@
  *
  * Errors name the GPU ("GPU 0 (NVIDIA A100-SXM4-80GB)"), the instance or
  * profile, keep NVML's own text and say what to do. The library prints
- * nothing; `nvidia-smi --gpu-reset` runs with its output captured.
+ * nothing and starts no program: a real GPU is reset by the caller's
+ * callback (migctl_node_options.reset_gpu).
  */
 #include "migctl/node.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nvml.h"
@@ -35,12 +34,13 @@
 #define MIB (1024ULL * 1024ULL)
 #define NO_ID MIGCTL_ID_NONE
 
-extern char **environ;
-
 struct node_priv {
 	struct migctl_nvml *nv;          /* NULL after a failed reopen */
 	const struct migctl_nvml_api *api;
 	char path[PATH_MAX];             /* the library loaded */
+	char sim_state[PATH_MAX];        /* options' sim_state; "" if none */
+	migctl_reset_gpu_fn reset_gpu;   /* options' reset callback */
+	void *reset_ctx;
 	nvmlReturn_t last;               /* NVML code of the last failure */
 	unsigned long calls;             /* NVML calls made (benchmarks) */
 };
@@ -981,10 +981,9 @@ enum migctl_err migctl_node_open(struct migctl_node *node,
 	if (opts && opts->nvml_lib && *opts->nvml_lib) {
 		path = opts->nvml_lib;
 	} else if (opts && opts->simulate) {
-		const char *env = getenv("MIGCTL_SIM_LIB");
 		char tried[2 * PATH_MAX];
-		if (env && *env) {
-			path = env;
+		if (opts->sim_lib && *opts->sim_lib) {
+			path = opts->sim_lib;
 		} else if (bundled_sim_lib(buf, sizeof(buf), tried, sizeof(tried))) {
 			path = buf;
 		} else {
@@ -994,19 +993,17 @@ enum migctl_err migctl_node_open(struct migctl_node *node,
 					   tried);
 		}
 	} else {
-		const char *env = getenv("MIGCTL_NVML_LIB");
-		path = env && *env ? env : "libnvidia-ml.so.1";
-	}
-	/* The simulator reads its state directory from the environment when
-	 * NVML is initialised. */
-	if (opts && opts->sim_state && setenv("MIGSIM_STATE", opts->sim_state, 1) != 0) {
-		free(p);
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "cannot set MIGSIM_STATE: %s",
-				   strerror(errno));
+		path = "libnvidia-ml.so.1";
 	}
 	copy_str(p->path, sizeof(p->path), path);
+	if (opts && opts->sim_state)
+		copy_str(p->sim_state, sizeof(p->sim_state), opts->sim_state);
+	if (opts) {
+		p->reset_gpu = opts->reset_gpu;
+		p->reset_ctx = opts->reset_ctx;
+	}
 
-	rc = migctl_nvml_open(&p->nv, path, err);
+	rc = migctl_nvml_open(&p->nv, path, p->sim_state[0] ? p->sim_state : NULL, err);
 	if (rc) {
 		free(p);
 		return rc;
@@ -1661,78 +1658,6 @@ enum migctl_err migctl_node_destroy_gi(struct migctl_node *node,
 	return end_op(node, gpu, err);
 }
 
-/* Run `nvidia-smi --gpu-reset -i BUS` without a shell, its output kept
- * (the library prints nothing). Returns 0 on success, else fills `why`. */
-static int run_gpu_reset(const char *bus_id, char *why, size_t why_len)
-{
-	char *argv[] = {"nvidia-smi", "--gpu-reset", "-i", (char *)bus_id, NULL};
-	posix_spawn_file_actions_t fa;
-	int fds[2], status = 0, e;
-	pid_t pid;
-	char out[1024];
-	size_t used = 0;
-
-	why[0] = '\0';
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		snprintf(why, why_len, "cannot create a pipe: %s", strerror(errno));
-		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	e = posix_spawnp(&pid, "nvidia-smi", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (e != 0) {
-		close(fds[0]);
-		snprintf(why, why_len, "%s", e == ENOENT ? "nvidia-smi was not found in PATH"
-							 : strerror(e));
-		return -1;
-	}
-	for (;;) {
-		char chunk[256];
-		ssize_t n = read(fds[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		/* Keep the last kilobyte: the error is at the end. */
-		if (used + (size_t)n >= sizeof(out)) {
-			size_t drop = used + (size_t)n - (sizeof(out) - 1);
-			if (drop > used)
-				drop = used;
-			memmove(out, out + drop, used - drop);
-			used -= drop;
-		}
-		size_t take = (size_t)n < sizeof(out) - 1 - used ? (size_t)n : sizeof(out) - 1 - used;
-		memcpy(out + used, chunk, take);
-		used += take;
-	}
-	close(fds[0]);
-	out[used] = '\0';
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(why, why_len, "cannot wait for nvidia-smi: %s", strerror(errno));
-			return -1;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	/* The last non-empty line of its output says why. */
-	while (used > 0 && (out[used - 1] == '\n' || out[used - 1] == '\r' || out[used - 1] == ' '))
-		out[--used] = '\0';
-	char *line = strrchr(out, '\n');
-	line = line ? line + 1 : out;
-	if (WIFEXITED(status))
-		fmt_cut(why, why_len, "nvidia-smi exited with status %d%s%s",
-			 WEXITSTATUS(status), *line ? ": " : "", line);
-	else
-		snprintf(why, why_len, "nvidia-smi was killed by signal %d",
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	return -1;
-}
-
 enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
 				      struct migctl_gpu_state *gpu,
 				      struct migctl_error *err)
@@ -1780,12 +1705,20 @@ enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
 		return migctl_fail(err, MIGCTL_ERR_RESET_REQUIRED,
 				   "%s: cannot reset it: its PCI bus ID is unknown; reset it by hand as root with `nvidia-smi --gpu-reset -i %u`",
 				   s, gpu->index);
+	if (!p->reset_gpu)
+		return migctl_fail(err, MIGCTL_ERR_RESET_REQUIRED,
+				   "%s: this program cannot reset GPUs; stop every process using the GPU and run `nvidia-smi --gpu-reset -i %s` as root",
+				   s, bus);
 	migctl_nvml_close(p->nv);
 	p->nv = NULL;
 	p->api = &no_api;
-	int failed = run_gpu_reset(bus, why, sizeof(why));
+	why[0] = '\0';
+	int failed = p->reset_gpu(p->reset_ctx, bus, why, sizeof(why));
+	if (failed && !why[0])
+		copy_str(why, sizeof(why), "the reset command failed");
 	struct migctl_error reopen_err;
-	erc = migctl_nvml_open(&p->nv, p->path, &reopen_err);
+	erc = migctl_nvml_open(&p->nv, p->path, p->sim_state[0] ? p->sim_state : NULL,
+			       &reopen_err);
 	if (erc == MIGCTL_ERR_OK)
 		p->api = migctl_nvml_api(p->nv);
 	if (failed)

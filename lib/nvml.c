@@ -62,7 +62,7 @@ static void resolve_all(struct migctl_nvml *nv)
 #undef SAME_TYPE
 
 enum migctl_err migctl_nvml_open(struct migctl_nvml **out, const char *path,
-				 struct migctl_error *err)
+				 const char *sim_state, struct migctl_error *err)
 {
 	struct migctl_nvml *nv;
 	enum migctl_err rc;
@@ -89,6 +89,13 @@ enum migctl_err migctl_nvml_open(struct migctl_nvml **out, const char *path,
 		rc = migctl_fail(err, MIGCTL_ERR_NO_DRIVER,
 				 "%s is not an NVML library (it has no nvmlInit or nvmlShutdown); install the NVIDIA driver, or use --sim to run on the bundled simulator",
 				 path);
+		goto fail;
+	}
+	if (sim_state && nv->api.SimSetStateDir &&
+	    (r = (nvmlReturn_t)nv->api.SimSetStateDir(sim_state)) != NVML_SUCCESS) {
+		rc = migctl_fail(err, MIGCTL_ERR_STATE,
+				 "the simulator in %s refuses the state directory %s: %s", path,
+				 sim_state, migctl_nvml_text(nv, r));
 		goto fail;
 	}
 	r = nv->api.Init();

@@ -12,10 +12,13 @@
 
 struct migctl_nvml;
 
-/* Load `path` (NULL: "libnvidia-ml.so.1") and call nvmlInit. On failure
- * MIGCTL_ERR_NO_DRIVER (library absent) or the mapped init error. */
+/* Load `path` (NULL: "libnvidia-ml.so.1") and call nvmlInit. If
+ * `sim_state` is non-NULL and the library is the simulator, it is told
+ * that state directory (migsimSetStateDir) before nvmlInit; other
+ * libraries ignore it. On failure MIGCTL_ERR_NO_DRIVER (library absent)
+ * or the mapped init error. */
 enum migctl_err migctl_nvml_open(struct migctl_nvml **out, const char *path,
-				 struct migctl_error *err);
+				 const char *sim_state, struct migctl_error *err);
 
 /* nvmlShutdown and dlclose. */
 void migctl_nvml_close(struct migctl_nvml *nv);

@@ -95,14 +95,33 @@ struct migctl_gpu_state {
 	bool procs_unknown;
 };
 
+/* Reset the GPU at PCI bus ID `bus_id` ("00000000:07:00.0") on a real
+ * driver, for migctl_node_reset_gpu. The node has let go of NVML while the
+ * callback runs (a GPU resets only when nothing holds it). Return 0 on
+ * success; otherwise non-zero with a short reason in `why` ("nvidia-smi
+ * exited with status 3: ..."). `ctx` is the options' reset_ctx. */
+typedef int (*migctl_reset_gpu_fn)(void *ctx, const char *bus_id, char *why, size_t why_len);
+
+/* What the caller decides for the node: the library reads no environment
+ * variable and starts no program itself. */
 struct migctl_node_options {
-	/* Use the bundled simulator (its library next to the migctl binary,
-	 * or MIGCTL_SIM_LIB), with its state in `sim_state` if non-NULL. */
+	/* Use the bundled simulator: the library `sim_lib` if non-NULL (the
+	 * CLI passes $MIGCTL_SIM_LIB), else the one next to the executable.
+	 * Its state directory is `sim_state` if non-NULL (handed to the
+	 * simulator through migsimSetStateDir before nvmlInit), else the
+	 * simulator's own default ($MIGSIM_STATE, ...). */
 	bool simulate;
+	const char *sim_lib;
 	const char *sim_state;
-	/* Library to load instead of libnvidia-ml.so.1 (MIGCTL_NVML_LIB). */
+	/* Library to load instead of libnvidia-ml.so.1; wins over `simulate`
+	 * (the CLI passes $MIGCTL_NVML_LIB when not simulating). */
 	const char *nvml_lib;
 	const struct migctl_catalog *catalog; /* borrowed; may be NULL */
+	/* GPU reset on a real driver (the simulator resets through its own
+	 * entry point). NULL: migctl_node_reset_gpu fails RESET_REQUIRED
+	 * with the command to run by hand. */
+	migctl_reset_gpu_fn reset_gpu;
+	void *reset_ctx;
 };
 
 struct migctl_node {
@@ -195,7 +214,8 @@ enum migctl_err migctl_node_destroy_gi(struct migctl_node *node,
 				       struct migctl_error *err);
 
 /* Reset a GPU: on the simulator its own reset (migsimResetGpu); on a real
- * driver `nvidia-smi --gpu-reset -i <bus id>`. */
+ * driver the options' reset_gpu callback (the CLI runs NVIDIA's
+ * `nvidia-smi --gpu-reset -i <bus id>`). */
 enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
 				      struct migctl_gpu_state *gpu,
 				      struct migctl_error *err);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -747,33 +748,72 @@ static void test_simulate_option(void **state)
 	struct migctl_error err = {0};
 
 	run("'%s' --state '%s' init --gpus A30:3 >/dev/null", sim_bin, f->state);
-	unsetenv("MIGSIM_STATE"); /* the node sets it from sim_state */
+	unsetenv("MIGSIM_STATE"); /* the node hands sim_state to the simulator */
 
 	/* The bundled library is looked for next to the executable: not
-	 * there for a test program. */
-	unsetenv("MIGCTL_SIM_LIB");
+	 * there for a test program. The library reads no environment:
+	 * MIGCTL_SIM_LIB is the CLI's, passed as opts.sim_lib. */
+	setenv("MIGCTL_SIM_LIB", sim_lib, 1);
 	assert_int_equal(migctl_node_open(&node, &opts, &err), MIGCTL_ERR_NO_DRIVER);
+	unsetenv("MIGCTL_SIM_LIB");
 	assert_contains(err.msg, "tests/sim/libnvidia-ml.so.1");
 	assert_contains(err.msg, "MIGCTL_SIM_LIB");
 
-	setenv("MIGCTL_SIM_LIB", sim_lib, 1);
+	opts.sim_lib = sim_lib;
 	assert_int_equal(migctl_node_open(&node, &opts, &err), MIGCTL_ERR_OK);
-	unsetenv("MIGCTL_SIM_LIB");
 	assert_true(node.simulated);
+	/* migsimSetStateDir, not the environment, named the machine. */
+	assert_null(getenv("MIGSIM_STATE"));
 	assert_int_equal(migctl_node_refresh(&node, &err), MIGCTL_ERR_OK);
 	assert_int_equal(node.n_gpus, 3);
 	assert_string_equal(node.gpus[2].name, "NVIDIA A30");
 	assert_non_null(node.gpus[2].catalog_model);
 	migctl_node_close(&node);
 
-	/* MIGCTL_NVML_LIB names the library when nothing else does. */
+	/* nvml_lib names the library and wins over simulate; MIGCTL_NVML_LIB
+	 * is not read. */
 	opts.simulate = false;
-	setenv("MIGCTL_NVML_LIB", sim_lib, 1);
+	opts.sim_lib = NULL;
+	opts.nvml_lib = sim_lib;
 	assert_int_equal(migctl_node_open(&node, &opts, &err), MIGCTL_ERR_OK);
-	unsetenv("MIGCTL_NVML_LIB");
 	assert_int_equal(migctl_node_refresh(&node, &err), MIGCTL_ERR_OK);
 	assert_int_equal(node.n_gpus, 3);
 	migctl_node_close(&node);
+}
+
+/* Two state directories in one process: each node's sim_state reaches the
+ * simulator before its nvmlInit, with no environment in between. */
+static void test_sim_state_option(void **state)
+{
+	struct fixture *f = *state;
+	char other[PATH_MAX];
+	struct migctl_node_options opts = {
+		.simulate = true,
+		.sim_lib = sim_lib,
+		.catalog = &f->cat,
+	};
+	struct migctl_node node;
+	struct migctl_error err = {0};
+
+	snprintf(other, sizeof(other), "%s/other", f->dir);
+	run("'%s' --state '%s' init --gpus A30:1 >/dev/null", sim_bin, f->state);
+	run("'%s' --state '%s' init --gpus A100-SXM4-40GB:2 >/dev/null", sim_bin, other);
+	unsetenv("MIGSIM_STATE");
+
+	opts.sim_state = other;
+	assert_int_equal(migctl_node_open(&node, &opts, &err), MIGCTL_ERR_OK);
+	assert_int_equal(migctl_node_refresh(&node, &err), MIGCTL_ERR_OK);
+	assert_int_equal(node.n_gpus, 2);
+	assert_string_equal(node.gpus[0].name, "NVIDIA A100-SXM4-40GB");
+	migctl_node_close(&node);
+
+	opts.sim_state = f->state;
+	assert_int_equal(migctl_node_open(&node, &opts, &err), MIGCTL_ERR_OK);
+	assert_int_equal(migctl_node_refresh(&node, &err), MIGCTL_ERR_OK);
+	assert_int_equal(node.n_gpus, 1);
+	assert_string_equal(node.gpus[0].name, "NVIDIA A30");
+	migctl_node_close(&node);
+	assert_null(getenv("MIGSIM_STATE"));
 }
 
 /* --- drivers that lack things, and failing calls ------------------------------------- */
@@ -899,6 +939,7 @@ int main(void)
 		T(test_process_on_gpu_blocks_mode_change),
 		T(test_process_on_mig_device),
 		T(test_simulate_option),
+		T(test_sim_state_option),
 		T(test_old_driver_fallbacks),
 		T(test_failing_calls),
 		T(test_hopper_disable_with_instances),
