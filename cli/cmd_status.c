@@ -160,8 +160,9 @@ static json_t *json_gpu(const struct migctl_gpu_state *gpu)
 		for (size_t c = 0; c < gi->n_cis; c++) {
 			const struct migctl_ci_state *ci = &gi->cis[c];
 			json_t *cp = json_array();
-			for (size_t i = 0; i < ci->n_procs; i++)
-				json_array_append_new(cp, cli_json_process(&ci->procs[i]));
+			for (size_t i = 0; i < gpu->n_procs; i++)
+				if (gpu->procs[i].gi == gi->id && gpu->procs[i].ci == ci->id)
+					json_array_append_new(cp, cli_json_process(&gpu->procs[i]));
 			json_array_append_new(cis, json_pack("{s:i,s:i,s:s,s:o,s:i,s:s,s:I,s:I,s:i,s:o}",
 				"id", (int)ci->id, "profile_id", (int)ci->profile_id,
 				"profile", ci->profile_name,

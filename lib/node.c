@@ -195,14 +195,16 @@ static void proc_name(unsigned pid, char *buf, size_t len)
 }
 
 /* The compute processes on a device (all of a GPU, with their instance
- * IDs). At most `cap` are kept; *n gets how many. */
+ * IDs), as many as the driver reports: *out gets a heap array of *n
+ * entries (NULL when none), which the caller frees. */
 static nvmlReturn_t read_procs(struct node_priv *p, nvmlDevice_t dev,
-			       struct migctl_process *out, size_t cap, size_t *n)
+			       struct migctl_process **out, size_t *n)
 {
 	nvmlProcessInfo_t *info = NULL;
 	unsigned count = 0;
 	nvmlReturn_t rc = NVML_ERROR_FUNCTION_NOT_FOUND;
 
+	*out = NULL;
 	*n = 0;
 	/* Ask for the count, then read; processes may come and go between
 	 * the calls, hence the margin and the retries. */
@@ -216,10 +218,14 @@ static nvmlReturn_t read_procs(struct node_priv *p, nvmlDevice_t dev,
 		if (!info)
 			return NVML_ERROR_MEMORY;
 	}
-	if (rc == NVML_SUCCESS && info) {
-		for (unsigned i = 0; i < count && *n < cap; i++) {
-			struct migctl_process *pr = &out[(*n)++];
-			memset(pr, 0, sizeof(*pr));
+	if (rc == NVML_SUCCESS && info && count > 0) {
+		*out = calloc(count, sizeof(**out));
+		if (!*out) {
+			free(info);
+			return NVML_ERROR_MEMORY;
+		}
+		for (unsigned i = 0; i < count; i++) {
+			struct migctl_process *pr = &(*out)[(*n)++];
 			pr->pid = info[i].pid;
 			pr->gi = info[i].gpuInstanceId;
 			pr->ci = info[i].computeInstanceId;
@@ -277,6 +283,9 @@ static void model_release(struct migctl_gpu_model *m)
 static void gpu_release(struct migctl_gpu_state *g)
 {
 	model_release(&g->model);
+	free(g->procs);
+	g->procs = NULL;
+	g->n_procs = 0;
 }
 
 static enum migctl_arch arch_of(nvmlDeviceArchitecture_t a)
@@ -890,10 +899,7 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 
 	read_mig_devices(p, dev, g);
 
-	size_t n_procs = 0;
-	if (read_procs(p, dev, g->procs, MIGCTL_NODE_MAX_PROCS, &n_procs) == NVML_SUCCESS)
-		g->n_procs = n_procs;
-	else
+	if (read_procs(p, dev, &g->procs, &g->n_procs) != NVML_SUCCESS)
 		g->procs_unknown = true;
 	for (size_t i = 0; i < g->n_procs; i++) {
 		const struct migctl_process *pr = &g->procs[i];
@@ -903,8 +909,8 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 			continue;
 		gs = migctl_gpu_find_gi(g, pr->gi);
 		cs = gs ? migctl_gi_find_ci(gs, pr->ci) : NULL;
-		if (cs && cs->n_procs < MIGCTL_NODE_MAX_PROCS)
-			cs->procs[cs->n_procs++] = *pr;
+		if (cs)
+			cs->n_procs++;
 	}
 	return MIGCTL_ERR_OK;
 }
@@ -1297,11 +1303,9 @@ enum migctl_err migctl_node_set_mig_mode(struct migctl_node *node,
 
 	/* Processes block the change (the driver would refuse or leave the
 	 * GPU half-switched): say which before asking NVML. */
-	procs = calloc(MIGCTL_NODE_MAX_PROCS, sizeof(*procs));
-	if (!procs)
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
 	size_t n_procs = 0;
-	read_procs(p, dev, procs, MIGCTL_NODE_MAX_PROCS, &n_procs);
+	if (read_procs(p, dev, &procs, &n_procs) == NVML_ERROR_MEMORY)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
 	if (n_procs > 0) {
 		char ph[256];
 		proc_phrase(ph, sizeof(ph), procs, n_procs);
@@ -1552,12 +1556,13 @@ static enum migctl_err fail_in_use(struct migctl_node *node, struct migctl_gpu_s
 				   const char *what, struct migctl_error *err)
 {
 	struct node_priv *p = priv_of(node);
-	struct migctl_process *on = calloc(MIGCTL_NODE_MAX_PROCS, sizeof(*on));
+	struct migctl_process *on;
 	size_t n = 0;
 	char s[160], why[400];
 	enum migctl_err erc;
 
 	refresh_gpu(node, gpu, NULL);
+	on = calloc(gpu->n_procs ? gpu->n_procs : 1, sizeof(*on));
 	subject(gpu, s, sizeof(s));
 	for (size_t i = 0; on && i < gpu->n_procs; i++)
 		if (gpu->procs[i].gi == gi_id && (ci_id == NO_ID || gpu->procs[i].ci == ci_id))
@@ -1674,15 +1679,13 @@ enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
 	if (p->api->SimResetGpu) {
 		nvmlReturn_t rc = (nvmlReturn_t)p->api->SimResetGpu(gpu->index);
 		if (rc == NVML_ERROR_IN_USE) {
-			struct migctl_process *procs = calloc(MIGCTL_NODE_MAX_PROCS, sizeof(*procs));
+			struct migctl_process *procs = NULL;
 			size_t n = 0;
 			char ph[300] = "processes run";
-			if (procs) {
-				read_procs(p, dev, procs, MIGCTL_NODE_MAX_PROCS, &n);
-				if (n > 0)
-					proc_phrase(ph, sizeof(ph), procs, n);
-				free(procs);
-			}
+			read_procs(p, dev, &procs, &n);
+			if (n > 0)
+				proc_phrase(ph, sizeof(ph), procs, n);
+			free(procs);
 			char hint[360];
 			snprintf(hint, sizeof(hint), "%s on the GPU; stop them first", ph);
 			return fail_nvml(p, err, MIGCTL_ERR_BUSY, rc, hint, "%s: cannot reset it", s);

@@ -20,6 +20,14 @@
 #include "migctl/catalog.h"
 #include "migctl/error.h"
 
+/* Fixed limits, each above what the hardware can hold, so that GI and CI
+ * arrays stay small and inline: a GPU holds at most 7 GIs (one per
+ * compute slice; reference mig-profiles.md, "max" of the 1-slice
+ * profiles), and its GI IDs are heap nodes below 2 x 8 placement units -
+ * 1 = 15; a GI holds at most one CI per compute slice (7, or 8 on a
+ * larger GI). Processes are not limited: each GPU holds what the driver
+ * reports (struct migctl_gpu_state.procs). MIGCTL_NODE_MAX_PROCS only
+ * bounds the PIDs an apply evicts at once. */
 #define MIGCTL_NODE_MAX_GPUS 64
 #define MIGCTL_NODE_MAX_GIS 15
 #define MIGCTL_NODE_MAX_CIS 8
@@ -47,7 +55,8 @@ struct migctl_ci_state {
 	char uuid[96];                /* MIG device UUID */
 	uint64_t memory_total_mib;    /* of the MIG device */
 	uint64_t memory_used_mib;
-	struct migctl_process procs[MIGCTL_NODE_MAX_PROCS];
+	/* How many of the GPU's processes run on this CI (those in
+	 * struct migctl_gpu_state.procs with this GI and CI ID). */
 	size_t n_procs;
 };
 
@@ -86,7 +95,11 @@ struct migctl_gpu_state {
 	unsigned gi_free[MIGCTL_MAX_PROFILES];
 	struct migctl_gi_state gis[MIGCTL_NODE_MAX_GIS]; /* by GI ID */
 	size_t n_gis;
-	struct migctl_process procs[MIGCTL_NODE_MAX_PROCS]; /* all on the GPU */
+	/* Every compute process on the GPU, each keyed by its GI and CI ID
+	 * (MIGCTL_ID_NONE on the whole GPU): n_procs entries, as many as the
+	 * driver reports. Owned (freed by migctl_node_close and refreshes);
+	 * NULL when there are none. */
+	struct migctl_process *procs;
 	size_t n_procs;
 	/* The driver did not list the processes (a driver without
 	 * nvmlDeviceGetComputeRunningProcesses_v2/_v3, or an error): n_procs
