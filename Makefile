@@ -51,6 +51,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_catalog.o
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_catalog.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
+# The exported NVML functions, only in the simulator's library.
+SIM_NVML_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/nvml*.c))
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
             $(SIMTEST_SRC:tests/sim/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
@@ -109,14 +111,14 @@ $(BUILD)/gen/libnvidia-ml-%.map: $(BUILD)/tools/nvml_map
 
 # The simulator: an NVML library exporting exactly the names in its version
 # script, and the control tool.
-$(BUILD)/sim/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-full.map
+$(BUILD)/sim/libnvidia-ml.so.1: $(SIM_NVML_OBJ) $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-full.map
 	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
 	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-full.map -Wl,--no-undefined \
 	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
 
 # The same simulator as an early MIG driver shows it (fewer entry points):
 # the CLI tests run migctl against it to prove the binding's fallbacks.
-$(BUILD)/sim-legacy/libnvidia-ml.so.1: $(BUILD)/sim/nvml.o $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-legacy.map
+$(BUILD)/sim-legacy/libnvidia-ml.so.1: $(SIM_NVML_OBJ) $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-legacy.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
 	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-legacy.map -Wl,--no-undefined \
