@@ -124,7 +124,7 @@ $(BUILD)/sim-legacy/libnvidia-ml.so.1: $(SIM_NVML_OBJ) $(SIM_OBJ) $(CORE_OBJ) $(
 	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-legacy.map -Wl,--no-undefined \
 	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
 
-$(BUILD)/migsim: $(BUILD)/sim/migsim.o $(SIM_OBJ) $(BUILD)/libmigctl.a
+$(BUILD)/migsim: $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/migsim*.c)) $(SIM_OBJ) $(BUILD)/libmigctl.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Unit tests link the library (and the simulator's model, for its tests).

@@ -1,0 +1,557 @@
+/* migsim — the commands on the machine itself: init (a fresh machine),
+ * show, reset (one GPU) and reboot (every GPU). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "migsim.h"
+
+/* --- init ---------------------------------------------------------------- */
+
+static const char init_usage[] =
+	"Usage: migsim init [--gpus MODEL[:COUNT][,MODEL[:COUNT]...]] [--swapped N[,N...]]\n"
+	"                   [--non-root] [--catalog FILE]\n"
+	"\n"
+	"Create a fresh simulated machine in the state directory, replacing the\n"
+	"one there (its instances, processes and faults are lost). GPUs come in\n"
+	"the order given, with MIG disabled and no instances; UUIDs, serials and\n"
+	"bus numbers depend only on the GPU index and model.\n"
+	"\n"
+	"Options:\n"
+	"  --gpus LIST        GPU models with counts, e.g. 'H100:2,A30'; a model is\n"
+	"                     a name, alias or PCI device ID as 'migctl catalog list'\n"
+	"                     shows them (default: A100-SXM4-80GB:2; at most 32 GPUs)\n"
+	"  --swapped LIST     indices of GPUs whose boards use the half-swapped GI-ID\n"
+	"                     mapping, comma-separated (default: none)\n"
+	"  --non-root         NVML calls that change the machine fail with\n"
+	"                     NVML_ERROR_NO_PERMISSION, as for a non-root user\n"
+	"  --catalog FILE     add or override GPU models from FILE\n"
+	"                     (docs/catalog-format.md); the machine remembers its\n"
+	"                     absolute path and loads it again on every use\n"
+	"  -h, --help         show this help\n";
+
+#define DEFAULT_MODEL "A100-SXM4-80GB"
+#define DEFAULT_COUNT 2
+
+/* Parse --gpus into model queries and counts, in place (`list` is a copy).
+ * Returns 0 or the usage error's exit code. */
+struct gpu_item {
+	const char *query;
+	unsigned count;
+};
+
+static int parse_gpus(char *list, struct gpu_item *items, size_t cap, size_t *n)
+{
+	unsigned total = 0;
+	char *save = NULL;
+
+	*n = 0;
+	if (!list[0] || list[0] == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
+		return ms_usage_error("init", "--gpus: empty item in \"%s\"; write MODEL[:COUNT][,MODEL[:COUNT]...]",
+				   list);
+	for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *colon = strrchr(item, ':');
+		unsigned count = 1;
+
+		while (*item == ' ')
+			item++;
+		if (colon) {
+			*colon = '\0';
+			if (!ms_parse_uint(colon + 1, SIM_MAX_GPUS, &count) || count == 0)
+				return ms_usage_error("init", "--gpus: bad count \"%s\" for %s; use a number from 1 to %d",
+						   colon + 1, item, SIM_MAX_GPUS);
+		}
+		for (char *e = item + strlen(item); e > item && e[-1] == ' ';)
+			*--e = '\0';
+		if (!item[0])
+			return ms_usage_error("init", "--gpus: missing model before ':%u'", count);
+		total += count;
+		if (total > SIM_MAX_GPUS || *n == cap)
+			return ms_usage_error("init", "--gpus: more than %d GPUs", SIM_MAX_GPUS);
+		items[*n].query = item;
+		items[*n].count = count;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Parse --swapped into a bit set of GPU indices < SIM_MAX_GPUS. */
+static int parse_swapped(const char *list, uint32_t *set)
+{
+	const char *p = list;
+
+	*set = 0;
+	for (;;) {
+		char num[16];
+		size_t len = strcspn(p, ",");
+		unsigned v;
+
+		if (len == 0 || len >= sizeof(num))
+			return ms_usage_error("init", "--swapped: bad list \"%s\"; write GPU indices like 0,2", list);
+		memcpy(num, p, len);
+		num[len] = '\0';
+		if (!ms_parse_uint(num, SIM_MAX_GPUS - 1, &v))
+			return ms_usage_error("init", "--swapped: bad GPU index \"%s\"; use 0 to %d",
+					   num, SIM_MAX_GPUS - 1);
+		*set |= UINT32_C(1) << v;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+/* The built-in catalog plus `catalog` (if non-NULL) into m->catalog, and
+ * the file's absolute path into `abs` (PATH_MAX bytes), which must fit
+ * in m->catalog_file. Returns the exit code. */
+static int load_catalog(struct sim_machine *m, const char *catalog, char *abs)
+{
+	struct migctl_error err = {0};
+
+	migctl_catalog_init(&m->catalog);
+	if (migctl_catalog_load_builtin(&m->catalog, &err) ||
+	    (catalog && migctl_catalog_load_file(&m->catalog, catalog, &err)))
+		return ms_report(&err);
+	if (!catalog)
+		return 0;
+	if (!realpath(catalog, abs))
+		return ms_fail(MIGCTL_ERR_IO, "cannot resolve catalog file %s: %s", catalog,
+			       strerror(errno));
+	if (strlen(abs) >= sizeof(m->catalog_file))
+		return ms_fail(MIGCTL_ERR_IO,
+			       "catalog file path %s is longer than %zu bytes; move the file to a shorter path",
+			       abs, sizeof(m->catalog_file) - 1);
+	return 0;
+}
+
+/* The models of --gpus in the machine's catalog, and the GPU count, which
+ * every --swapped index must be below. Returns the exit code. */
+static int resolve_specs(struct sim_machine *m, const struct gpu_item *items, size_t n_items,
+			 uint32_t swapped_set, struct sim_gpu_spec *spec, unsigned *n_gpus)
+{
+	struct migctl_error err = {0};
+
+	*n_gpus = 0;
+	for (size_t i = 0; i < n_items; i++) {
+		spec[i].model = migctl_catalog_find_model(&m->catalog, items[i].query, &err);
+		if (!spec[i].model)
+			return ms_report(&err);
+		spec[i].count = items[i].count;
+		*n_gpus += items[i].count;
+	}
+	if (*n_gpus < SIM_MAX_GPUS && (swapped_set >> *n_gpus)) {
+		unsigned bad = *n_gpus;
+		while (!((swapped_set >> bad) & 1))
+			bad++;
+		return ms_usage_error("init", "--swapped: no GPU %u; the machine has %u GPU%s", bad,
+				      *n_gpus, *n_gpus == 1 ? "" : "s");
+	}
+	return 0;
+}
+
+/* "migsim: new machine in DIR: 2 x NVIDIA A30; half-swapped ...". */
+static void print_new_machine(const char *dir, const struct sim_gpu_spec *spec, size_t n_items,
+			      unsigned n_gpus, uint32_t swapped_set, bool non_root)
+{
+	printf("migsim: new machine in %s: ", dir);
+	for (size_t i = 0; i < n_items; i++)
+		printf("%s%u x %s", i ? ", " : "", spec[i].count, spec[i].model->name);
+	if (swapped_set) {
+		printf("; half-swapped GI IDs on GPU");
+		for (unsigned i = 0, k = 0; i < n_gpus; i++)
+			if ((swapped_set >> i) & 1)
+				printf("%s%u", k++ ? "," : " ", i);
+	}
+	if (non_root)
+		printf("; non-root");
+	printf("\n");
+}
+
+int cmd_init(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"gpus", required_argument, NULL, 'g'},
+		{"swapped", required_argument, NULL, 's'},
+		{"non-root", no_argument, NULL, 'n'},
+		{"catalog", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *gpus = NULL, *swapped = NULL, *catalog = NULL;
+	bool non_root = false;
+	struct migctl_error err = {0};
+	struct gpu_item items[SIM_MAX_GPUS];
+	struct sim_gpu_spec spec[SIM_MAX_GPUS];
+	size_t n_items = 0;
+	uint32_t swapped_set = 0;
+	char *gpus_copy = NULL;
+	struct sim_machine *m = NULL;
+	char abs_catalog[PATH_MAX];
+	int opt, rc = 0;
+
+	optind = 0; /* 0: glibc re-initialises its scan state */
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(init_usage, stdout);
+			return 0;
+		case 'g': gpus = optarg; break;
+		case 's': swapped = optarg; break;
+		case 'n': non_root = true; break;
+		case 'C': catalog = optarg; break;
+		default:
+			return ms_usage_error("init", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return ms_usage_error("init", "unexpected argument '%s'", argv[optind]);
+
+	if (gpus) {
+		gpus_copy = strdup(gpus);
+		if (!gpus_copy)
+			return ms_fail(MIGCTL_ERR_NOMEM, "out of memory");
+		rc = parse_gpus(gpus_copy, items, SIM_MAX_GPUS, &n_items);
+	} else {
+		items[0].query = DEFAULT_MODEL;
+		items[0].count = DEFAULT_COUNT;
+		n_items = 1;
+	}
+	if (rc == 0 && swapped)
+		rc = parse_swapped(swapped, &swapped_set);
+	if (rc)
+		goto out;
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		rc = ms_fail(MIGCTL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	unsigned n_gpus = 0;
+	if ((rc = load_catalog(m, catalog, abs_catalog)) ||
+	    (rc = resolve_specs(m, items, n_items, swapped_set, spec, &n_gpus)))
+		goto out;
+
+	if (sim_machine_build(m, spec, n_items, swapped_set, non_root, &err)) {
+		rc = ms_report(&err);
+		goto out;
+	}
+	if (catalog)
+		memcpy(m->catalog_file, abs_catalog, strlen(abs_catalog) + 1); /* length checked */
+	else
+		m->catalog_file[0] = '\0';
+
+	ms_open_dir(app);
+	if (sim_store_new(app->dir, m, &err)) {
+		rc = ms_report(&err);
+		goto out;
+	}
+
+	print_new_machine(app->dir, spec, n_items, n_gpus, swapped_set, non_root);
+out:
+	if (m) {
+		sim_machine_release(m);
+		free(m);
+	}
+	free(gpus_copy);
+	return rc;
+}
+
+/* --- show ----------------------------------------------------------------- */
+
+static const char show_usage[] =
+	"Usage: migsim show [-o text|json]\n"
+	"\n"
+	"Print the simulated machine: per GPU its index, model, UUID, PCI bus ID,\n"
+	"MIG mode (current, and the pending mode while a change waits for a reset),\n"
+	"GI-ID mapping, GPU instances (profile, placement, GI ID) and their compute\n"
+	"instances (CI ID, profile, placement, MIG device UUID), and the processes\n"
+	"registered by 'migsim exec'; then the injected faults and whether NVML\n"
+	"calls run as non-root. Creates the default machine if there is none.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output FMT  text (default) or json (the machine as stored)\n"
+	"  -h, --help        show this help\n";
+
+static const char *mig_word(bool on)
+{
+	return on ? "Enabled" : "Disabled";
+}
+
+static void print_process(const struct sim_machine *m, const struct sim_process *p)
+{
+	const struct sim_gpu *g = &m->gpus[p->gpu];
+
+	printf("    PID %-8u %6llu MiB  ", p->pid, p->used_mib);
+	if (p->gi == NVML_VALUE_NOT_AVAILABLE_UINT) {
+		printf("whole GPU\n");
+	} else if (p->ci == NVML_VALUE_NOT_AVAILABLE_UINT) {
+		printf("GI %u\n", p->gi);
+	} else {
+		char uuid[64];
+		sim_mig_uuid(g, p->gi, p->ci, uuid, sizeof(uuid));
+		printf("GI %u CI %u  %s\n", p->gi, p->ci, uuid);
+	}
+}
+
+static void print_gpu(const struct sim_machine *m, unsigned idx)
+{
+	const struct sim_gpu *g = &m->gpus[idx];
+	unsigned n_procs = 0;
+
+	printf("GPU %u: %s\n", idx, ms_gpu_model_name(g));
+	printf("  UUID:    %s\n", g->uuid);
+	printf("  Serial:  %s\n", g->serial);
+	printf("  Bus ID:  00000000:%02X:00.0  (minor %u)\n", g->pci_bus, g->minor);
+	if (g->mig_current == g->mig_pending)
+		printf("  MIG:     %s\n", mig_word(g->mig_current));
+	else
+		printf("  MIG:     %s (pending: %s; run 'migsim reset -i %u')\n",
+		       mig_word(g->mig_current), mig_word(g->mig_pending), idx);
+	printf("  GI IDs:  %s mapping\n", g->half_swapped ? "half-swapped" : "identity");
+	if (g->n_gis == 0) {
+		printf("  GPU instances: none\n");
+	} else {
+		printf("  GPU instances:\n");
+		for (unsigned i = 0; i < g->n_gis; i++) {
+			const struct sim_gi *gi = &g->gis[i];
+			const struct migctl_gi_profile *gp = sim_gi_profile(g, gi);
+			printf("    GI %-2u  %-12s (profile %2u)  placement %u:%u\n",
+			       gi->id, gp ? gp->name : "?", gi->profile_id,
+			       gi->placement.start, gi->placement.size);
+			for (unsigned c = 0; c < gi->n_cis; c++) {
+				const struct sim_ci *ci = &gi->cis[c];
+				const struct migctl_ci_profile *cp = sim_ci_profile(g, gi, ci);
+				char uuid[64];
+				sim_mig_uuid(g, gi->id, ci->id, uuid, sizeof(uuid));
+				printf("      CI %u  %-12s (profile %u)  placement %u:%u  %s\n",
+				       ci->id, cp ? cp->name : "?", ci->profile_id,
+				       ci->placement.start, ci->placement.size, uuid);
+			}
+		}
+	}
+	for (unsigned i = 0; i < m->n_procs; i++)
+		n_procs += m->procs[i].gpu == idx;
+	if (n_procs == 0) {
+		printf("  Processes: none\n");
+	} else {
+		printf("  Processes:\n");
+		for (unsigned i = 0; i < m->n_procs; i++)
+			if (m->procs[i].gpu == idx)
+				print_process(m, &m->procs[i]);
+	}
+}
+
+static void print_machine(const struct sim_machine *m, const char *dir)
+{
+	printf("Machine: %s (generation %llu)\n", dir, (unsigned long long)m->generation);
+	printf("Driver:  %s, NVML %s, CUDA %d.%d\n", SIM_DRIVER_VERSION, SIM_NVML_VERSION,
+	       SIM_CUDA_VERSION / 1000, SIM_CUDA_VERSION % 1000 / 10);
+	if (m->catalog_file[0])
+		printf("Catalog: built-in + %s\n", m->catalog_file);
+	printf("Non-root: %s\n", m->non_root
+	       ? "yes (NVML calls that change the machine fail with NVML_ERROR_NO_PERMISSION)"
+	       : "no");
+	for (unsigned i = 0; i < m->n_gpus; i++) {
+		printf("\n");
+		print_gpu(m, i);
+	}
+	printf("\n");
+	if (m->n_faults == 0) {
+		printf("Faults: none\n");
+		return;
+	}
+	printf("Faults:\n");
+	for (unsigned i = 0; i < m->n_faults; i++) {
+		const struct sim_fault *f = &m->faults[i];
+		char e[64], r[64];
+		ms_fault_texts(f, e, sizeof(e), r, sizeof(r));
+		if (f->remaining < 0)
+			printf("  %s -> %s, every call%s\n", f->call, e, r);
+		else
+			printf("  %s -> %s, next %d call%s%s\n", f->call, e, f->remaining,
+			       f->remaining == 1 ? "" : "s", r);
+	}
+}
+
+int cmd_show(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	bool json = false;
+	struct sim_session s;
+	int opt, rc;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(show_usage, stdout);
+			return 0;
+		case 'o':
+			if (strcmp(optarg, "json") == 0)
+				json = true;
+			else if (strcmp(optarg, "text") == 0)
+				json = false;
+			else
+				return ms_usage_error("show", "bad output format '%s' (use text or json)", optarg);
+			break;
+		default:
+			return ms_usage_error("show", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return ms_usage_error("show", "unexpected argument '%s'", argv[optind]);
+
+	rc = ms_open_state(app, &s, SIM_SHARED);
+	if (rc)
+		return rc;
+	if (json) {
+		char *text = sim_machine_to_json(s.m);
+		if (!text) {
+			rc = ms_fail(MIGCTL_ERR_NOMEM, "out of memory");
+		} else {
+			size_t len = strlen(text);
+			fputs(text, stdout);
+			if (len == 0 || text[len - 1] != '\n')
+				fputc('\n', stdout);
+			free(text);
+		}
+	} else {
+		print_machine(s.m, app->dir);
+	}
+	sim_close(&s);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = ms_fail(MIGCTL_ERR_IO, "cannot write to standard output: %s", strerror(errno));
+	return rc;
+}
+
+/* --- reset, reboot ------------------------------------------------------- */
+
+static const char reset_usage[] =
+	"Usage: migsim reset -i GPU\n"
+	"\n"
+	"Reset one GPU, as 'nvidia-smi -r' does: every GPU and compute instance on\n"
+	"it is destroyed; an Ampere GPU applies its pending MIG mode, a Hopper or\n"
+	"later GPU comes back with MIG disabled. Refused while processes registered\n"
+	"by 'migsim exec' run on the GPU.\n"
+	"\n"
+	"Options:\n"
+	"  -i, --id GPU   the GPU's index or UUID (see 'migsim show')\n"
+	"  -h, --help     show this help\n";
+
+int cmd_reset(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"id", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *id = NULL;
+	struct sim_session s;
+	unsigned gpu = 0;
+	int opt, rc;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(reset_usage, stdout);
+			return 0;
+		case 'i': id = optarg; break;
+		default:
+			return ms_usage_error("reset", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return ms_usage_error("reset", "unexpected argument '%s'", argv[optind]);
+	if (!id)
+		return ms_usage_error("reset", "which GPU? give -i INDEX");
+
+	rc = ms_open_state(app, &s, SIM_EXCLUSIVE);
+	if (rc)
+		return rc;
+	rc = ms_find_gpu(s.m, id, &gpu);
+	if (rc)
+		goto out;
+	nvmlReturn_t r = sim_reset_gpu(s.m, gpu);
+	if (r == NVML_ERROR_IN_USE) {
+		char pids[256];
+		ms_busy_pids(s.m, gpu, NVML_VALUE_NOT_AVAILABLE_UINT,
+			  NVML_VALUE_NOT_AVAILABLE_UINT, pids, sizeof(pids));
+		rc = ms_fail(ERR_IN_USE,
+			  "GPU %u is in use by process%s %s; stop %s first (or run 'migsim reboot')",
+			  gpu, strchr(pids, ',') ? "es" : "", pids[0] ? pids : "?",
+			  strchr(pids, ',') ? "them" : "it");
+		goto out;
+	}
+	if (r != NVML_SUCCESS) {
+		rc = ms_fail(MIGCTL_ERR_INTERNAL, "cannot reset GPU %u: %s (%s)", gpu,
+			  ms_nvml_text(r), ms_nvml_name(r));
+		goto out;
+	}
+	bool mig = s.m->gpus[gpu].mig_current;
+	rc = ms_commit_close(&s);
+	if (rc == 0)
+		printf("GPU %u reset; MIG %s\n", gpu, mig_word(mig));
+	return rc;
+out:
+	sim_close(&s);
+	return rc;
+}
+
+static const char reboot_usage[] =
+	"Usage: migsim reboot\n"
+	"\n"
+	"Simulate a reboot: every GPU is reset (instances are lost; Ampere GPUs\n"
+	"apply a pending MIG mode, Hopper and later come back with MIG disabled)\n"
+	"and every process registered by 'migsim exec' is dropped. The commands\n"
+	"themselves keep running. Faults and the non-root setting stay.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help   show this help\n";
+
+int cmd_reboot(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct sim_session s;
+	int opt, rc;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(reboot_usage, stdout);
+			return 0;
+		default:
+			return ms_usage_error("reboot", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return ms_usage_error("reboot", "unexpected argument '%s'", argv[optind]);
+	rc = ms_open_state(app, &s, SIM_EXCLUSIVE);
+	if (rc)
+		return rc;
+	unsigned n_gpus = s.m->n_gpus, n_procs = s.m->n_procs;
+	sim_reboot(s.m);
+	rc = ms_commit_close(&s);
+	if (rc == 0)
+		printf("rebooted: %u GPU%s reset, %u registered process%s dropped\n",
+		       n_gpus, n_gpus == 1 ? "" : "s", n_procs, n_procs == 1 ? "" : "es");
+	return rc;
+}
+
