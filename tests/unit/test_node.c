@@ -232,6 +232,7 @@ static void test_refresh_default_machine(void **state)
 		assert_string_equal(g->catalog_model->name, "NVIDIA A100-SXM4-80GB");
 		assert_int_equal(g->n_gis, 0);
 		assert_int_equal(g->n_procs, 0);
+		assert_null(g->procs); /* none reported: nothing allocated */
 	}
 	assert_string_not_equal(node->gpus[0].uuid, node->gpus[1].uuid);
 
@@ -735,6 +736,15 @@ static void test_process_on_mig_device(void **state)
 	assert_int_equal(migctl_node_destroy_gi(node, g, gi, &err), MIGCTL_ERR_OK);
 }
 
+/* The node state holds processes once per GPU, not a fixed array per CI
+ * per GI: a GPU's state stays small (it was about 710 KB). */
+static void test_gpu_state_is_lean(void **state)
+{
+	(void)state;
+	assert_true(sizeof(struct migctl_gpu_state) < 64 * 1024);
+	assert_true(sizeof(struct migctl_ci_state) < 512);
+}
+
 /* --- how the library is found ------------------------------------------------------ */
 
 static void test_simulate_option(void **state)
@@ -941,6 +951,7 @@ int main(void)
 		T(test_process_on_mig_device),
 		T(test_simulate_option),
 		T(test_sim_state_option),
+		T(test_gpu_state_is_lean),
 		T(test_old_driver_fallbacks),
 		T(test_failing_calls),
 		T(test_hopper_disable_with_instances),
