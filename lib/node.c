@@ -57,8 +57,8 @@ const char *node_text_of(const struct node_priv *p, nvmlReturn_t rc)
 /* Fail with NVML's code `rc`: "<what>: <NVML text>[; <hint>]". `code` 0
  * takes the mapped code of `rc`. Records `rc` for migctl_node_nvml_text. */
 enum migctl_err node_fail_nvml(struct node_priv *p, struct migctl_error *err,
-				 enum migctl_err code, nvmlReturn_t rc, const char *hint,
-				 const char *fmt, ...)
+			       enum migctl_err code, nvmlReturn_t rc, const char *hint,
+			       const char *fmt, ...)
 {
 	char what[320];
 	va_list ap;

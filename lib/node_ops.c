@@ -82,11 +82,11 @@ static enum migctl_err fail_mig_off(struct node_priv *p, struct migctl_gpu_state
 	node_subject(gpu, s, sizeof(s));
 	if (!gpu->mig_capable)
 		return node_fail_nvml(p, err, MIGCTL_ERR_NOT_SUPPORTED, rc,
-				 "this GPU does not support MIG", "%s: cannot %s", s, action);
+				      "this GPU does not support MIG", "%s: cannot %s", s, action);
 	return node_fail_nvml(p, err, MIGCTL_ERR_NOT_SUPPORTED, rc,
-			 gpu->mig_pending ? "MIG mode is enabled but pending; reset the GPU first"
+			      gpu->mig_pending ? "MIG mode is enabled but pending; reset the GPU first"
 					  : "MIG mode is disabled; enable it first",
-			 "%s: cannot %s", s, action);
+			      "%s: cannot %s", s, action);
 }
 
 static void gi_list(const struct migctl_gpu_state *gpu, char *buf, size_t len)
@@ -150,9 +150,9 @@ enum migctl_err migctl_node_set_mig_mode(struct migctl_node *node,
 	rc = NV(p, DeviceGetMigMode, dev, &cur, &pend);
 	if (rc != NVML_SUCCESS)
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc,
-				 rc == NVML_ERROR_NOT_SUPPORTED ? "this GPU does not support MIG"
+				      rc == NVML_ERROR_NOT_SUPPORTED ? "this GPU does not support MIG"
 								: node_hint_for(rc),
-				 "%s: cannot read its MIG mode", s);
+				      "%s: cannot read its MIG mode", s);
 	res->changed = cur != want || pend != want;
 	if (!res->changed)
 		return end_op(node, gpu, err);
@@ -199,11 +199,11 @@ enum migctl_err migctl_node_set_mig_mode(struct migctl_node *node,
 					  ? MIGCTL_ERR_REBOOT_REQUIRED
 					  : migctl_nvml_error(activation);
 		node_copy_str(res->activation_text, sizeof(res->activation_text),
-			 node_text_of(p, activation));
+			      node_text_of(p, activation));
 	} else if (activation != NVML_SUCCESS) {
 		res->activation = migctl_nvml_error(activation);
 		node_copy_str(res->activation_text, sizeof(res->activation_text),
-			 node_text_of(p, activation));
+			      node_text_of(p, activation));
 	}
 	return erc;
 }
@@ -260,24 +260,24 @@ enum migctl_err migctl_node_create_gi(struct migctl_node *node,
 			return fail_mig_off(p, gpu, rc, "create a GPU instance", err);
 		case NVML_ERROR_INVALID_ARGUMENT:
 			return node_fail_nvml(p, err,
-					 placement ? MIGCTL_ERR_INVALID_PLACEMENT
+					      placement ? MIGCTL_ERR_INVALID_PLACEMENT
 						   : MIGCTL_ERR_UNKNOWN_PROFILE,
-					 rc,
-					 placement ? "check the placements with `migctl profiles`"
+					      rc,
+					      placement ? "check the placements with `migctl profiles`"
 						   : "check the profiles with `migctl profiles`",
-					 "%s: cannot create a GPU instance of %s%s", s, prof, at);
+					      "%s: cannot create a GPU instance of %s%s", s, prof, at);
 		case NVML_ERROR_INSUFFICIENT_RESOURCES:
 			return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc,
-					 placement ? "that placement overlaps an existing GPU instance, or the profile's limit is reached"
+					      placement ? "that placement overlaps an existing GPU instance, or the profile's limit is reached"
 						   : "the GPU has no room left for it; destroy GPU instances or choose a smaller profile",
-					 "%s: cannot create a GPU instance of %s%s", s, prof, at);
+					      "%s: cannot create a GPU instance of %s%s", s, prof, at);
 		case NVML_ERROR_IN_USE:
 			return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc,
-					 "processes hold the GPU; stop them first",
-					 "%s: cannot create a GPU instance of %s%s", s, prof, at);
+					      "processes hold the GPU; stop them first",
+					      "%s: cannot create a GPU instance of %s%s", s, prof, at);
 		default:
 			return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, node_hint_for(rc),
-					 "%s: cannot create a GPU instance of %s%s", s, prof, at);
+					      "%s: cannot create a GPU instance of %s%s", s, prof, at);
 		}
 	}
 	nvmlGpuInstanceInfo_t info;
@@ -286,7 +286,7 @@ enum migctl_err migctl_node_create_gi(struct migctl_node *node,
 	if (rc != NVML_SUCCESS) {
 		end_op(node, gpu, NULL);
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, NULL,
-				 "%s: created a GPU instance of %s but cannot read its ID", s, prof);
+				      "%s: created a GPU instance of %s but cannot read its ID", s, prof);
 	}
 	if (gi_id)
 		*gi_id = info.id;
@@ -380,8 +380,8 @@ enum migctl_err migctl_node_create_ci(struct migctl_node *node,
 			hint = "the GPU instance has no room left for it; destroy compute instances or choose a smaller profile";
 		}
 		return node_fail_nvml(p, err, code, rc, hint,
-				 "%s: cannot create a compute instance of %s%s in GPU instance %u", s,
-				 prof, at, gi_id);
+				      "%s: cannot create a compute instance of %s%s in GPU instance %u", s,
+				      prof, at, gi_id);
 	}
 	nvmlComputeInstanceInfo_t info;
 	memset(&info, 0, sizeof(info));
@@ -389,8 +389,8 @@ enum migctl_err migctl_node_create_ci(struct migctl_node *node,
 	if (rc != NVML_SUCCESS) {
 		end_op(node, gpu, NULL);
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, NULL,
-				 "%s: created a compute instance in GPU instance %u but cannot read its ID",
-				 s, gi_id);
+				      "%s: created a compute instance in GPU instance %u but cannot read its ID",
+				      s, gi_id);
 	}
 	if (ci_id)
 		*ci_id = info.id;
@@ -478,17 +478,17 @@ enum migctl_err migctl_node_destroy_ci(struct migctl_node *node,
 		snprintf(hint, sizeof(hint), "GPU instance %u has no compute instance %u; %s", gi_id,
 			 ci_id, list);
 		return node_fail_nvml(p, err, MIGCTL_ERR_NOT_FOUND, rc, hint, "%s: cannot destroy %s", s,
-				 what);
+				      what);
 	}
 	if (rc != NVML_SUCCESS)
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, node_hint_for(rc), "%s: cannot destroy %s", s,
-				 what);
+				      what);
 	rc = NV(p, ComputeInstanceDestroy, ci);
 	if (rc == NVML_ERROR_IN_USE)
 		return fail_in_use(node, gpu, gi_id, ci_id, rc, what, err);
 	if (rc != NVML_SUCCESS)
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, node_hint_for(rc), "%s: cannot destroy %s", s,
-				 what);
+				      what);
 	return end_op(node, gpu, err);
 }
 
@@ -515,7 +515,7 @@ enum migctl_err migctl_node_destroy_gi(struct migctl_node *node,
 		return fail_in_use(node, gpu, gi_id, NO_ID, rc, what, err);
 	if (rc != NVML_SUCCESS)
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, node_hint_for(rc), "%s: cannot destroy %s", s,
-				 what);
+				      what);
 	return end_op(node, gpu, err);
 }
 
@@ -548,11 +548,11 @@ enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
 		}
 		if (rc == NVML_ERROR_INVALID_ARGUMENT)
 			return node_fail_nvml(p, err, MIGCTL_ERR_NOT_FOUND, rc, NULL,
-					 "%s: cannot reset it: the simulator has no such GPU", s);
+					      "%s: cannot reset it: the simulator has no such GPU", s);
 		if (rc != NVML_SUCCESS)
 			return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc,
-					 rc == NVML_ERROR_NO_PERMISSION ? "run as root" : node_hint_for(rc),
-					 "%s: cannot reset it", s);
+					      rc == NVML_ERROR_NO_PERMISSION ? "run as root" : node_hint_for(rc),
+					      "%s: cannot reset it", s);
 		return end_op(node, gpu, err);
 	}
 

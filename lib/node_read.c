@@ -78,7 +78,7 @@ static void proc_name(unsigned pid, char *buf, size_t len)
  * IDs), as many as the driver reports: *out gets a heap array of *n
  * entries (NULL when none), which the caller frees. */
 nvmlReturn_t node_read_procs(struct node_priv *p, nvmlDevice_t dev,
-			       struct migctl_process **out, size_t *n)
+			     struct migctl_process **out, size_t *n)
 {
 	nvmlProcessInfo_t *info = NULL;
 	unsigned count = 0;
@@ -535,7 +535,7 @@ static enum migctl_err read_model(struct node_priv *p, nvmlDevice_t dev,
 }
 
 const struct migctl_ci_profile *node_ci_profile_by_id(const struct migctl_gi_profile *gp,
-							unsigned id)
+						      unsigned id)
 {
 	for (size_t i = 0; gp && i < gp->n_ci; i++)
 		if (gp->ci[i].id == id)
@@ -689,15 +689,15 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 	rc = NV(p, DeviceGetHandleByIndex, index, &dev);
 	if (rc != NVML_SUCCESS)
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, node_hint_for(rc),
-				 "GPU %u: cannot open it", index);
+				      "GPU %u: cannot open it", index);
 	rc = NV(p, DeviceGetName, dev, g->name, (unsigned)sizeof(g->name));
 	if (rc != NVML_SUCCESS)
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, node_hint_for(rc),
-				 "GPU %u: cannot read its name", index);
+				      "GPU %u: cannot read its name", index);
 	rc = NV(p, DeviceGetUUID, dev, g->uuid, (unsigned)sizeof(g->uuid));
 	if (rc != NVML_SUCCESS)
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, node_hint_for(rc),
-				 "GPU %u (%s): cannot read its UUID", index, g->name);
+				      "GPU %u (%s): cannot read its UUID", index, g->name);
 
 	nvmlPciInfo_t pci;
 	memset(&pci, 0, sizeof(pci));
@@ -778,7 +778,7 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 
 /* Re-read one GPU in place (its address stays); on error it is as before. */
 enum migctl_err node_refresh_gpu(struct migctl_node *node, struct migctl_gpu_state *g,
-				   struct migctl_error *err)
+				 struct migctl_error *err)
 {
 	struct migctl_gpu_state *fresh = calloc(1, sizeof(*fresh));
 	enum migctl_err rc;

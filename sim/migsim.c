@@ -184,7 +184,7 @@ const char *ms_gpu_model_name(const struct sim_gpu *g)
 /* "123, 456" — the PIDs registered on a GPU (all of them when gi == ~0u)
  * or on a GI / CI. */
 void ms_busy_pids(const struct sim_machine *m, unsigned gpu, unsigned gi,
-		      unsigned ci, char *buf, size_t len)
+		  unsigned ci, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -218,9 +218,9 @@ int ms_find_gpu(const struct sim_machine *m, const char *query, unsigned *gpu)
 			return 0;
 		}
 		return ms_fail(MIGCTL_ERR_NOT_FOUND,
-			    "no GPU %u; this machine has %u GPU%s (indices 0-%u; see 'migsim show')",
-			    v, m->n_gpus, m->n_gpus == 1 ? "" : "s",
-			    m->n_gpus ? m->n_gpus - 1 : 0);
+			       "no GPU %u; this machine has %u GPU%s (indices 0-%u; see 'migsim show')",
+			       v, m->n_gpus, m->n_gpus == 1 ? "" : "s",
+			       m->n_gpus ? m->n_gpus - 1 : 0);
 	}
 	for (unsigned i = 0; i < m->n_gpus; i++)
 		if (strcasecmp(m->gpus[i].uuid, query) == 0) {
@@ -228,14 +228,14 @@ int ms_find_gpu(const struct sim_machine *m, const char *query, unsigned *gpu)
 			return 0;
 		}
 	return ms_fail(MIGCTL_ERR_NOT_FOUND,
-		    "no GPU with UUID \"%s\"; run 'migsim show' for the GPUs' indices and UUIDs",
-		    query);
+		       "no GPU with UUID \"%s\"; run 'migsim show' for the GPUs' indices and UUIDs",
+		       query);
 }
 
 /* A fault's action ("NVML_ERROR_IN_USE (19)", "kill") and, when it lets
  * calls through first, ", after N call(s)". */
 void ms_fault_texts(const struct sim_fault *f, char *e, size_t elen, char *after,
-			size_t alen)
+		    size_t alen)
 {
 	if (f->error == SIM_FAULT_KILL)
 		snprintf(e, elen, "kill");

@@ -55,8 +55,8 @@ static int find_device(const struct sim_machine *m, const char *query,
 	if (ms_parse_uint(query, UINT_MAX, &v)) {
 		if (v >= m->n_gpus)
 			return ms_fail(MIGCTL_ERR_NOT_FOUND,
-				    "no GPU %u; this machine has %u GPU%s (see 'migsim show')",
-				    v, m->n_gpus, m->n_gpus == 1 ? "" : "s");
+				       "no GPU %u; this machine has %u GPU%s (see 'migsim show')",
+				       v, m->n_gpus, m->n_gpus == 1 ? "" : "s");
 		*out = (struct device_ref){v, NVML_VALUE_NOT_AVAILABLE_UINT,
 					   NVML_VALUE_NOT_AVAILABLE_UINT};
 		return 0;
@@ -64,8 +64,8 @@ static int find_device(const struct sim_machine *m, const char *query,
 	if (sim_find_uuid(m, query, &out->gpu, &out->gi, &out->ci))
 		return 0;
 	return ms_fail(MIGCTL_ERR_NOT_FOUND,
-		    "no GPU or MIG device with UUID \"%s\"; run 'migsim show' to see the UUIDs",
-		    query);
+		       "no GPU or MIG device with UUID \"%s\"; run 'migsim show' to see the UUIDs",
+		       query);
 }
 
 /* Register `pid` on the device; returns the exit code. */
@@ -85,8 +85,8 @@ static int register_process(struct app *app, pid_t pid, const char *device,
 		goto out;
 	if (m->n_procs == SIM_MAX_PROCS) {
 		rc = ms_fail(MIGCTL_ERR_INSUFFICIENT_RESOURCES,
-			  "%d processes are registered already, the simulator's limit; end some or run 'migsim reboot'",
-			  SIM_MAX_PROCS);
+			     "%d processes are registered already, the simulator's limit; end some or run 'migsim reboot'",
+			     SIM_MAX_PROCS);
 		goto out;
 	}
 	/* Memory: what the device has, less what its other processes use. */
@@ -102,8 +102,8 @@ static int register_process(struct app *app, pid_t pid, const char *device,
 			used += m->procs[i].used_mib;
 	if (memory > total || memory > total - used) {
 		rc = ms_fail(MIGCTL_ERR_INSUFFICIENT_RESOURCES,
-			  "--memory %llu MiB does not fit on %s: it has %llu MiB, %llu MiB of them used by other processes",
-			  memory, device, total, used);
+			     "--memory %llu MiB does not fit on %s: it has %llu MiB, %llu MiB of them used by other processes",
+			     memory, device, total, used);
 		goto out;
 	}
 	m->procs[m->n_procs++] = (struct sim_process){
@@ -250,7 +250,7 @@ int cmd_exec(struct app *app, int argc, char **argv)
 
 	if (w < 0)
 		rc = ms_fail(MIGCTL_ERR_INTERNAL, "cannot wait for %s (PID %d): %s",
-			  cmd[0], (int)pid, strerror(errno));
+			     cmd[0], (int)pid, strerror(errno));
 	else if (WIFEXITED(status))
 		rc = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
@@ -362,7 +362,7 @@ static int fault_add(struct app *app, int argc, char **argv)
 		valid = isalnum((unsigned char)*p) || *p == '_';
 	if (!valid)
 		return ms_usage_error("fault", "bad --call '%s'; give an NVML function name such as nvmlDeviceCreateGpuInstance, or mutating",
-				   call);
+				      call);
 
 	rc = ms_open_state(app, &s, SIM_EXCLUSIVE);
 	if (rc)
@@ -370,8 +370,8 @@ static int fault_add(struct app *app, int argc, char **argv)
 	if (s.m->n_faults == SIM_MAX_FAULTS) {
 		sim_close(&s);
 		return ms_fail(MIGCTL_ERR_INSUFFICIENT_RESOURCES,
-			    "%d faults are set already, the simulator's limit; run 'migsim fault clear'",
-			    SIM_MAX_FAULTS);
+			       "%d faults are set already, the simulator's limit; run 'migsim fault clear'",
+			       SIM_MAX_FAULTS);
 	}
 	struct sim_fault *f = &s.m->faults[s.m->n_faults++];
 	memset(f, 0, sizeof(*f));

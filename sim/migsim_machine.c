@@ -58,7 +58,7 @@ static int parse_gpus(char *list, struct gpu_item *items, size_t cap, size_t *n)
 	*n = 0;
 	if (!list[0] || list[0] == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
 		return ms_usage_error("init", "--gpus: empty item in \"%s\"; write MODEL[:COUNT][,MODEL[:COUNT]...]",
-				   list);
+				      list);
 	for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *colon = strrchr(item, ':');
 		unsigned count = 1;
@@ -69,7 +69,7 @@ static int parse_gpus(char *list, struct gpu_item *items, size_t cap, size_t *n)
 			*colon = '\0';
 			if (!ms_parse_uint(colon + 1, SIM_MAX_GPUS, &count) || count == 0)
 				return ms_usage_error("init", "--gpus: bad count \"%s\" for %s; use a number from 1 to %d",
-						   colon + 1, item, SIM_MAX_GPUS);
+						      colon + 1, item, SIM_MAX_GPUS);
 		}
 		for (char *e = item + strlen(item); e > item && e[-1] == ' ';)
 			*--e = '\0';
@@ -102,7 +102,7 @@ static int parse_swapped(const char *list, uint32_t *set)
 		num[len] = '\0';
 		if (!ms_parse_uint(num, SIM_MAX_GPUS - 1, &v))
 			return ms_usage_error("init", "--swapped: bad GPU index \"%s\"; use 0 to %d",
-					   num, SIM_MAX_GPUS - 1);
+					      num, SIM_MAX_GPUS - 1);
 		*set |= UINT32_C(1) << v;
 		if (!p[len])
 			return 0;
@@ -489,16 +489,16 @@ int cmd_reset(struct app *app, int argc, char **argv)
 	if (r == NVML_ERROR_IN_USE) {
 		char pids[256];
 		ms_busy_pids(s.m, gpu, NVML_VALUE_NOT_AVAILABLE_UINT,
-			  NVML_VALUE_NOT_AVAILABLE_UINT, pids, sizeof(pids));
+			     NVML_VALUE_NOT_AVAILABLE_UINT, pids, sizeof(pids));
 		rc = ms_fail(ERR_IN_USE,
-			  "GPU %u is in use by process%s %s; stop %s first (or run 'migsim reboot')",
-			  gpu, strchr(pids, ',') ? "es" : "", pids[0] ? pids : "?",
-			  strchr(pids, ',') ? "them" : "it");
+			     "GPU %u is in use by process%s %s; stop %s first (or run 'migsim reboot')",
+			     gpu, strchr(pids, ',') ? "es" : "", pids[0] ? pids : "?",
+			     strchr(pids, ',') ? "them" : "it");
 		goto out;
 	}
 	if (r != NVML_SUCCESS) {
 		rc = ms_fail(MIGCTL_ERR_INTERNAL, "cannot reset GPU %u: %s (%s)", gpu,
-			  ms_nvml_text(r), ms_nvml_name(r));
+			     ms_nvml_text(r), ms_nvml_name(r));
 		goto out;
 	}
 	bool mig = s.m->gpus[gpu].mig_current;

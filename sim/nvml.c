@@ -165,7 +165,7 @@ static nvmlReturn_t load(struct call *c, bool write)
 /* Start a call: lock, check initialisation and arguments, load the state.
  * Whatever it returns, the call ends with nv_leave(). */
 nvmlReturn_t nv_begin(struct call *c, const char *name, bool need_init,
-			  bool args_ok, bool write)
+		      bool args_ok, bool write)
 {
 	memset(c, 0, sizeof(*c));
 	c->name = name;
@@ -241,8 +241,8 @@ nvmlReturn_t nv_resolve(const struct call *c, const struct ref *r, struct obj *o
 /* Start a call on a handle of one of `kinds` (GPU, MIG device, GI, CI)
  * and resolve it. */
 nvmlReturn_t nv_enter_obj(struct call *c, const char *name, const void *handle,
-			      unsigned kinds, bool args_ok, bool write, struct ref *r,
-			      struct obj *o)
+			  unsigned kinds, bool args_ok, bool write, struct ref *r,
+			  struct obj *o)
 {
 	bool ok = nv_decode(handle, kinds, r);
 	nvmlReturn_t rc = nv_enter(c, name, ok && args_ok, write);

@@ -245,7 +245,7 @@ nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned int *minorNu
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_DEV, minorNumber != NULL, false,
-				    &r, &o);
+				       &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		*minorNumber = o.g->minor;
@@ -394,7 +394,7 @@ nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int *major,
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_DEV, major != NULL && minor != NULL,
-				    false, &r, &o);
+				       false, &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		compute_capability(o.model, major, minor);
@@ -447,7 +447,7 @@ nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t device, unsigned int mode,
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_GPU, activationStatus != NULL, true,
-				    &r, &o);
+				       &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		nvmlReturn_t activation = NVML_SUCCESS;
@@ -467,7 +467,7 @@ nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int *currentMode
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_GPU,
-				    currentMode != NULL && pendingMode != NULL, false, &r, &o);
+				       currentMode != NULL && pendingMode != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		*currentMode = o.g->mig_current ? NVML_DEVICE_MIG_ENABLE : NVML_DEVICE_MIG_DISABLE;

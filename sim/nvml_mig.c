@@ -196,7 +196,7 @@ static nvmlReturn_t gi_placements(const char *name, bool v2, nvmlDevice_t device
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, name, device, K_GPU,
-				    count != NULL && (v2 || placements != NULL), false, &r, &o);
+				       count != NULL && (v2 || placements != NULL), false, &r, &o);
 
 	if (rc == NVML_SUCCESS && !v2 && !o.g->mig_current)
 		rc = NVML_ERROR_NOT_SUPPORTED;
@@ -251,8 +251,8 @@ static nvmlReturn_t create_gi(const char *name, nvmlDevice_t device, unsigned pr
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, name, device, K_GPU,
-				    gpuInstance != NULL && (!with_placement || placement != NULL),
-				    true, &r, &o);
+				       gpuInstance != NULL && (!with_placement || placement != NULL),
+				       true, &r, &o);
 
 	if (rc == NVML_SUCCESS) {
 		struct migctl_placement p;
@@ -323,7 +323,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t device, unsigned int profile
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_GPU,
-				    gpuInstances != NULL && count != NULL, false, &r, &o);
+				       gpuInstances != NULL && count != NULL, false, &r, &o);
 
 	if (rc == NVML_SUCCESS && !o.g->mig_current)
 		rc = NVML_ERROR_NOT_SUPPORTED;
@@ -360,7 +360,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t device, unsigned int id,
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_GPU, gpuInstance != NULL, false,
-				    &r, &o);
+				       &r, &o);
 
 	if (rc == NVML_SUCCESS && !o.g->mig_current)
 		rc = NVML_ERROR_NOT_SUPPORTED;
@@ -679,7 +679,7 @@ nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, unsigned int *isMi
 	struct ref r;
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_DEV, isMigDevice != NULL, false,
-				    &r, &o);
+				       &r, &o);
 
 	if (rc == NVML_SUCCESS)
 		*isMigDevice = r.kind == H_MIG;
