@@ -227,6 +227,9 @@ static bool same_multiset(const struct migctl_slot *a, size_t na, const struct m
 struct bench {
 	const char *lib, *bin;
 	char dir[64];
+	/* The journal in the machine's directory: the library no longer
+	 * learns that directory from the environment. */
+	char journal[96];
 	struct migctl_catalog cat;     /* CI profiles of GIs not created yet */
 	struct migctl_node node;
 	bool open;
@@ -244,7 +247,7 @@ static void plans_of(const struct migctl_gpu_target *targets, struct migctl_gpu_
 static int apply_targets(struct bench *b, const struct migctl_gpu_plan *plans,
 			 struct migctl_apply_report *rep, const char *what)
 {
-	struct migctl_apply_options opts = {0};
+	struct migctl_apply_options opts = {.journal_path = b->journal};
 	struct migctl_error err = {0};
 	enum migctl_err rc = migctl_apply(&b->node, plans, &opts, rep, &err);
 	if (rc != MIGCTL_ERR_OK) {
@@ -679,7 +682,7 @@ static int run_scenario(struct bench *b, const struct scenario *sc, struct stats
 	migctl_apply_report_init(&rep);
 	unsigned long c0 = migctl_node_nvml_calls(&b->node);
 	double t0 = now();
-	struct migctl_apply_options opts = {0};
+	struct migctl_apply_options opts = {.journal_path = b->journal};
 	enum migctl_err rc = migctl_apply(&b->node, plans, &opts, &rep, &err);
 	sm.seconds = now() - t0;
 	sm.calls = migctl_node_nvml_calls(&b->node) - c0;
@@ -906,6 +909,7 @@ int main(void)
 		perror("apply: mkdtemp");
 		return 1;
 	}
+	snprintf(b.journal, sizeof(b.journal), "%s/migctl-journal.jsonl", b.dir);
 	rng_state = SEED;
 	migctl_catalog_init(&b.cat);
 	{
