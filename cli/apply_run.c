@@ -5,6 +5,7 @@
  * and lib/config.c; this file reads flags, runs hooks and prints. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,45 @@ static void hook_vars(const struct apply_req *req, char *buf, size_t len, char *
 	vars[n] = NULL;
 }
 
+/* --- the caller's side of an apply: journal path, eviction ----------------- */
+
+const char *cli_journal_path(const struct cli *cli, const struct apply_req *req, char *buf,
+			     size_t len)
+{
+	if (req->journal)
+		return req->journal;
+	if (cli->node.simulated) {
+		const char *dir = cli->sim_state ? cli->sim_state : getenv("MIGSIM_STATE");
+		const char *run = getenv("XDG_RUNTIME_DIR");
+		if (dir && *dir)
+			snprintf(buf, len, "%s/migctl-journal.jsonl", dir);
+		else if (run && *run)
+			snprintf(buf, len, "%s/migsim/migctl-journal.jsonl", run);
+		else
+			snprintf(buf, len, "/tmp/migsim-%u/migctl-journal.jsonl", (unsigned)getuid());
+		return buf;
+	}
+	const char *env = getenv("MIGCTL_JOURNAL");
+	snprintf(buf, len, "%s", env && *env ? env : "/var/lib/migctl/journal.jsonl");
+	return buf;
+}
+
+/* How long each signal of --force gets before the next one. */
+#define EVICT_GRACE_MS 5000
+
+enum migctl_err cli_evict(void *ctx, unsigned round, const unsigned *pids, size_t n,
+			  long *wait_ms, struct migctl_error *err)
+{
+	(void)ctx;
+	if (round >= 2)
+		return migctl_fail(err, MIGCTL_ERR_BUSY, "process %u still runs on an instance to "
+				   "destroy after SIGKILL; stop it and run again", pids[0]);
+	for (size_t k = 0; k < n; k++)
+		kill((pid_t)pids[k], round == 0 ? SIGTERM : SIGKILL);
+	*wait_ms = EVICT_GRACE_MS;
+	return MIGCTL_ERR_OK;
+}
+
 /* --- apply, restore -------------------------------------------------------- */
 
 /* Apply `plans` with hooks (apply-start first; apply-exit always, its
@@ -276,10 +316,12 @@ static int run_apply(struct cli *cli, const struct apply_req *req,
 	char varbuf[4096];
 	char *vars[8];
 	struct hook_runner runner = {&hooks, req->hooks_file, vars, !req->parted || req->debug};
+	char journal[600];
 	struct migctl_apply_options opts = {
 		.dry_run = req->dry_run, .force = req->force, .skip_reset = req->skip_reset,
-		.mode_only = req->mode_only, .journal_path = req->journal,
-		.hook = hook_run, .hook_ctx = &runner,
+		.mode_only = req->mode_only,
+		.journal_path = cli_journal_path(cli, req, journal, sizeof(journal)),
+		.hook = hook_run, .hook_ctx = &runner, .evict = cli_evict,
 	};
 	enum migctl_err rc;
 

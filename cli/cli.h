@@ -182,6 +182,16 @@ int cli_parse_apply_req(struct cli *cli, const char *cmd, const char *usage,
  * error `err` when `rc` is not 0; `verb` names the command. */
 void cli_print_apply_report(struct cli *cli, const struct migctl_apply_report *rep, bool dry,
 			    enum migctl_err rc, const struct migctl_error *err, const char *verb);
+/* The journal file of an apply or recover: --journal, else on the
+ * simulator "<state dir>/migctl-journal.jsonl" (the state of --sim=DIR or
+ * $MIGSIM_STATE, else $XDG_RUNTIME_DIR/migsim, else /tmp/migsim-UID),
+ * else $MIGCTL_JOURNAL, else /var/lib/migctl/journal.jsonl. Needs the open
+ * node; returns req->journal or `buf`. */
+const char *cli_journal_path(const struct cli *cli, const struct apply_req *req, char *buf,
+			     size_t len);
+/* migctl_evict_fn of --force: SIGTERM, 5 s, SIGKILL, 5 s, then busy. */
+enum migctl_err cli_evict(void *ctx, unsigned round, const unsigned *pids, size_t n,
+			  long *wait_ms, struct migctl_error *err);
 int cli_apply(struct cli *cli, const struct apply_req *req);
 int cli_assert(struct cli *cli, const struct apply_req *req);
 int cli_restore(struct cli *cli, const struct apply_req *req);

@@ -36,7 +36,9 @@ int cmd_recover(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_node(cli, &err)))
 		return cli_report(cli, &err);
 	migctl_apply_report_init(&rep);
-	rc = migctl_recover(&cli->node, req.journal, req.force, &found, &rep, &err);
+	char journal[600];
+	rc = migctl_recover(&cli->node, cli_journal_path(cli, &req, journal, sizeof(journal)),
+			    req.force ? cli_evict : NULL, NULL, &found, &rep, &err);
 	if (!found && !rc) {
 		if (cli->output == CLI_JSON)
 			cli_print_json(json_pack("{s:b,s:b}", "ok", 1, "recovered", 0));

@@ -11,28 +11,21 @@
  * a crash leaves the journal, and migctl_recover (also run at the start of
  * every apply) rolls each unfinished GPU back to its checkpoint.
  *
- * The journal is JSON lines, appended and fdatasync'ed one line at a time,
- * so a crash can at most cut the last line short; the reader stops there.
- * Recovery does not replay steps: it plans a fresh transition from what
- * the GPU holds now to its checkpoint, which is correct whatever step the
- * crash interrupted (a create that happened but was not marked done is
- * simply an instance that the rollback removes).
+ * The journal is in lib/journal.c, checkpoints in lib/checkpoint.c,
+ * recovery in lib/recover.c; what they share is in lib/apply_impl.h.
+ * Processes are never stopped here: under `force` the caller's eviction
+ * callback does it (the CLI's sends SIGTERM, then SIGKILL).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <jansson.h>
+#include "apply_impl.h"
 
-#include "migctl/apply.h"
-
-#define KILL_WAIT_MS 10000
+/* How often the node is re-read while evicted processes go away. */
+#define POLL_MS 100
 
 /* --- small helpers ----------------------------------------------------- */
 
@@ -41,25 +34,11 @@ static void copy_str(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
-const struct migctl_gpu_model *migctl_gpu_target_model(const struct migctl_gpu_state *gpu)
+/* Whether busy instances may go: only under `force`, and only when the
+ * caller can stop the processes on them. */
+static bool can_evict(const struct migctl_apply_options *o)
 {
-	if (gpu->model.n_gi > 0 || !gpu->catalog_model)
-		return &gpu->model;
-	return gpu->catalog_model;
-}
-
-
-void migctl_config_gpus_of_node(const struct migctl_node *node, struct migctl_config_gpu *out)
-{
-	for (size_t i = 0; i < node->n_gpus; i++) {
-		const struct migctl_gpu_state *g = &node->gpus[i];
-		out[i] = (struct migctl_config_gpu){
-			.index = g->index, .uuid = g->uuid, .bus_id = g->bus_id,
-			.pci_id = (uint32_t)g->pci_device_id << 16 | 0x10DEu,
-			.subsystem_id = g->pci_subsystem_id, .mig_capable = g->mig_capable,
-			.model = migctl_gpu_target_model(g),
-		};
-	}
+	return o->force && o->evict;
 }
 
 static struct migctl_gpu_state *gpu_at(struct migctl_node *node, size_t i)
@@ -100,10 +79,9 @@ void migctl_apply_report_release(struct migctl_apply_report *r)
 	free(r->gpus);
 	memset(r, 0, sizeof(*r));
 }
-
-static enum migctl_err report_reset(struct migctl_apply_report *r,
-				    const struct migctl_node *node,
-				    struct migctl_error *err)
+enum migctl_err migctl_apply_report_reset(struct migctl_apply_report *r,
+					  const struct migctl_node *node,
+					  struct migctl_error *err)
 {
 	bool recovered = r->recovered;
 
@@ -121,74 +99,6 @@ static enum migctl_err report_reset(struct migctl_apply_report *r,
 	return MIGCTL_ERR_OK;
 }
 
-void migctl_default_journal_path(const struct migctl_node *node, char *buf, size_t len)
-{
-	const char *env = getenv("MIGCTL_JOURNAL");
-
-	if (node && node->simulated) {
-		const char *dir = getenv("MIGSIM_STATE");
-		const char *run = getenv("XDG_RUNTIME_DIR");
-		if (dir && *dir)
-			snprintf(buf, len, "%s/migctl-journal.jsonl", dir);
-		else if (run && *run)
-			snprintf(buf, len, "%s/migsim/migctl-journal.jsonl", run);
-		else
-			snprintf(buf, len, "/tmp/migsim-%u/migctl-journal.jsonl", (unsigned)getuid());
-		return;
-	}
-	snprintf(buf, len, "%s", env && *env ? env : "/var/lib/migctl/journal.jsonl");
-}
-
-/* --- layouts of live GPUs ------------------------------------------------ */
-
-static long index_of_gi(const struct migctl_gpu_model *m, unsigned profile_id)
-{
-	for (size_t i = 0; i < m->n_gi; i++)
-		if (m->gi[i].id == profile_id)
-			return (long)i;
-	return -1;
-}
-
-static long index_of_ci(const struct migctl_gi_profile *gp, unsigned ci_profile_id)
-{
-	for (size_t i = 0; i < gp->n_ci; i++)
-		if (gp->ci[i].id == ci_profile_id)
-			return (long)i;
-	return -1;
-}
-
-void migctl_layout_of_gpu(const struct migctl_gpu_state *gpu, struct migctl_layout *out)
-{
-	const struct migctl_gpu_model *m = &gpu->model;
-
-	memset(out, 0, sizeof(*out));
-	for (size_t g = 0; g < gpu->n_gis && out->n_gis < MIGCTL_LAYOUT_MAX_GIS; g++) {
-		const struct migctl_gi_state *gs = &gpu->gis[g];
-		long gp = index_of_gi(m, gs->profile_id);
-		if (gp < 0)
-			continue;
-		struct migctl_layout_gi *li = &out->gis[out->n_gis++];
-		li->profile = (size_t)gp;
-		li->placement = gs->placement;
-		li->id = gs->id;
-		for (size_t c = 0; c < gs->n_cis && li->n_cis < MIGCTL_LAYOUT_MAX_CIS; c++) {
-			const struct migctl_ci_state *cs = &gs->cis[c];
-			long cp = index_of_ci(&m->gi[gp], cs->profile_id);
-			if (cp < 0)
-				continue;
-			struct migctl_layout_ci *lc = &li->cis[li->n_cis++];
-			lc->profile = (size_t)cp;
-			lc->placement = cs->placement;
-			lc->id = cs->id;
-			lc->busy = cs->n_procs > 0;
-			li->busy |= lc->busy;
-		}
-		for (size_t p = 0; p < gpu->n_procs; p++)
-			if (gpu->procs[p].gi == gs->id)
-				li->busy = true;
-	}
-}
-
 /* Move a target's profile indices from one model to another by profile
  * ID (the catalog's table before MIG is on, the driver's after). */
 static enum migctl_err retarget(const struct migctl_gpu_model *from,
@@ -201,8 +111,8 @@ static enum migctl_err retarget(const struct migctl_gpu_model *from,
 		return MIGCTL_ERR_OK;
 	for (size_t i = 0; i < in->n_items; i++) {
 		const struct migctl_gi_profile *gp = &from->gi[in->items[i].gi];
-		long g = index_of_gi(to, gp->id);
-		long c = g < 0 ? -1 : index_of_ci(&to->gi[g], gp->ci[in->items[i].ci].id);
+		long g = migctl_gi_index_by_id(to, gp->id);
+		long c = g < 0 ? -1 : migctl_ci_index_by_id(&to->gi[g], gp->ci[in->items[i].ci].id);
 		if (c < 0)
 			return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
 					   "profile %s is not in the driver's profile list of this GPU; "
@@ -212,7 +122,7 @@ static enum migctl_err retarget(const struct migctl_gpu_model *from,
 		out->items[i].ci = (size_t)c;
 	}
 	for (size_t i = 0; i < in->n_pins; i++) {
-		long g = index_of_gi(to, from->gi[in->pins[i].gi].id);
+		long g = migctl_gi_index_by_id(to, from->gi[in->pins[i].gi].id);
 		if (g < 0)
 			return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
 					   "profile %s is not in the driver's profile list of this GPU",
@@ -220,7 +130,7 @@ static enum migctl_err retarget(const struct migctl_gpu_model *from,
 		out->pins[i].gi = (size_t)g;
 		for (size_t k = 0; k < in->pins[i].n_cis; k++) {
 			const struct migctl_gi_profile *gp = &from->gi[in->pins[i].gi];
-			long c = index_of_ci(&to->gi[g], gp->ci[in->pins[i].cis[k].ci].id);
+			long c = migctl_ci_index_by_id(&to->gi[g], gp->ci[in->pins[i].cis[k].ci].id);
 			if (c < 0)
 				return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
 						   "profile %s is not in the driver's profile list of this GPU",
@@ -231,403 +141,7 @@ static enum migctl_err retarget(const struct migctl_gpu_model *from,
 	return MIGCTL_ERR_OK;
 }
 
-/* --- the journal ------------------------------------------------------- */
-
-struct journal {
-	char path[512];
-	int fd;                       /* -1 while no journal is open */
-	unsigned long seq;
-};
-
-static enum migctl_err sync_dir_of(const char *path, struct migctl_error *err)
-{
-	char dir[512];
-	copy_str(dir, sizeof(dir), path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open directory %s: %s", dir,
-				   strerror(errno));
-	fsync(fd);
-	close(fd);
-	return MIGCTL_ERR_OK;
-}
-
-static enum migctl_err journal_line(struct journal *j, json_t *obj, struct migctl_error *err)
-{
-	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-	enum migctl_err rc = MIGCTL_ERR_OK;
-
-	json_decref(obj);
-	if (!text)
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	size_t n = strlen(text);
-	text[n] = '\n'; /* json_dumps leaves room only for the NUL: rewrite it */
-	if (write(j->fd, text, n + 1) != (ssize_t)(n + 1) || fdatasync(j->fd) != 0)
-		rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot write the journal %s: %s; nothing "
-				 "more is changed", j->path, strerror(errno));
-	free(text);
-	return rc;
-}
-
-static json_t *checkpoint_json(const struct migctl_checkpoint *c);
-
-/* Create the journal with its header: written to a temporary file,
- * synced, renamed into place, directory synced, so that the journal
- * either does not exist or has a complete header. */
-static enum migctl_err journal_open(struct journal *j, const struct migctl_checkpoint *cp,
-				    struct migctl_error *err)
-{
-	char tmp[600];
-	enum migctl_err rc;
-	json_t *hdr = json_pack("{s:s,s:i,s:i,s:I,s:o}", "journal", "migctl", "version", 1,
-				"pid", (int)getpid(), "time", (json_int_t)time(NULL),
-				"checkpoint", checkpoint_json(cp));
-
-	if (!hdr)
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	char *slash = strrchr(j->path, '/');
-	if (slash && slash != j->path) {
-		*slash = '\0';
-		mkdir(j->path, 0755); /* one level; an error shows at open */
-		*slash = '/';
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
-	j->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (j->fd < 0) {
-		json_decref(hdr);
-		return migctl_fail(err, errno == EACCES ? MIGCTL_ERR_NO_PERMISSION : MIGCTL_ERR_IO,
-				   "cannot create the journal %s: %s; give another path with "
-				   "--journal or run as root", tmp, strerror(errno));
-	}
-	if ((rc = journal_line(j, hdr, err)))
-		goto fail;
-	if (rename(tmp, j->path) != 0) {
-		rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot create the journal %s: %s", j->path,
-				 strerror(errno));
-		goto fail;
-	}
-	if ((rc = sync_dir_of(j->path, err)))
-		goto fail;
-	return MIGCTL_ERR_OK;
-fail:
-	close(j->fd);
-	j->fd = -1;
-	unlink(tmp);
-	return rc;
-}
-
-/* The apply ended with every GPU settled: the journal has served. */
-static void journal_close(struct journal *j, bool remove)
-{
-	if (j->fd < 0)
-		return;
-	close(j->fd);
-	j->fd = -1;
-	if (remove) {
-		unlink(j->path);
-		sync_dir_of(j->path, NULL);
-	}
-}
-
-static enum migctl_err journal_event(struct journal *j, const char *uuid, const char *what,
-				     struct migctl_error *err)
-{
-	if (j->fd < 0)
-		return MIGCTL_ERR_OK;
-	return journal_line(j, json_pack("{s:s,s:s}", "gpu", uuid, "event", what), err);
-}
-
-/* --- checkpoints --------------------------------------------------------- */
-
-void migctl_checkpoint_init(struct migctl_checkpoint *c)
-{
-	memset(c, 0, sizeof(*c));
-}
-
-void migctl_checkpoint_release(struct migctl_checkpoint *c)
-{
-	free(c->gpus);
-	memset(c, 0, sizeof(*c));
-}
-
-static void capture_gpu(const struct migctl_gpu_state *gpu, struct migctl_gpu_checkpoint *out)
-{
-	memset(out, 0, sizeof(*out));
-	copy_str(out->uuid, sizeof(out->uuid), gpu->uuid);
-	out->mig_enabled = gpu->mig_current;
-	migctl_layout_of_gpu(gpu, &out->layout);
-	for (size_t g = 0; g < out->layout.n_gis; g++) {
-		const struct migctl_gi_profile *gp = &gpu->model.gi[out->layout.gis[g].profile];
-		out->gi_profile_id[g] = gp->id;
-		for (size_t c = 0; c < out->layout.gis[g].n_cis; c++)
-			out->ci_profile_id[g][c] = gp->ci[out->layout.gis[g].cis[c].profile].id;
-	}
-}
-
-enum migctl_err migctl_checkpoint_capture(const struct migctl_node *node,
-					  struct migctl_checkpoint *c,
-					  struct migctl_error *err)
-{
-	migctl_checkpoint_release(c);
-	c->gpus = calloc(node->n_gpus ? node->n_gpus : 1, sizeof(*c->gpus));
-	if (!c->gpus)
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < node->n_gpus; i++)
-		if (node->gpus[i].mig_capable)
-			capture_gpu(&node->gpus[i], &c->gpus[c->n_gpus++]);
-	return MIGCTL_ERR_OK;
-}
-
-static json_t *placement_json(struct migctl_placement p)
-{
-	return json_pack("{s:i,s:i}", "Start", (int)p.start, "Size", (int)p.size);
-}
-
-static json_t *checkpoint_json(const struct migctl_checkpoint *c)
-{
-	json_t *devs = json_array();
-
-	for (size_t i = 0; devs && i < c->n_gpus; i++) {
-		const struct migctl_gpu_checkpoint *g = &c->gpus[i];
-		json_t *gis = json_array();
-		for (size_t k = 0; gis && k < g->layout.n_gis; k++) {
-			const struct migctl_layout_gi *li = &g->layout.gis[k];
-			json_t *cis = json_array();
-			for (size_t n = 0; cis && n < li->n_cis; n++)
-				json_array_append_new(cis, json_pack("{s:i,s:i,s:o}",
-					"ProfileID", (int)g->ci_profile_id[k][n], "EngProfileID", 0,
-					"Placement", placement_json(li->cis[n].placement)));
-			json_array_append_new(gis, json_pack("{s:i,s:o,s:o}",
-				"ProfileID", (int)g->gi_profile_id[k],
-				"Placement", placement_json(li->placement),
-				"ComputeInstances", cis ? cis : json_null()));
-		}
-		json_array_append_new(devs, json_pack("{s:s,s:i,s:o}", "UUID", g->uuid,
-			"MigMode", g->mig_enabled ? 1 : 0, "GpuInstances", gis ? gis : json_null()));
-	}
-	return json_pack("{s:s,s:{s:o}}", "Version", "v1", "MigState", "Devices",
-			 devs ? devs : json_null());
-}
-
-enum migctl_err migctl_checkpoint_to_json(const struct migctl_checkpoint *c, char **text,
-					  struct migctl_error *err)
-{
-	json_t *j = checkpoint_json(c);
-
-	*text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(j);
-	if (!*text)
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	return MIGCTL_ERR_OK;
-}
-
-/* An unsigned field of a JSON object, range-checked. */
-static bool get_uint(json_t *obj, const char *key, unsigned max, unsigned *out)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > (json_int_t)max)
-		return false;
-	*out = (unsigned)json_integer_value(v);
-	return true;
-}
-
-static bool get_placement(json_t *obj, struct migctl_placement *p)
-{
-	json_t *pl = json_object_get(obj, "Placement");
-	return json_is_object(pl) && get_uint(pl, "Start", MIGCTL_MAX_UNITS - 1, &p->start) &&
-	       get_uint(pl, "Size", MIGCTL_MAX_UNITS, &p->size) && p->size > 0 &&
-	       p->start + p->size <= MIGCTL_MAX_UNITS;
-}
-
-static enum migctl_err parse_device(json_t *d, size_t i, const char *origin,
-				    struct migctl_gpu_checkpoint *g, struct migctl_error *err)
-{
-	json_t *uuid = json_object_get(d, "UUID"), *gis = json_object_get(d, "GpuInstances");
-	unsigned mode;
-
-	if (!json_is_string(uuid) || strlen(json_string_value(uuid)) >= sizeof(g->uuid))
-		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s: device %zu: missing or bad UUID",
-				   origin, i);
-	copy_str(g->uuid, sizeof(g->uuid), json_string_value(uuid));
-	if (!get_uint(d, "MigMode", 1, &mode))
-		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s: %s: MigMode must be 0 or 1", origin,
-				   g->uuid);
-	g->mig_enabled = mode == 1;
-	if (!json_is_null(gis) && gis && !json_is_array(gis))
-		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s: %s: GpuInstances must be a list",
-				   origin, g->uuid);
-	if (json_array_size(gis) > MIGCTL_LAYOUT_MAX_GIS)
-		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s: %s: more than %d GPU instances",
-				   origin, g->uuid, MIGCTL_LAYOUT_MAX_GIS);
-	size_t k;
-	json_t *gi;
-	json_array_foreach(gis, k, gi) {
-		struct migctl_layout_gi *li = &g->layout.gis[k];
-		json_t *cis = json_object_get(gi, "ComputeInstances");
-		if (!json_is_object(gi) || !get_uint(gi, "ProfileID", 1000, &g->gi_profile_id[k]) ||
-		    !get_placement(gi, &li->placement))
-			return migctl_fail(err, MIGCTL_ERR_PARSE,
-					   "%s: %s: GPU instance %zu needs ProfileID and "
-					   "Placement {Start, Size}", origin, g->uuid, k);
-		if ((cis && !json_is_null(cis) && !json_is_array(cis)) ||
-		    json_array_size(cis) > MIGCTL_LAYOUT_MAX_CIS)
-			return migctl_fail(err, MIGCTL_ERR_PARSE,
-					   "%s: %s: GPU instance %zu: ComputeInstances must be a "
-					   "list of at most %d", origin, g->uuid, k, MIGCTL_LAYOUT_MAX_CIS);
-		li->id = MIGCTL_ID_UNKNOWN;
-		size_t n;
-		json_t *ci;
-		json_array_foreach(cis, n, ci) {
-			struct migctl_layout_ci *lc = &li->cis[n];
-			if (!json_is_object(ci) ||
-			    !get_uint(ci, "ProfileID", 1000, &g->ci_profile_id[k][n]))
-				return migctl_fail(err, MIGCTL_ERR_PARSE,
-						   "%s: %s: GPU instance %zu, compute instance %zu "
-						   "needs a ProfileID", origin, g->uuid, k, n);
-			/* mig-parted's checkpoints have no CI placement: the
-			 * driver's choice is taken then. */
-			if (!get_placement(ci, &lc->placement))
-				lc->placement = (struct migctl_placement){0, 0};
-			lc->id = MIGCTL_ID_UNKNOWN;
-			li->n_cis++;
-		}
-		g->layout.n_gis++;
-	}
-	return MIGCTL_ERR_OK;
-}
-
-static enum migctl_err checkpoint_parse(struct migctl_checkpoint *c, const char *origin,
-					json_t *root, struct migctl_error *err)
-{
-	enum migctl_err rc = MIGCTL_ERR_OK;
-	json_t *devs;
-
-	migctl_checkpoint_release(c);
-	json_t *ver = json_object_get(root, "Version");
-	if (!json_is_string(ver) || strcmp(json_string_value(ver), "v1") != 0) {
-		rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s: unknown or missing Version (want \"v1\")",
-				 origin);
-		goto out;
-	}
-	devs = json_object_get(json_object_get(root, "MigState"), "Devices");
-	if (!json_is_array(devs)) {
-		rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s: MigState.Devices must be a list", origin);
-		goto out;
-	}
-	c->gpus = calloc(json_array_size(devs) + 1, sizeof(*c->gpus));
-	if (!c->gpus) {
-		rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	size_t i;
-	json_t *d;
-	json_array_foreach(devs, i, d) {
-		if (!json_is_object(d)) {
-			rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s: device %zu is not an object",
-					 origin, i);
-			goto out;
-		}
-		if ((rc = parse_device(d, i, origin, &c->gpus[i], err)))
-			goto out;
-		c->n_gpus++;
-	}
-out:
-	if (rc)
-		migctl_checkpoint_release(c);
-	return rc;
-}
-
-enum migctl_err migctl_checkpoint_from_json(struct migctl_checkpoint *c, const char *origin,
-					    const char *text, size_t len,
-					    struct migctl_error *err)
-{
-	json_error_t je;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	enum migctl_err rc;
-
-	migctl_checkpoint_release(c);
-	if (!root)
-		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s:%d: %s; is this a file written by "
-				   "'migctl checkpoint'?", origin, je.line, je.text);
-	rc = checkpoint_parse(c, origin, root, err);
-	json_decref(root);
-	return rc;
-}
-
-enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
-					const struct migctl_checkpoint *c,
-					struct migctl_gpu_plan *plans,
-					struct migctl_error *err)
-{
-	memset(plans, 0, node->n_gpus * sizeof(*plans));
-	for (size_t i = 0; i < c->n_gpus; i++) {
-		const struct migctl_gpu_checkpoint *g = &c->gpus[i];
-		const struct migctl_gpu_state *gpu = NULL;
-		for (size_t n = 0; n < node->n_gpus; n++)
-			if (strcmp(node->gpus[n].uuid, g->uuid) == 0)
-				gpu = &node->gpus[n];
-		if (!gpu)
-			return migctl_fail(err, MIGCTL_ERR_NOT_FOUND,
-					   "GPU %s of the checkpoint is not on this node; restore "
-					   "on the node it was taken on", g->uuid);
-		struct migctl_gpu_plan *pl = &plans[gpu - node->gpus];
-		const struct migctl_gpu_model *m = migctl_gpu_target_model(gpu);
-		pl->matched = pl->managed = true;
-		pl->target.mig_enabled = g->mig_enabled;
-		/* CI placements too, when every GI has CIs and all of their
-		 * placements are known: the target is then exact. */
-		bool exact = true;
-		for (size_t k = 0; k < g->layout.n_gis; k++) {
-			exact &= g->layout.gis[k].n_cis > 0;
-			for (size_t n = 0; n < g->layout.gis[k].n_cis; n++)
-				exact &= g->layout.gis[k].cis[n].placement.size > 0;
-		}
-		for (size_t k = 0; g->mig_enabled && k < g->layout.n_gis; k++) {
-			long gp = index_of_gi(m, g->gi_profile_id[k]);
-			if (gp < 0)
-				return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
-						   "GPU %u: GI profile ID %u of the checkpoint is not "
-						   "a profile of %s", gpu->index, g->gi_profile_id[k],
-						   gpu->name);
-			struct migctl_target_pin *pin = &pl->target.pins[pl->target.n_pins++];
-			*pin = (struct migctl_target_pin){.gi = (size_t)gp,
-							  .placement = g->layout.gis[k].placement};
-			for (size_t n = 0; n < g->layout.gis[k].n_cis; n++) {
-				long cp = index_of_ci(&m->gi[gp], g->ci_profile_id[k][n]);
-				if (cp < 0)
-					return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
-							   "GPU %u: CI profile ID %u of the checkpoint "
-							   "is not a profile of %s", gpu->index,
-							   g->ci_profile_id[k][n], m->gi[gp].name);
-				enum migctl_err rc = migctl_target_add(&pl->target, (size_t)gp,
-								       (size_t)cp, 1, err);
-				if (rc)
-					return rc;
-				if (exact)
-					pin->cis[pin->n_cis++] = (struct migctl_target_ci_pin){
-						(size_t)cp, g->layout.gis[k].cis[n].placement};
-			}
-		}
-	}
-	return MIGCTL_ERR_OK;
-}
-
 /* --- executing steps ------------------------------------------------------ */
-
-struct run {
-	struct migctl_node *node;
-	const struct migctl_apply_options *opts;
-	struct migctl_apply_report *report;
-	struct journal journal;
-};
 
 static const struct migctl_gi_state *gi_at(const struct migctl_gpu_state *gpu,
 					   size_t profile, struct migctl_placement p)
@@ -662,21 +176,26 @@ static size_t doomed_pids(const struct migctl_gpu_state *gpu, const struct migct
 	return n;
 }
 
-/* --force: the processes on instances that must go are stopped, SIGTERM
- * first and SIGKILL after a grace period, as an operator would; the
- * driver cannot destroy an instance a process holds. */
-static enum migctl_err evict(struct run *r, size_t gi, const struct migctl_transition *t,
+/* --force: the processes on instances that must go are stopped by the
+ * caller's eviction callback (the driver cannot destroy an instance a
+ * process holds); the library only watches them go. */
+static enum migctl_err evict(struct migctl_run *r, size_t gi, const struct migctl_transition *t,
 			     struct migctl_error *err)
 {
+	const struct migctl_apply_options *o = r->opts;
 	unsigned pids[MIGCTL_NODE_MAX_PROCS];
 	size_t n = doomed_pids(gpu_at(r->node, gi), t, pids, MIGCTL_NODE_MAX_PROCS);
 	enum migctl_err rc;
 
-	for (int sig = SIGTERM, round = 0; n > 0 && round < 2; sig = SIGKILL, round++) {
-		for (size_t k = 0; k < n; k++)
-			kill((pid_t)pids[k], sig);
-		for (long waited = 0; waited < KILL_WAIT_MS / 2; waited += 100) {
-			msleep(100);
+	for (unsigned round = 0; n > 0; round++) {
+		long wait_ms = 0;
+		if ((rc = o->evict(o->evict_ctx, round, pids, n, &wait_ms, err))) {
+			char msg[sizeof(err->msg)];
+			copy_str(msg, sizeof(msg), err ? err->msg : "");
+			return migctl_fail(err, rc, "GPU %zu: %s", gi, msg);
+		}
+		for (long waited = 0; waited < wait_ms; waited += POLL_MS) {
+			msleep(POLL_MS);
 			if ((rc = migctl_node_refresh(r->node, err)))
 				return rc;
 			n = doomed_pids(gpu_at(r->node, gi), t, pids, MIGCTL_NODE_MAX_PROCS);
@@ -684,14 +203,10 @@ static enum migctl_err evict(struct run *r, size_t gi, const struct migctl_trans
 				break;
 		}
 	}
-	if (n > 0)
-		return migctl_fail(err, MIGCTL_ERR_BUSY,
-				   "GPU %zu: process %u still runs on an instance to destroy after "
-				   "SIGKILL; stop it and run again", gi, pids[0]);
 	return MIGCTL_ERR_OK;
 }
 
-static enum migctl_err run_step(struct run *r, size_t gi, const struct migctl_step *st,
+static enum migctl_err run_step(struct migctl_run *r, size_t gi, const struct migctl_step *st,
 				struct migctl_error *err)
 {
 	struct migctl_gpu_state *gpu = gpu_at(r->node, gi);
@@ -702,15 +217,9 @@ static enum migctl_err run_step(struct run *r, size_t gi, const struct migctl_st
 
 	if (st->gi_profile >= m->n_gi)
 		return migctl_fail(err, MIGCTL_ERR_INTERNAL, "step names a profile the GPU lacks");
-	if (r->journal.fd >= 0) {
-		json_t *line = json_pack("{s:s,s:I,s:s,s:i,s:i,s:i,s:s}", "gpu", gpu->uuid,
-					 "seq", (json_int_t)++r->journal.seq, "op", migctl_step_kind_name(st->kind),
-					 "profile", (int)m->gi[st->gi_profile].id,
-					 "start", (int)st->gi_placement.start,
-					 "size", (int)st->gi_placement.size, "phase", "begin");
-		if ((rc = journal_line(&r->journal, line, err)))
-			return rc;
-	}
+	if ((rc = migctl_journal_step_begin(&r->journal, gpu->uuid, migctl_step_kind_name(st->kind),
+					     m->gi[st->gi_profile].id, st->gi_placement, err)))
+		return rc;
 	switch (st->kind) {
 	case MIGCTL_STEP_DESTROY_CI:
 		rc = migctl_node_destroy_ci(r->node, gpu, st->gi_id, st->ci_id, err);
@@ -739,10 +248,7 @@ static enum migctl_err run_step(struct run *r, size_t gi, const struct migctl_st
 	}
 	if (rc)
 		return rc;
-	if (r->journal.fd >= 0)
-		rc = journal_line(&r->journal, json_pack("{s:I,s:s}", "seq",
-				  (json_int_t)r->journal.seq, "phase", "done"), err);
-	return rc;
+	return migctl_journal_step_done(&r->journal, err);
 }
 
 /* Plan a GPU's transition from what it holds now. */
@@ -776,12 +282,12 @@ static enum migctl_err plan_now(struct migctl_node *node, size_t gi,
 }
 
 /* Run a transition on one GPU (with eviction under --force). */
-static enum migctl_err run_transition(struct run *r, size_t gi, const struct migctl_transition *t,
+static enum migctl_err run_transition(struct migctl_run *r, size_t gi, const struct migctl_transition *t,
 				      unsigned *done, struct migctl_error *err)
 {
 	enum migctl_err rc;
 
-	if (t->destroyed_busy > 0 && r->opts->force && (rc = evict(r, gi, t, err)))
+	if (t->destroyed_busy > 0 && can_evict(r->opts) && (rc = evict(r, gi, t, err)))
 		return rc;
 	for (size_t s = 0; s < t->n_steps; s++) {
 		if ((rc = run_step(r, gi, &t->steps[s], err)))
@@ -801,7 +307,7 @@ static bool needs_reset_for_mode(const struct migctl_gpu_state *gpu)
 
 /* Set a GPU's MIG mode, emptying it first when MIG goes off, resetting
  * it when the change stays pending and resets are allowed. */
-static enum migctl_err set_mode(struct run *r, size_t gi, bool enable, bool allow_busy,
+static enum migctl_err set_mode(struct migctl_run *r, size_t gi, bool enable, bool allow_busy,
 				struct migctl_gpu_report *rep, struct migctl_error *err)
 {
 	struct migctl_gpu_state *gpu = gpu_at(r->node, gi);
@@ -825,7 +331,7 @@ static enum migctl_err set_mode(struct run *r, size_t gi, bool enable, bool allo
 	}
 	if ((rc = migctl_node_set_mig_mode(r->node, gpu, enable, &res, err)))
 		return rc;
-	if ((rc = journal_event(&r->journal, gpu->uuid, enable ? "mig-enabled" : "mig-disabled", err)))
+	if ((rc = migctl_journal_event(&r->journal, gpu->uuid, enable ? "mig-enabled" : "mig-disabled", err)))
 		return rc;
 	if (!res.pending)
 		return MIGCTL_ERR_OK;
@@ -849,7 +355,7 @@ static enum migctl_err set_mode(struct run *r, size_t gi, bool enable, bool allo
 	}
 	rep->reset = true;
 	gpu = gpu_at(r->node, gi);
-	if ((rc = journal_event(&r->journal, gpu->uuid, "reset", err)))
+	if ((rc = migctl_journal_event(&r->journal, gpu->uuid, "reset", err)))
 		return rc;
 	if (gpu->mig_current != enable)
 		return migctl_fail(err, MIGCTL_ERR_REBOOT_REQUIRED,
@@ -859,9 +365,11 @@ static enum migctl_err set_mode(struct run *r, size_t gi, bool enable, bool allo
 }
 
 /* Bring one GPU to a target: mode, then layout. */
-static enum migctl_err reach(struct run *r, size_t gi, const struct migctl_gpu_target *target,
-			     const struct migctl_gpu_model *target_model, bool allow_busy,
-			     struct migctl_gpu_report *rep, struct migctl_error *err)
+enum migctl_err migctl_apply_reach(struct migctl_run *r, size_t gi,
+				   const struct migctl_gpu_target *target,
+				   const struct migctl_gpu_model *target_model,
+				   bool allow_busy, struct migctl_gpu_report *rep,
+				   struct migctl_error *err)
 {
 	struct migctl_transition *t;
 	enum migctl_err rc;
@@ -884,32 +392,8 @@ static enum migctl_err reach(struct run *r, size_t gi, const struct migctl_gpu_t
 	return rc;
 }
 
-/* The checkpoint of one GPU as a target (every GI pinned). */
-static enum migctl_err checkpoint_target(const struct migctl_node *node, size_t gi,
-					 const struct migctl_checkpoint *cp,
-					 struct migctl_gpu_plan *plan, struct migctl_error *err)
-{
-	struct migctl_checkpoint one = {0};
-	struct migctl_gpu_plan *plans = calloc(node->n_gpus, sizeof(*plans));
-	enum migctl_err rc = MIGCTL_ERR_OK;
-
-	if (!plans)
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	memset(plan, 0, sizeof(*plan));
-	for (size_t i = 0; i < cp->n_gpus; i++) {
-		if (strcmp(cp->gpus[i].uuid, node->gpus[gi].uuid) != 0)
-			continue;
-		one.gpus = &cp->gpus[i];
-		one.n_gpus = 1;
-		rc = migctl_checkpoint_plans(node, &one, plans, err);
-		*plan = plans[gi];
-	}
-	free(plans);
-	return rc;
-}
-
 /* Roll a GPU back to its checkpoint after a failure (`why`). */
-static void roll_back(struct run *r, size_t gi, const struct migctl_checkpoint *cp,
+static void roll_back(struct migctl_run *r, size_t gi, const struct migctl_checkpoint *cp,
 		      struct migctl_gpu_report *rep, const struct migctl_error *why)
 {
 	struct migctl_gpu_plan plan;
@@ -921,11 +405,11 @@ static void roll_back(struct run *r, size_t gi, const struct migctl_checkpoint *
 	/* The failing call may have left the node's copy stale. */
 	rc = migctl_node_refresh(r->node, &e2);
 	if (!rc)
-		rc = checkpoint_target(r->node, gi, cp, &plan, &e2);
+		rc = migctl_checkpoint_target(r->node, gi, cp, &plan, &e2);
 	if (!rc)
-		rc = reach(r, gi, &plan.target, migctl_gpu_target_model(gpu_at(r->node, gi)), false, rep, &e2);
+		rc = migctl_apply_reach(r, gi, &plan.target, migctl_gpu_target_model(gpu_at(r->node, gi)), false, rep, &e2);
 	if (!rc)
-		rc = journal_event(&r->journal, rep->uuid, "rolled-back", &e2);
+		rc = migctl_journal_event(&r->journal, rep->uuid, "rolled-back", &e2);
 	if (rc) {
 		rep->outcome = MIGCTL_GPU_FAILED;
 		size_t n = strlen(rep->error.msg);
@@ -1084,34 +568,47 @@ static enum migctl_err hook(const struct migctl_apply_options *o, enum migctl_ho
 	return o->hook ? o->hook(p, o->hook_ctx, err) : MIGCTL_ERR_OK;
 }
 
-enum migctl_err migctl_apply(struct migctl_node *node, const struct migctl_gpu_plan *plans,
-			     const struct migctl_apply_options *opts,
-			     struct migctl_apply_report *report, struct migctl_error *err)
-{
-	struct run r = {node, opts, report, {.fd = -1}};
-	struct migctl_checkpoint cp = {0};
-	bool *from_catalog = NULL;
-	bool any_mode = false, any_layout = false, stop = false;
-	enum migctl_err rc, first = MIGCTL_ERR_OK;
+/* One apply in progress: the run, the plans, the checkpoint of the GPUs
+ * it changes, and how far it got. */
+struct apply_state {
+	struct migctl_run r;
+	const struct migctl_gpu_plan *plans;
+	struct migctl_checkpoint cp;
+	bool *from_catalog;           /* per GPU: target resolved on the catalog */
+	bool stop;                    /* a GPU failed: touch no other */
+	enum migctl_err first;        /* the apply's result */
+};
 
-	copy_str(r.journal.path, sizeof(r.journal.path), opts->journal_path);
-	if (!opts->journal_path)
-		migctl_default_journal_path(node, r.journal.path, sizeof(r.journal.path));
-	if (!opts->dry_run) {
-		bool found = false;
-		if ((rc = migctl_recover(node, r.journal.path, false, &found, report, err)))
-			return rc;
-		report->recovered = found;
-	}
-	if ((rc = migctl_node_refresh(node, err)) || (rc = report_reset(report, node, err)))
+/* Record a GPU's failure as the apply's result unless one came first. */
+static void note_failure(struct apply_state *a, enum migctl_err rc,
+			 const struct migctl_gpu_report *rep, struct migctl_error *err)
+{
+	if (a->first)
+		return;
+	a->first = rc;
+	if (err)
+		*err = rep->error;
+}
+
+/* Validate every GPU and fix what the apply will change; nothing changes
+ * on the node. */
+static enum migctl_err prepare(struct apply_state *a, struct migctl_error *err)
+{
+	struct migctl_node *node = a->r.node;
+	const struct migctl_apply_options *opts = a->r.opts;
+	struct migctl_apply_report *report = a->r.report;
+	enum migctl_err rc;
+
+	if ((rc = migctl_node_refresh(node, err)) ||
+	    (rc = migctl_apply_report_reset(report, node, err)))
 		return rc;
-	if ((rc = validate(node, plans, opts->force, report, err)))
+	if ((rc = validate(node, a->plans, can_evict(opts), report, err)))
 		return rc;
 	/* --mode-only: the layouts stay as they are, except on GPUs whose
 	 * MIG goes off (their instances go with it). */
 	for (size_t i = 0; opts->mode_only && i < node->n_gpus; i++) {
 		struct migctl_gpu_report *g = &report->gpus[i];
-		if (!plans[i].managed || !plans[i].target.mig_enabled)
+		if (!a->plans[i].managed || !a->plans[i].target.mig_enabled)
 			continue;
 		g->layout_change = false;
 		if (g->outcome == MIGCTL_GPU_PLANNED && !g->mode_change)
@@ -1121,100 +618,162 @@ enum migctl_err migctl_apply(struct migctl_node *node, const struct migctl_gpu_p
 	 * resolved on: the catalog's while the driver lists no profiles
 	 * (MIG off on some drivers), the live one otherwise. Once MIG is on
 	 * the live one takes over (retarget). */
-	if (!(from_catalog = calloc(node->n_gpus + 1, sizeof(*from_catalog))))
+	if (!(a->from_catalog = calloc(node->n_gpus + 1, sizeof(*a->from_catalog))))
 		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < node->n_gpus; i++)
-		from_catalog[i] = migctl_gpu_target_model(&node->gpus[i]) != &node->gpus[i].model;
+		a->from_catalog[i] = migctl_gpu_target_model(&node->gpus[i]) != &node->gpus[i].model;
+	return MIGCTL_ERR_OK;
+}
+
+/* Checkpoint just the GPUs that change, then open the journal. */
+static enum migctl_err open_journal(struct apply_state *a, struct migctl_error *err)
+{
+	struct migctl_node *node = a->r.node;
+	const struct migctl_gpu_report *reps = a->r.report->gpus;
+	enum migctl_err rc;
+
+	if ((rc = migctl_checkpoint_capture(node, &a->cp, err)))
+		return rc;
+	size_t keep = 0;
+	for (size_t k = 0; k < a->cp.n_gpus; k++)
+		for (size_t i = 0; i < node->n_gpus; i++)
+			if (strcmp(a->cp.gpus[k].uuid, node->gpus[i].uuid) == 0 &&
+			    (reps[i].mode_change || reps[i].layout_change))
+				a->cp.gpus[keep++] = a->cp.gpus[k];
+	a->cp.n_gpus = keep;
+	return migctl_journal_open(&a->r.journal, &a->cp, err);
+}
+
+/* Mode phase: the GPUs whose MIG mode differs. A pending change is not a
+ * failure to undo (the mode is set, it waits); any other failure rolls
+ * that GPU back and stops the apply. */
+static enum migctl_err mode_phase(struct apply_state *a, struct migctl_error *err)
+{
+	struct migctl_run *r = &a->r;
+	enum migctl_err rc;
+
+	if ((rc = hook(r->opts, MIGCTL_HOOK_PRE_APPLY_MODE, err)))
+		return rc;
+	for (size_t i = 0; i < r->node->n_gpus && !a->stop; i++) {
+		struct migctl_gpu_report *rep = &r->report->gpus[i];
+		if (!rep->mode_change)
+			continue;
+		rc = set_mode(r, i, a->plans[i].target.mig_enabled, can_evict(r->opts), rep,
+			      &rep->error);
+		if (rc == MIGCTL_ERR_RESET_REQUIRED || rc == MIGCTL_ERR_REBOOT_REQUIRED) {
+			rep->outcome = MIGCTL_GPU_PENDING;
+			migctl_journal_event(&r->journal, rep->uuid, "pending", NULL);
+			note_failure(a, rc, rep, err);
+		} else if (rc) {
+			roll_back(r, i, &a->cp, rep, &rep->error);
+			a->stop = true;
+			note_failure(a, MIGCTL_ERR_ROLLED_BACK, rep, err);
+		}
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* Bring GPU `i` to its planned layout and check that it holds it. */
+static enum migctl_err config_gpu(struct apply_state *a, size_t i, struct migctl_gpu_report *rep)
+{
+	struct migctl_node *node = a->r.node;
+	const struct migctl_gpu_target *target = &a->plans[i].target;
+	const struct migctl_gpu_model *model = target_model(node, i, a->from_catalog);
+	enum migctl_err rc;
+
+	if (!target->mig_enabled)
+		return MIGCTL_ERR_OK;
+	rc = plan_now(node, i, target, model, can_evict(a->r.opts), &rep->transition, &rep->error);
+	if (!rc)
+		rc = run_transition(&a->r, i, &rep->transition, &rep->steps_done, &rep->error);
+	if (rc)
+		return rc;
+	a->r.report->destroyed += rep->transition.destroyed;
+	a->r.report->created += rep->transition.created;
+	/* The steps re-read the GPU: look its model up again. */
+	return verify(node, i, target, target_model(node, i, a->from_catalog), &rep->error);
+}
+
+/* Config phase: the planned transitions, GPU by GPU; a failed GPU is
+ * rolled back and the GPUs after it are not reached. */
+static enum migctl_err config_phase(struct apply_state *a, bool any_layout,
+				    struct migctl_error *err)
+{
+	struct migctl_run *r = &a->r;
+	enum migctl_err rc;
+
+	if (!a->stop && any_layout && (rc = hook(r->opts, MIGCTL_HOOK_PRE_APPLY_CONFIG, err)))
+		return rc;
+	for (size_t i = 0; i < r->node->n_gpus; i++) {
+		struct migctl_gpu_report *rep = &r->report->gpus[i];
+		if (rep->outcome != MIGCTL_GPU_PLANNED)
+			continue;
+		if (a->stop) {
+			rep->outcome = MIGCTL_GPU_NOT_REACHED;
+			continue;
+		}
+		if (config_gpu(a, i, rep)) {
+			roll_back(r, i, &a->cp, rep, &rep->error);
+			a->stop = true;
+			note_failure(a, MIGCTL_ERR_ROLLED_BACK, rep, err);
+			continue;
+		}
+		rep->outcome = MIGCTL_GPU_APPLIED;
+		if ((rc = migctl_journal_event(&r->journal, rep->uuid, "done", err)))
+			return rc;
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* Run the phases of an apply that changes something. */
+static enum migctl_err change(struct apply_state *a, bool any_mode, bool any_layout,
+			      struct migctl_error *err)
+{
+	const struct migctl_apply_options *opts = a->r.opts;
+	struct migctl_apply_report *report = a->r.report;
+	enum migctl_err rc;
+
+	if ((rc = open_journal(a, err)))
+		return rc;
+	if (any_mode && (rc = mode_phase(a, err)))
+		return rc;
+	if (!opts->mode_only && (rc = config_phase(a, any_layout, err)))
+		return rc;
+	/* GPUs whose only change was the mode are done with it. */
+	for (size_t i = 0; i < report->n_gpus; i++)
+		if (report->gpus[i].outcome == MIGCTL_GPU_PLANNED && report->gpus[i].mode_change &&
+		    (opts->mode_only || !report->gpus[i].layout_change))
+			report->gpus[i].outcome = MIGCTL_GPU_APPLIED;
+	return a->first;
+}
+
+enum migctl_err migctl_apply(struct migctl_node *node, const struct migctl_gpu_plan *plans,
+			     const struct migctl_apply_options *opts,
+			     struct migctl_apply_report *report, struct migctl_error *err)
+{
+	struct apply_state a = {.r = {node, opts, report, {.fd = -1}}, .plans = plans};
+	bool any_mode = false, any_layout = false;
+	enum migctl_err rc;
+
+	if (!opts->dry_run) {
+		bool found = false;
+		if (!opts->journal_path || !*opts->journal_path)
+			return migctl_fail(err, MIGCTL_ERR_USAGE, "no journal path given");
+		copy_str(a.r.journal.path, sizeof(a.r.journal.path), opts->journal_path);
+		/* A journal left by a crash is dealt with first; busy
+		 * instances then block, whatever `force` says. */
+		if ((rc = migctl_recover(node, a.r.journal.path, NULL, NULL, &found, report, err)))
+			return rc;
+		report->recovered = found;
+	}
+	if ((rc = prepare(&a, err)))
+		goto out;
 	for (size_t i = 0; i < node->n_gpus; i++) {
 		any_mode |= report->gpus[i].mode_change;
 		any_layout |= report->gpus[i].layout_change;
 	}
-	if (opts->dry_run || (!any_mode && !any_layout))
-		goto out;
-
-	/* Checkpoint just the GPUs that change, then open the journal. */
-	if ((rc = migctl_checkpoint_capture(node, &cp, err)))
-		return rc;
-	size_t keep = 0;
-	for (size_t k = 0; k < cp.n_gpus; k++)
-		for (size_t i = 0; i < node->n_gpus; i++)
-			if (strcmp(cp.gpus[k].uuid, node->gpus[i].uuid) == 0 &&
-			    (report->gpus[i].mode_change || report->gpus[i].layout_change))
-				cp.gpus[keep++] = cp.gpus[k];
-	cp.n_gpus = keep;
-	if ((rc = journal_open(&r.journal, &cp, err)))
-		goto out;
-
-	/* Mode phase. */
-	if (any_mode && (rc = hook(opts, MIGCTL_HOOK_PRE_APPLY_MODE, err)))
-		goto out;
-	for (size_t i = 0; i < node->n_gpus && !stop; i++) {
-		struct migctl_gpu_report *rep = &report->gpus[i];
-		if (!rep->mode_change)
-			continue;
-		rc = set_mode(&r, i, plans[i].target.mig_enabled, opts->force, rep, &rep->error);
-		if (rc == MIGCTL_ERR_RESET_REQUIRED || rc == MIGCTL_ERR_REBOOT_REQUIRED) {
-			/* Not a failure to undo: the mode is set, it waits. */
-			rep->outcome = MIGCTL_GPU_PENDING;
-			journal_event(&r.journal, rep->uuid, "pending", NULL);
-		} else if (rc) {
-			roll_back(&r, i, &cp, rep, &rep->error);
-			stop = true;
-		}
-		if (rc && !first) {
-			first = rc == MIGCTL_ERR_RESET_REQUIRED || rc == MIGCTL_ERR_REBOOT_REQUIRED
-					? rc : MIGCTL_ERR_ROLLED_BACK;
-			if (err)
-				*err = rep->error;
-		}
-	}
-
-	/* Config phase. */
-	if (!opts->mode_only && !stop && any_layout &&
-	    (rc = hook(opts, MIGCTL_HOOK_PRE_APPLY_CONFIG, err)))
-		goto out;
-	for (size_t i = 0; i < node->n_gpus && !opts->mode_only; i++) {
-		struct migctl_gpu_report *rep = &report->gpus[i];
-		if (rep->outcome != MIGCTL_GPU_PLANNED)
-			continue;
-		if (stop) {
-			rep->outcome = MIGCTL_GPU_NOT_REACHED;
-			continue;
-		}
-		if (plans[i].target.mig_enabled) {
-			rc = plan_now(node, i, &plans[i].target, target_model(node, i, from_catalog),
-				      opts->force, &rep->transition, &rep->error);
-			if (!rc)
-				rc = run_transition(&r, i, &rep->transition, &rep->steps_done, &rep->error);
-			if (!rc) {
-				report->destroyed += rep->transition.destroyed;
-				report->created += rep->transition.created;
-			}
-		} else {
-			rc = MIGCTL_ERR_OK;
-		}
-		if (!rc && plans[i].target.mig_enabled)
-			rc = verify(node, i, &plans[i].target, target_model(node, i, from_catalog),
-				    &rep->error);
-		if (rc) {
-			roll_back(&r, i, &cp, rep, &rep->error);
-			stop = true;
-			if (!first) {
-				first = MIGCTL_ERR_ROLLED_BACK;
-				if (err)
-					*err = rep->error;
-			}
-			continue;
-		}
-		rep->outcome = MIGCTL_GPU_APPLIED;
-		if ((rc = journal_event(&r.journal, rep->uuid, "done", err)))
-			goto out;
-	}
-	for (size_t i = 0; i < node->n_gpus; i++)
-		if (report->gpus[i].outcome == MIGCTL_GPU_PLANNED && report->gpus[i].mode_change &&
-		    (opts->mode_only || !report->gpus[i].layout_change))
-			report->gpus[i].outcome = MIGCTL_GPU_APPLIED;
-	rc = first;
+	if (!opts->dry_run && (any_mode || any_layout))
+		rc = change(&a, any_mode, any_layout, err);
 out:
 	/* Keep the journal only when a GPU is neither at its target nor at
 	 * its checkpoint: recovery has work to do then. */
@@ -1222,10 +781,10 @@ out:
 		bool unsettled = false;
 		for (size_t i = 0; i < report->n_gpus; i++)
 			unsettled |= report->gpus[i].outcome == MIGCTL_GPU_FAILED;
-		journal_close(&r.journal, !unsettled);
+		migctl_journal_close(&a.r.journal, !unsettled);
 	}
-	free(from_catalog);
-	migctl_checkpoint_release(&cp);
+	free(a.from_catalog);
+	migctl_checkpoint_release(&a.cp);
 	return rc;
 }
 
@@ -1237,7 +796,7 @@ enum migctl_err migctl_assert(struct migctl_node *node, const struct migctl_gpu_
 {
 	enum migctl_err rc, first = MIGCTL_ERR_OK;
 
-	if ((rc = migctl_node_refresh(node, err)) || (rc = report_reset(report, node, err)))
+	if ((rc = migctl_node_refresh(node, err)) || (rc = migctl_apply_report_reset(report, node, err)))
 		return rc;
 	/* Resolve-time models, fixed before anything is read again. */
 	const struct migctl_gpu_model **models = calloc(node->n_gpus + 1, sizeof(*models));
@@ -1279,132 +838,4 @@ enum migctl_err migctl_assert(struct migctl_node *node, const struct migctl_gpu_
 	}
 	free(models);
 	return first;
-}
-
-/* --- recovery ------------------------------------------------------------ */
-
-/* Read a journal: its checkpoint and the GPUs it settled ("done" or
- * "rolled-back"). A last line cut short by a crash is ignored. */
-static enum migctl_err read_journal(const char *path, struct migctl_checkpoint *cp,
-				    char (**settled)[96], size_t *n_settled,
-				    struct migctl_error *err)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	enum migctl_err rc = MIGCTL_ERR_OK;
-	bool header = false;
-
-	*settled = NULL;
-	*n_settled = 0;
-	if (!f)
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot read the journal %s: %s", path,
-				   strerror(errno));
-	for (unsigned no = 1; getline(&line, &cap, f) > 0; no++) {
-		json_t *j = json_loads(line, 0, NULL);
-		if (!j) {
-			if (!header)
-				rc = migctl_fail(err, MIGCTL_ERR_PARSE,
-						 "%s:1: not a migctl journal; move the file away if "
-						 "no apply was interrupted", path);
-			break; /* a torn last line */
-		}
-		if (!header) {
-			json_t *kind = json_object_get(j, "journal");
-			header = true;
-			if (!json_is_string(kind) || strcmp(json_string_value(kind), "migctl") != 0)
-				rc = migctl_fail(err, MIGCTL_ERR_PARSE,
-						 "%s:1: not a migctl journal; move the file away if "
-						 "no apply was interrupted", path);
-			else
-				rc = checkpoint_parse(cp, path, json_object_get(j, "checkpoint"), err);
-		} else {
-			const char *ev = json_string_value(json_object_get(j, "event"));
-			const char *uuid = json_string_value(json_object_get(j, "gpu"));
-			if (ev && uuid && (!strcmp(ev, "done") || !strcmp(ev, "rolled-back"))) {
-				void *grown = realloc(*settled, (*n_settled + 1) * sizeof(**settled));
-				if (!grown) {
-					rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-				} else {
-					*settled = grown;
-					copy_str((*settled)[(*n_settled)++], 96, uuid);
-				}
-			}
-		}
-		json_decref(j);
-		if (rc)
-			break;
-		(void)no;
-	}
-	if (!header && !rc)
-		rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s: empty journal; remove it", path);
-	free(line);
-	fclose(f);
-	if (rc) {
-		free(*settled);
-		*settled = NULL;
-		*n_settled = 0;
-	}
-	return rc;
-}
-
-enum migctl_err migctl_recover(struct migctl_node *node, const char *journal_path, bool force,
-			       bool *found, struct migctl_apply_report *report,
-			       struct migctl_error *err)
-{
-	struct migctl_apply_options opts = {.force = force};
-	struct run r = {node, &opts, report, {.fd = -1}};
-	struct migctl_checkpoint cp = {0};
-	char (*settled)[96] = NULL;
-	size_t n_settled = 0;
-	enum migctl_err rc;
-
-	*found = false;
-	if (journal_path)
-		copy_str(r.journal.path, sizeof(r.journal.path), journal_path);
-	else
-		migctl_default_journal_path(node, r.journal.path, sizeof(r.journal.path));
-	if (access(r.journal.path, F_OK) != 0)
-		return errno == ENOENT ? MIGCTL_ERR_OK
-				       : migctl_fail(err, MIGCTL_ERR_IO, "cannot check the journal %s: %s",
-						     r.journal.path, strerror(errno));
-	*found = true;
-	if ((rc = read_journal(r.journal.path, &cp, &settled, &n_settled, err)))
-		return rc;
-	if ((rc = migctl_node_refresh(node, err)) || (rc = report_reset(report, node, err)))
-		goto out;
-	report->recovered = true;
-	for (size_t k = 0; k < cp.n_gpus; k++) {
-		bool done = false;
-		for (size_t s = 0; s < n_settled; s++)
-			done |= strcmp(settled[s], cp.gpus[k].uuid) == 0;
-		size_t i = 0;
-		while (i < node->n_gpus && strcmp(node->gpus[i].uuid, cp.gpus[k].uuid) != 0)
-			i++;
-		if (done || i == node->n_gpus)
-			continue; /* settled, or gone from the node: nothing to undo */
-		struct migctl_gpu_report *rep = &report->gpus[i];
-		struct migctl_gpu_plan plan;
-		if ((rc = checkpoint_target(node, i, &cp, &plan, err)))
-			goto out;
-		rep->mig_enabled = plan.target.mig_enabled;
-		rc = reach(&r, i, &plan.target, migctl_gpu_target_model(gpu_at(node, i)), force, rep, &rep->error);
-		if (rc) {
-			rep->outcome = MIGCTL_GPU_FAILED;
-			if (err)
-				*err = rep->error;
-			goto out;
-		}
-		rep->outcome = MIGCTL_GPU_ROLLED_BACK;
-	}
-	if (unlink(r.journal.path) != 0 && errno != ENOENT) {
-		rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot remove the journal %s: %s",
-				 r.journal.path, strerror(errno));
-		goto out;
-	}
-	sync_dir_of(r.journal.path, NULL);
-out:
-	free(settled);
-	migctl_checkpoint_release(&cp);
-	return rc;
 }

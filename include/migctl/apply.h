@@ -27,7 +27,9 @@
  * had not finished back to its checkpoint, and by migctl_apply, which
  * runs the same recovery first.
  *
- * This module mutates hardware only through lib/node.c; it never prints.
+ * This module mutates hardware only through lib/node.c; it never prints,
+ * reads no environment variable and stops no process: the journal path and
+ * process eviction come from the caller.
  */
 #ifndef MIGCTL_APPLY_H
 #define MIGCTL_APPLY_H
@@ -48,14 +50,35 @@ typedef enum migctl_err (*migctl_apply_hook_fn)(enum migctl_hook_point point,
 						void *ctx,
 						struct migctl_error *err);
 
+/* Eviction callback: the library stops no process itself; under `force`
+ * the caller does. It is called with the processes (`pids`, `n` of them)
+ * that hold instances a GPU's transition must destroy, `round` counting
+ * the calls for that transition from 0, and sets `*wait_ms`. The library
+ * then re-reads the node every 100 ms for up to `*wait_ms` milliseconds
+ * until none of them holds such an instance, and calls again with those
+ * that still do. A non-OK return (say MIGCTL_ERR_BUSY once the caller has
+ * nothing more to try) stops the transition with that error, its message
+ * prefixed with the GPU. */
+typedef enum migctl_err (*migctl_evict_fn)(void *ctx, unsigned round,
+					   const unsigned *pids, size_t n,
+					   long *wait_ms,
+					   struct migctl_error *err);
+
 struct migctl_apply_options {
 	bool dry_run;                 /* plan and report; change nothing */
-	bool force;                   /* destroy busy instances if needed */
+	bool force;                   /* destroy busy instances if needed,
+	                               * after `evict` stopped their
+	                               * processes; without `evict`, busy
+	                               * instances are refused as without
+	                               * force */
 	bool skip_reset;              /* never reset a GPU */
 	bool mode_only;               /* stop after the mode phase */
-	const char *journal_path;     /* NULL: migctl_default_journal_path */
+	const char *journal_path;     /* the journal file; required unless
+	                               * dry_run (MIGCTL_ERR_USAGE) */
 	migctl_apply_hook_fn hook;    /* may be NULL */
 	void *hook_ctx;
+	migctl_evict_fn evict;        /* may be NULL */
+	void *evict_ctx;
 };
 
 enum migctl_gpu_outcome {
@@ -96,12 +119,6 @@ struct migctl_apply_report {
 
 void migctl_apply_report_init(struct migctl_apply_report *r);
 void migctl_apply_report_release(struct migctl_apply_report *r);
-
-/* The journal path when none is given: on the simulator
- * "<state dir>/migctl-journal.jsonl", else $MIGCTL_JOURNAL, else
- * "/var/lib/migctl/journal.jsonl". */
-void migctl_default_journal_path(const struct migctl_node *node, char *buf,
-				 size_t len);
 
 /* The profile table a GPU's targets are resolved on: the driver's live
  * list, or the catalog's while the driver lists none (MIG off on some
@@ -190,14 +207,17 @@ enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 
 /* --- recovery ---------------------------------------------------------- */
 
-/* If a journal exists at `journal_path` (NULL: the default), roll every
- * GPU that the interrupted apply had not finished back to its checkpoint
- * and remove the journal. `*found` tells whether there was one. Busy
- * instances block the rollback unless `force` (MIGCTL_ERR_BUSY; the
- * journal stays). A journal whose last line was cut short by the crash is
- * read up to that line. MIGCTL_ERR_PARSE for a journal that is not one. */
+/* If a journal exists at `journal_path` (required), roll every GPU that
+ * the interrupted apply had not finished back to its checkpoint and
+ * remove the journal. `*found` tells whether there was one. Busy
+ * instances block the rollback (MIGCTL_ERR_BUSY; the journal stays)
+ * unless `evict` is given: it then stops their processes, as under an
+ * apply's `force`. A journal whose last line was cut short by the crash
+ * is read up to that line. MIGCTL_ERR_PARSE for a journal that is not
+ * one. */
 enum migctl_err migctl_recover(struct migctl_node *node,
-			       const char *journal_path, bool force,
+			       const char *journal_path,
+			       migctl_evict_fn evict, void *evict_ctx,
 			       bool *found, struct migctl_apply_report *report,
 			       struct migctl_error *err);
 

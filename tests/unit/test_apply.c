@@ -162,20 +162,30 @@ static enum migctl_err resolve(struct fixture *f, const char *yaml, struct migct
 	return rc;
 }
 
-static enum migctl_err apply(struct fixture *f, const char *yaml, bool force,
-			     struct migctl_error *err)
+/* Apply config text with `opts`; the first GPU's outcome in `outcome`. */
+static enum migctl_err apply_with(struct fixture *f, const char *yaml,
+				  const struct migctl_apply_options *opts,
+				  enum migctl_gpu_outcome *outcome, struct migctl_error *err)
 {
 	struct migctl_gpu_plan plans[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_apply_report rep;
-	struct migctl_apply_options opts = {.force = force, .journal_path = f->journal};
 	enum migctl_err rc;
 
 	if ((rc = resolve(f, yaml, plans)))
 		fail_msg("resolve failed: %d", rc);
 	migctl_apply_report_init(&rep);
-	rc = migctl_apply(&f->node, plans, &opts, &rep, err);
+	rc = migctl_apply(&f->node, plans, opts, &rep, err);
+	if (outcome)
+		*outcome = rep.n_gpus ? rep.gpus[0].outcome : MIGCTL_GPU_UNMANAGED;
 	migctl_apply_report_release(&rep);
 	return rc;
+}
+
+static enum migctl_err apply(struct fixture *f, const char *yaml, bool force,
+			     struct migctl_error *err)
+{
+	struct migctl_apply_options opts = {.force = force, .journal_path = f->journal};
+	return apply_with(f, yaml, &opts, NULL, err);
 }
 
 /* A GPU's layout as text: "GI profile@start:size[CI profile@start ...]"
@@ -385,7 +395,7 @@ static void test_kill_at_every_mutation_then_recover(void **state)
 		open_node(f);
 		bool found = false;
 		migctl_apply_report_init(&rep);
-		if (migctl_recover(&f->node, f->journal, false, &found, &rep, &err))
+		if (migctl_recover(&f->node, f->journal, NULL, NULL, &found, &rep, &err))
 			fail_msg("recover after mutation %zu: %s", k, err.msg);
 		migctl_apply_report_release(&rep);
 		assert_true(found);
@@ -481,6 +491,86 @@ static void test_busy_instance_survives(void **state)
 	stop_bg(f);
 }
 
+/* What an eviction callback was asked. */
+struct evict_log {
+	unsigned calls, round;
+	size_t n;
+	unsigned pid;
+};
+
+/* Eviction as an operator would do it: SIGTERM, then wait. */
+static enum migctl_err term_evict(void *ctx, unsigned round, const unsigned *pids, size_t n,
+				  long *wait_ms, struct migctl_error *err)
+{
+	struct evict_log *log = ctx;
+	(void)err;
+	log->calls++;
+	log->round = round;
+	log->n = n;
+	log->pid = pids[0];
+	for (size_t k = 0; k < n; k++)
+		kill((pid_t)pids[k], SIGTERM);
+	*wait_ms = 5000;
+	return MIGCTL_ERR_OK;
+}
+
+/* A caller that will not stop anything. */
+static enum migctl_err refuse_evict(void *ctx, unsigned round, const unsigned *pids, size_t n,
+				    long *wait_ms, struct migctl_error *err)
+{
+	(void)ctx, (void)round, (void)n, (void)wait_ms;
+	return migctl_fail(err, MIGCTL_ERR_BUSY, "will not stop process %u", pids[0]);
+}
+
+/* --force stops processes only through the caller's callback: without
+ * one, busy instances are refused as without force; a refusing callback
+ * rolls the GPU back; a working one lets the apply through. */
+static void test_force_evicts_through_callback(void **state)
+{
+	struct fixture *f = *state;
+	char before[MIGCTL_NODE_MAX_GPUS][512], now[MIGCTL_NODE_MAX_GPUS][512];
+	struct migctl_error err = {0};
+	struct evict_log log = {0};
+	enum migctl_gpu_outcome outcome;
+	static const char whole[] =
+		"version: v1\nmig-configs:\n  t:\n"
+		"    - devices: [0]\n      mig-enabled: true\n      mig-devices: {\"7g.80gb\": 1}\n";
+
+	prepare(f, before);
+	char dev[96];
+	snprintf(dev, sizeof(dev), "%s", f->node.gpus[0].gis[0].cis[0].uuid);
+	exec_bg(f, dev);
+	unsigned pid = f->node.gpus[0].procs[0].pid;
+	snapshot(f, before);
+
+	struct migctl_apply_options opts = {.force = true, .journal_path = f->journal};
+	assert_int_equal(apply_with(f, whole, &opts, &outcome, &err), MIGCTL_ERR_BUSY);
+	assert_int_equal(outcome, MIGCTL_GPU_REFUSED);
+	snapshot(f, now);
+	assert_string_equal(now[0], before[0]);
+
+	opts.evict = refuse_evict;
+	assert_int_equal(apply_with(f, whole, &opts, &outcome, &err), MIGCTL_ERR_ROLLED_BACK);
+	assert_int_equal(outcome, MIGCTL_GPU_ROLLED_BACK);
+	assert_non_null(strstr(err.msg, "GPU 0: will not stop process"));
+	snapshot(f, now);
+	assert_string_equal(now[0], before[0]);
+	assert_false(journal_exists(f));
+
+	opts.evict = term_evict;
+	opts.evict_ctx = &log;
+	if (apply_with(f, whole, &opts, &outcome, &err))
+		fail_msg("apply with eviction: %s", err.msg);
+	assert_int_equal(outcome, MIGCTL_GPU_APPLIED);
+	assert_int_equal(log.calls, 1);
+	assert_int_equal(log.round, 0);
+	assert_int_equal(log.n, 1);
+	assert_int_equal(log.pid, pid);
+	assert_int_equal(f->node.gpus[0].n_procs, 0);
+	assert_int_equal(f->node.gpus[0].n_gis, 1);
+	stop_bg(f);
+}
+
 /* A journal whose last line was torn by a crash is read up to it. */
 static void test_torn_journal(void **state)
 {
@@ -516,7 +606,7 @@ static void test_torn_journal(void **state)
 				 MIGCTL_ERR_OK);
 	}
 	migctl_apply_report_init(&rep);
-	assert_int_equal(migctl_recover(&f->node, f->journal, false, &found, &rep, &err),
+	assert_int_equal(migctl_recover(&f->node, f->journal, NULL, NULL, &found, &rep, &err),
 			 MIGCTL_ERR_OK);
 	assert_true(found);
 	assert_int_equal(rep.gpus[1].outcome, MIGCTL_GPU_ROLLED_BACK);
@@ -532,7 +622,7 @@ static void test_torn_journal(void **state)
 	fputs("hello\n", j);
 	fclose(j);
 	migctl_apply_report_init(&rep);
-	assert_int_equal(migctl_recover(&f->node, f->journal, false, &found, &rep, &err),
+	assert_int_equal(migctl_recover(&f->node, f->journal, NULL, NULL, &found, &rep, &err),
 			 MIGCTL_ERR_PARSE);
 	migctl_apply_report_release(&rep);
 	assert_true(journal_exists(f));
@@ -576,6 +666,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_at_every_mutation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_at_every_mutation_then_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_instance_survives, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_force_evicts_through_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_changes, setup, teardown),
 	};

@@ -1,0 +1,309 @@
+/* migctl — checkpoints (see include/migctl/apply.h): capturing the mode and
+ * layout of every MIG-capable GPU, their JSON in nvidia-mig-parted's
+ * checkpoint format (with CI placements added), and plans that bring a
+ * node back to a checkpoint. The journal header embeds the same JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply_impl.h"
+
+void migctl_checkpoint_init(struct migctl_checkpoint *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void migctl_checkpoint_release(struct migctl_checkpoint *c)
+{
+	free(c->gpus);
+	memset(c, 0, sizeof(*c));
+}
+
+static void capture_gpu(const struct migctl_gpu_state *gpu, struct migctl_gpu_checkpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->uuid, sizeof(out->uuid), "%s", gpu->uuid);
+	out->mig_enabled = gpu->mig_current;
+	migctl_layout_of_gpu(gpu, &out->layout);
+	for (size_t g = 0; g < out->layout.n_gis; g++) {
+		const struct migctl_gi_profile *gp = &gpu->model.gi[out->layout.gis[g].profile];
+		out->gi_profile_id[g] = gp->id;
+		for (size_t c = 0; c < out->layout.gis[g].n_cis; c++)
+			out->ci_profile_id[g][c] = gp->ci[out->layout.gis[g].cis[c].profile].id;
+	}
+}
+
+enum migctl_err migctl_checkpoint_capture(const struct migctl_node *node,
+					  struct migctl_checkpoint *c,
+					  struct migctl_error *err)
+{
+	migctl_checkpoint_release(c);
+	c->gpus = calloc(node->n_gpus ? node->n_gpus : 1, sizeof(*c->gpus));
+	if (!c->gpus)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < node->n_gpus; i++)
+		if (node->gpus[i].mig_capable)
+			capture_gpu(&node->gpus[i], &c->gpus[c->n_gpus++]);
+	return MIGCTL_ERR_OK;
+}
+
+static json_t *placement_json(struct migctl_placement p)
+{
+	return json_pack("{s:i,s:i}", "Start", (int)p.start, "Size", (int)p.size);
+}
+
+json_t *migctl_checkpoint_json(const struct migctl_checkpoint *c)
+{
+	json_t *devs = json_array();
+
+	for (size_t i = 0; devs && i < c->n_gpus; i++) {
+		const struct migctl_gpu_checkpoint *g = &c->gpus[i];
+		json_t *gis = json_array();
+		for (size_t k = 0; gis && k < g->layout.n_gis; k++) {
+			const struct migctl_layout_gi *li = &g->layout.gis[k];
+			json_t *cis = json_array();
+			for (size_t n = 0; cis && n < li->n_cis; n++)
+				json_array_append_new(cis, json_pack("{s:i,s:i,s:o}",
+					"ProfileID", (int)g->ci_profile_id[k][n], "EngProfileID", 0,
+					"Placement", placement_json(li->cis[n].placement)));
+			json_array_append_new(gis, json_pack("{s:i,s:o,s:o}",
+				"ProfileID", (int)g->gi_profile_id[k],
+				"Placement", placement_json(li->placement),
+				"ComputeInstances", cis ? cis : json_null()));
+		}
+		json_array_append_new(devs, json_pack("{s:s,s:i,s:o}", "UUID", g->uuid,
+			"MigMode", g->mig_enabled ? 1 : 0, "GpuInstances", gis ? gis : json_null()));
+	}
+	return json_pack("{s:s,s:{s:o}}", "Version", "v1", "MigState", "Devices",
+			 devs ? devs : json_null());
+}
+
+enum migctl_err migctl_checkpoint_to_json(const struct migctl_checkpoint *c, char **text,
+					  struct migctl_error *err)
+{
+	json_t *j = migctl_checkpoint_json(c);
+
+	*text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(j);
+	if (!*text)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	return MIGCTL_ERR_OK;
+}
+
+/* An unsigned field of a JSON object, range-checked. */
+static bool get_uint(json_t *obj, const char *key, unsigned max, unsigned *out)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > (json_int_t)max)
+		return false;
+	*out = (unsigned)json_integer_value(v);
+	return true;
+}
+
+static bool get_placement(json_t *obj, struct migctl_placement *p)
+{
+	json_t *pl = json_object_get(obj, "Placement");
+	return json_is_object(pl) && get_uint(pl, "Start", MIGCTL_MAX_UNITS - 1, &p->start) &&
+	       get_uint(pl, "Size", MIGCTL_MAX_UNITS, &p->size) && p->size > 0 &&
+	       p->start + p->size <= MIGCTL_MAX_UNITS;
+}
+
+static enum migctl_err parse_device(json_t *d, size_t i, const char *origin,
+				    struct migctl_gpu_checkpoint *g, struct migctl_error *err)
+{
+	json_t *uuid = json_object_get(d, "UUID"), *gis = json_object_get(d, "GpuInstances");
+	unsigned mode;
+
+	if (!json_is_string(uuid) || strlen(json_string_value(uuid)) >= sizeof(g->uuid))
+		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s: device %zu: missing or bad UUID",
+				   origin, i);
+	snprintf(g->uuid, sizeof(g->uuid), "%s", json_string_value(uuid));
+	if (!get_uint(d, "MigMode", 1, &mode))
+		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s: %s: MigMode must be 0 or 1", origin,
+				   g->uuid);
+	g->mig_enabled = mode == 1;
+	if (!json_is_null(gis) && gis && !json_is_array(gis))
+		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s: %s: GpuInstances must be a list",
+				   origin, g->uuid);
+	if (json_array_size(gis) > MIGCTL_LAYOUT_MAX_GIS)
+		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s: %s: more than %d GPU instances",
+				   origin, g->uuid, MIGCTL_LAYOUT_MAX_GIS);
+	size_t k;
+	json_t *gi;
+	json_array_foreach(gis, k, gi) {
+		struct migctl_layout_gi *li = &g->layout.gis[k];
+		json_t *cis = json_object_get(gi, "ComputeInstances");
+		if (!json_is_object(gi) || !get_uint(gi, "ProfileID", 1000, &g->gi_profile_id[k]) ||
+		    !get_placement(gi, &li->placement))
+			return migctl_fail(err, MIGCTL_ERR_PARSE,
+					   "%s: %s: GPU instance %zu needs ProfileID and "
+					   "Placement {Start, Size}", origin, g->uuid, k);
+		if ((cis && !json_is_null(cis) && !json_is_array(cis)) ||
+		    json_array_size(cis) > MIGCTL_LAYOUT_MAX_CIS)
+			return migctl_fail(err, MIGCTL_ERR_PARSE,
+					   "%s: %s: GPU instance %zu: ComputeInstances must be a "
+					   "list of at most %d", origin, g->uuid, k, MIGCTL_LAYOUT_MAX_CIS);
+		li->id = MIGCTL_ID_UNKNOWN;
+		size_t n;
+		json_t *ci;
+		json_array_foreach(cis, n, ci) {
+			struct migctl_layout_ci *lc = &li->cis[n];
+			if (!json_is_object(ci) ||
+			    !get_uint(ci, "ProfileID", 1000, &g->ci_profile_id[k][n]))
+				return migctl_fail(err, MIGCTL_ERR_PARSE,
+						   "%s: %s: GPU instance %zu, compute instance %zu "
+						   "needs a ProfileID", origin, g->uuid, k, n);
+			/* mig-parted's checkpoints have no CI placement: the
+			 * driver's choice is taken then. */
+			if (!get_placement(ci, &lc->placement))
+				lc->placement = (struct migctl_placement){0, 0};
+			lc->id = MIGCTL_ID_UNKNOWN;
+			li->n_cis++;
+		}
+		g->layout.n_gis++;
+	}
+	return MIGCTL_ERR_OK;
+}
+
+enum migctl_err migctl_checkpoint_parse_json(struct migctl_checkpoint *c, const char *origin,
+					     json_t *root, struct migctl_error *err)
+{
+	enum migctl_err rc = MIGCTL_ERR_OK;
+	json_t *devs;
+
+	migctl_checkpoint_release(c);
+	json_t *ver = json_object_get(root, "Version");
+	if (!json_is_string(ver) || strcmp(json_string_value(ver), "v1") != 0) {
+		rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s: unknown or missing Version (want \"v1\")",
+				 origin);
+		goto out;
+	}
+	devs = json_object_get(json_object_get(root, "MigState"), "Devices");
+	if (!json_is_array(devs)) {
+		rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s: MigState.Devices must be a list", origin);
+		goto out;
+	}
+	c->gpus = calloc(json_array_size(devs) + 1, sizeof(*c->gpus));
+	if (!c->gpus) {
+		rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	size_t i;
+	json_t *d;
+	json_array_foreach(devs, i, d) {
+		if (!json_is_object(d)) {
+			rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s: device %zu is not an object",
+					 origin, i);
+			goto out;
+		}
+		if ((rc = parse_device(d, i, origin, &c->gpus[i], err)))
+			goto out;
+		c->n_gpus++;
+	}
+out:
+	if (rc)
+		migctl_checkpoint_release(c);
+	return rc;
+}
+
+enum migctl_err migctl_checkpoint_from_json(struct migctl_checkpoint *c, const char *origin,
+					    const char *text, size_t len,
+					    struct migctl_error *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	enum migctl_err rc;
+
+	migctl_checkpoint_release(c);
+	if (!root)
+		return migctl_fail(err, MIGCTL_ERR_PARSE, "%s:%d: %s; is this a file written by "
+				   "'migctl checkpoint'?", origin, je.line, je.text);
+	rc = migctl_checkpoint_parse_json(c, origin, root, err);
+	json_decref(root);
+	return rc;
+}
+
+enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
+					const struct migctl_checkpoint *c,
+					struct migctl_gpu_plan *plans,
+					struct migctl_error *err)
+{
+	memset(plans, 0, node->n_gpus * sizeof(*plans));
+	for (size_t i = 0; i < c->n_gpus; i++) {
+		const struct migctl_gpu_checkpoint *g = &c->gpus[i];
+		const struct migctl_gpu_state *gpu = NULL;
+		for (size_t n = 0; n < node->n_gpus; n++)
+			if (strcmp(node->gpus[n].uuid, g->uuid) == 0)
+				gpu = &node->gpus[n];
+		if (!gpu)
+			return migctl_fail(err, MIGCTL_ERR_NOT_FOUND,
+					   "GPU %s of the checkpoint is not on this node; restore "
+					   "on the node it was taken on", g->uuid);
+		struct migctl_gpu_plan *pl = &plans[gpu - node->gpus];
+		const struct migctl_gpu_model *m = migctl_gpu_target_model(gpu);
+		pl->matched = pl->managed = true;
+		pl->target.mig_enabled = g->mig_enabled;
+		/* CI placements too, when every GI has CIs and all of their
+		 * placements are known: the target is then exact. */
+		bool exact = true;
+		for (size_t k = 0; k < g->layout.n_gis; k++) {
+			exact &= g->layout.gis[k].n_cis > 0;
+			for (size_t n = 0; n < g->layout.gis[k].n_cis; n++)
+				exact &= g->layout.gis[k].cis[n].placement.size > 0;
+		}
+		for (size_t k = 0; g->mig_enabled && k < g->layout.n_gis; k++) {
+			long gp = migctl_gi_index_by_id(m, g->gi_profile_id[k]);
+			if (gp < 0)
+				return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
+						   "GPU %u: GI profile ID %u of the checkpoint is not "
+						   "a profile of %s", gpu->index, g->gi_profile_id[k],
+						   gpu->name);
+			struct migctl_target_pin *pin = &pl->target.pins[pl->target.n_pins++];
+			*pin = (struct migctl_target_pin){.gi = (size_t)gp,
+							  .placement = g->layout.gis[k].placement};
+			for (size_t n = 0; n < g->layout.gis[k].n_cis; n++) {
+				long cp = migctl_ci_index_by_id(&m->gi[gp], g->ci_profile_id[k][n]);
+				if (cp < 0)
+					return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
+							   "GPU %u: CI profile ID %u of the checkpoint "
+							   "is not a profile of %s", gpu->index,
+							   g->ci_profile_id[k][n], m->gi[gp].name);
+				enum migctl_err rc = migctl_target_add(&pl->target, (size_t)gp,
+								       (size_t)cp, 1, err);
+				if (rc)
+					return rc;
+				if (exact)
+					pin->cis[pin->n_cis++] = (struct migctl_target_ci_pin){
+						(size_t)cp, g->layout.gis[k].cis[n].placement};
+			}
+		}
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* The checkpoint of one GPU as a target (every GI pinned). */
+enum migctl_err migctl_checkpoint_target(const struct migctl_node *node, size_t gi,
+					 const struct migctl_checkpoint *cp,
+					 struct migctl_gpu_plan *plan, struct migctl_error *err)
+{
+	struct migctl_checkpoint one = {0};
+	struct migctl_gpu_plan *plans = calloc(node->n_gpus, sizeof(*plans));
+	enum migctl_err rc = MIGCTL_ERR_OK;
+
+	if (!plans)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	memset(plan, 0, sizeof(*plan));
+	for (size_t i = 0; i < cp->n_gpus; i++) {
+		if (strcmp(cp->gpus[i].uuid, node->gpus[gi].uuid) != 0)
+			continue;
+		one.gpus = &cp->gpus[i];
+		one.n_gpus = 1;
+		rc = migctl_checkpoint_plans(node, &one, plans, err);
+		*plan = plans[gi];
+	}
+	free(plans);
+	return rc;
+}
+
