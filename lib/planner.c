@@ -100,561 +100,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "lp.h"
+
 #define NONE SIZE_MAX
 #define MAXQ MIGCTL_MAX_PROFILES
 #define MAXR MIGCTL_PLAN_MAX_ROWS
 
-/* Numerical tolerances of the simplex. Coefficients are small integers
- * (instances per GPU), right-hand sides at most 10^7. */
-#define EPS_PIVOT 1e-9
-#define EPS_COST 1e-9
-#define EPS_INT 1e-6
-#define EPS_FEAS 1e-6
-#define LP_INF 1e300
-
 #define MAX_LAYOUTS 200000u
 #define MAX_COLUMNS 50000u
-#define BB_MAX_DEPTH 4000u
 
 /* The exact bound arithmetic. With rows of at most MIGCTL_PLAN_MAX_COUNT
  * instances, at most MIGCTL_PLAN_MAX_GPUS GPUs, at most 32 instances per
  * GPU and duals Y ≤ 64·2^20, every term stays below 2^55. */
 typedef long long wide;
-
-static double dfloor(double v)
-{
-	double t = (double)(long long)v;
-	return t > v ? t - 1 : t;
-}
-
-static double dceil(double v)
-{
-	double t = (double)(long long)v;
-	return t < v ? t + 1 : t;
-}
-
-static double dabs(double v)
-{
-	return v < 0 ? -v : v;
-}
-
-/* The smallest integer not below an LP value, allowing for rounding. */
-static double ceil_tol(double v)
-{
-	return dceil(v - EPS_INT);
-}
-
-/* ==================================================================== */
-/* Integer programs and the simplex                                      */
-/* ==================================================================== */
-
-enum { ROW_LE = -1, ROW_EQ = 0, ROW_GE = 1 };
-enum lp_status { LP_OPTIMAL, LP_INFEASIBLE, LP_UNBOUNDED, LP_LIMIT };
-
-/* min cost·x  s.t.  rows, lo ≤ x ≤ hi, x integer (all variables). */
-struct ilp {
-	size_t nr, nc;          /* rows in use, columns */
-	size_t row_cap;
-	double *a;              /* row_cap × nc, row-major */
-	int *sense;
-	double *rhs;
-	double *cost;
-	double *lo, *hi;        /* current bounds (branching changes them) */
-};
-
-/* Dense tableau of a bounded-variable primal simplex. Columns: the
- * structural ones, one slack per row, one artificial per row. */
-struct lp_work {
-	size_t rows, width;     /* capacity */
-	double *t;              /* rows × width */
-	double *d;              /* reduced costs */
-	double *c;              /* costs of the phase */
-	double *ub;             /* upper bounds after shifting by lo */
-	double *beta;           /* values of the basic variables */
-	double *y;              /* row duals after a solve */
-	size_t *basis;          /* basic column of each row */
-	size_t *pos;            /* row of each basic column, NONE otherwise */
-	unsigned char *upper;   /* nonbasic column at its upper bound */
-	signed char *flip;      /* row multiplied by -1 */
-	unsigned long solves;
-};
-
-static void ilp_free(struct ilp *p)
-{
-	free(p->a);
-	free(p->sense);
-	free(p->rhs);
-	free(p->cost);
-	free(p->lo);
-	free(p->hi);
-	memset(p, 0, sizeof(*p));
-}
-
-static bool ilp_alloc(struct ilp *p, size_t rows, size_t cols)
-{
-	memset(p, 0, sizeof(*p));
-	p->row_cap = rows;
-	p->nc = cols;
-	p->a = calloc(rows * cols + 1, sizeof(double));
-	p->sense = calloc(rows + 1, sizeof(int));
-	p->rhs = calloc(rows + 1, sizeof(double));
-	p->cost = calloc(cols + 1, sizeof(double));
-	p->lo = calloc(cols + 1, sizeof(double));
-	p->hi = calloc(cols + 1, sizeof(double));
-	if (!p->a || !p->sense || !p->rhs || !p->cost || !p->lo || !p->hi) {
-		ilp_free(p);
-		return false;
-	}
-	return true;
-}
-
-static void lp_free(struct lp_work *w)
-{
-	free(w->t);
-	free(w->d);
-	free(w->c);
-	free(w->ub);
-	free(w->beta);
-	free(w->y);
-	free(w->basis);
-	free(w->pos);
-	free(w->upper);
-	free(w->flip);
-	memset(w, 0, sizeof(*w));
-}
-
-static bool lp_alloc(struct lp_work *w, size_t rows, size_t cols)
-{
-	size_t width = cols + 2 * rows;
-
-	memset(w, 0, sizeof(*w));
-	w->rows = rows;
-	w->width = width;
-	w->t = malloc((rows * width + 1) * sizeof(double));
-	w->d = malloc((width + 1) * sizeof(double));
-	w->c = malloc((width + 1) * sizeof(double));
-	w->ub = malloc((width + 1) * sizeof(double));
-	w->beta = malloc((rows + 1) * sizeof(double));
-	w->y = malloc((rows + 1) * sizeof(double));
-	w->basis = malloc((rows + 1) * sizeof(size_t));
-	w->pos = malloc((width + 1) * sizeof(size_t));
-	w->upper = malloc(width + 1);
-	w->flip = malloc(rows + 1);
-	if (!w->t || !w->d || !w->c || !w->ub || !w->beta || !w->y ||
-	    !w->basis || !w->pos || !w->upper || !w->flip) {
-		lp_free(w);
-		return false;
-	}
-	return true;
-}
-
-static void lp_price(struct lp_work *w, size_t nr, size_t width)
-{
-	memcpy(w->d, w->c, width * sizeof(double));
-	for (size_t r = 0; r < nr; r++) {
-		double cb = w->c[w->basis[r]];
-		const double *row = w->t + r * width;
-		if (cb == 0)
-			continue;
-		for (size_t j = 0; j < width; j++)
-			w->d[j] -= cb * row[j];
-	}
-}
-
-static void lp_pivot(struct lp_work *w, size_t nr, size_t width, size_t pr,
-		     size_t pc)
-{
-	double *prow = w->t + pr * width;
-	double inv = 1.0 / prow[pc];
-
-	for (size_t j = 0; j < width; j++)
-		prow[j] *= inv;
-	prow[pc] = 1.0;
-	for (size_t r = 0; r < nr; r++) {
-		double *row = w->t + r * width;
-		double f = row[pc];
-		if (r == pr || f == 0)
-			continue;
-		for (size_t j = 0; j < width; j++)
-			row[j] -= f * prow[j];
-		row[pc] = 0;
-	}
-	double f = w->d[pc];
-	if (f != 0) {
-		for (size_t j = 0; j < width; j++)
-			w->d[j] -= f * prow[j];
-		w->d[pc] = 0;
-	}
-}
-
-/* Primal simplex iterations from a feasible basis. Columns from `no_enter`
- * on (the artificials) never enter. Dantzig's rule, switching to Bland's
- * after a run of degenerate pivots, which cannot cycle. */
-static int lp_iterate(struct lp_work *w, size_t nr, size_t width,
-		      size_t no_enter)
-{
-	unsigned long it = 0, max_it = 50ul * (nr + width) + 1000;
-	unsigned degenerate = 0;
-	bool bland = false;
-
-	for (;;) {
-		size_t e = NONE;
-		double best = 0;
-		int dir = 0;
-
-		if (it++ > max_it)
-			return LP_LIMIT;
-		for (size_t j = 0; j < no_enter; j++) {
-			double dj = w->d[j], score;
-			int jd;
-			if (w->pos[j] != NONE || w->ub[j] <= 0)
-				continue;
-			if (!w->upper[j] && dj < -EPS_COST) {
-				score = -dj;
-				jd = 1;
-			} else if (w->upper[j] && dj > EPS_COST) {
-				score = dj;
-				jd = -1;
-			} else {
-				continue;
-			}
-			if (bland) {
-				e = j;
-				dir = jd;
-				break;
-			}
-			if (score > best) {
-				best = score;
-				e = j;
-				dir = jd;
-			}
-		}
-		if (e == NONE)
-			return LP_OPTIMAL;
-
-		double tmax = w->ub[e], best_alpha = 0;
-		size_t leave = NONE;
-		bool to_upper = false;
-		for (size_t r = 0; r < nr; r++) {
-			double alpha = dir * w->t[r * width + e], lim;
-			double ubr = w->ub[w->basis[r]];
-			bool up;
-			if (alpha > EPS_PIVOT) {
-				lim = w->beta[r] / alpha;
-				up = false;
-			} else if (alpha < -EPS_PIVOT && ubr < LP_INF) {
-				lim = (ubr - w->beta[r]) / -alpha;
-				up = true;
-			} else {
-				continue;
-			}
-			if (lim < 0)
-				lim = 0;
-			bool take;
-			if (leave == NONE)
-				take = lim < tmax;
-			else if (lim < tmax - 1e-12)
-				take = true;
-			else if (lim <= tmax + 1e-12)
-				take = bland ? w->basis[r] < w->basis[leave]
-					     : dabs(alpha) > dabs(best_alpha);
-			else
-				take = false;
-			if (take) {
-				if (lim < tmax)
-					tmax = lim;
-				leave = r;
-				to_upper = up;
-				best_alpha = alpha;
-			}
-		}
-		if (leave == NONE && tmax >= LP_INF)
-			return LP_UNBOUNDED;
-		if (tmax > 1e-12) {
-			degenerate = 0;
-		} else if (++degenerate > 50) {
-			bland = true;
-		}
-		if (tmax > 0)
-			for (size_t r = 0; r < nr; r++)
-				w->beta[r] -= dir * tmax * w->t[r * width + e];
-		if (leave == NONE) {
-			w->upper[e] = !w->upper[e];     /* bound flip */
-			continue;
-		}
-		double val = dir > 0 ? tmax : w->ub[e] - tmax;
-		size_t out = w->basis[leave];
-		w->upper[out] = to_upper;
-		w->pos[out] = NONE;
-		lp_pivot(w, nr, width, leave, e);
-		w->basis[leave] = e;
-		w->pos[e] = leave;
-		w->upper[e] = 0;
-		w->beta[leave] = val;
-	}
-}
-
-/* Solve the LP relaxation of `p` under its current bounds. On LP_OPTIMAL
- * writes x (p->nc values), the objective and the row duals (w->y). */
-static int lp_solve(const struct ilp *p, struct lp_work *w, double *x,
-		    double *obj)
-{
-	size_t nr = p->nr, nc = p->nc, width = nc + 2 * nr;
-	bool phase1 = false;
-	int st;
-
-	w->solves++;
-	for (size_t j = 0; j < nc; j++) {
-		if (p->hi[j] < p->lo[j] - EPS_FEAS)
-			return LP_INFEASIBLE;
-		w->ub[j] = p->hi[j] > p->lo[j] ? p->hi[j] - p->lo[j] : 0;
-	}
-	for (size_t r = 0; r < nr; r++) {
-		double *row = w->t + r * width;
-		const double *ar = p->a + r * nc;
-		double b = p->rhs[r];
-		for (size_t j = 0; j < nc; j++)
-			b -= ar[j] * p->lo[j];
-		double fl = b < 0 ? -1 : 1;
-		double sc = p->sense[r] == ROW_GE ? -1 : p->sense[r] == ROW_LE ? 1 : 0;
-		w->flip[r] = (signed char)fl;
-		for (size_t j = 0; j < nc; j++)
-			row[j] = fl * ar[j];
-		memset(row + nc, 0, 2 * nr * sizeof(double));
-		row[nc + r] = fl * sc;
-		row[nc + nr + r] = 1;
-		w->ub[nc + r] = p->sense[r] == ROW_EQ ? 0 : LP_INF;
-		w->beta[r] = fl * b;
-		if (fl * sc > 0) {
-			w->basis[r] = nc + r;
-			w->ub[nc + nr + r] = 0;
-		} else {
-			w->basis[r] = nc + nr + r;
-			w->ub[nc + nr + r] = LP_INF;
-			phase1 = true;
-		}
-	}
-	memset(w->upper, 0, width);
-	for (size_t j = 0; j < width; j++)
-		w->pos[j] = NONE;
-	for (size_t r = 0; r < nr; r++)
-		w->pos[w->basis[r]] = r;
-
-	if (phase1) {
-		double sum = 0;
-		memset(w->c, 0, width * sizeof(double));
-		for (size_t r = 0; r < nr; r++)
-			if (w->basis[r] >= nc + nr)
-				w->c[w->basis[r]] = 1;
-		lp_price(w, nr, width);
-		st = lp_iterate(w, nr, width, nc + nr);
-		if (st != LP_OPTIMAL)
-			return st == LP_UNBOUNDED ? LP_LIMIT : st;
-		for (size_t r = 0; r < nr; r++)
-			if (w->basis[r] >= nc + nr)
-				sum += w->beta[r];
-		if (sum > EPS_FEAS)
-			return LP_INFEASIBLE;
-		for (size_t r = 0; r < nr; r++)
-			w->ub[nc + nr + r] = 0;
-	}
-	memset(w->c, 0, width * sizeof(double));
-	memcpy(w->c, p->cost, nc * sizeof(double));
-	lp_price(w, nr, width);
-	st = lp_iterate(w, nr, width, nc + nr);
-	if (st != LP_OPTIMAL)
-		return st;
-
-	*obj = 0;
-	for (size_t j = 0; j < nc; j++) {
-		double v = w->pos[j] != NONE ? w->beta[w->pos[j]]
-					      : (w->upper[j] ? w->ub[j] : 0);
-		if (v < 0)
-			v = 0;
-		if (v > w->ub[j])
-			v = w->ub[j];
-		x[j] = p->lo[j] + v;
-		*obj += p->cost[j] * x[j];
-	}
-	for (size_t r = 0; r < nr; r++)
-		w->y[r] = -w->flip[r] * w->d[nc + nr + r];
-	return LP_OPTIMAL;
-}
-
-/* --- branch and bound ------------------------------------------------- */
-
-struct bb;
-typedef bool (*bb_heuristic)(void *ctx, const struct ilp *p,
-			     const double *x_lp, double *x_out);
-typedef void (*bb_root_hook)(void *ctx, struct bb *b, int status, double obj);
-
-struct bb {
-	struct ilp *p;
-	struct lp_work *lp;
-	double *x;              /* LP solution of the current node */
-	double *cand;           /* a candidate integer solution */
-	double *best;           /* incumbent */
-	double *glo, *ghi;      /* bounds of the whole problem */
-	double best_val;
-	bool have_best;
-	double target;          /* stop once best_val <= target */
-	bool has_target;
-	bb_heuristic heur;
-	bb_root_hook on_root;
-	void *ctx;
-	unsigned long nodes, node_limit;
-	struct timespec deadline;
-	bool capped;            /* node_limit is the stage's own cap */
-	bool aborted;           /* some subtree was not explored */
-	bool stop;
-	int root_status;
-	double root_obj;
-};
-
-/* `ms` milliseconds from now. */
-static void deadline_in(struct timespec *d, unsigned ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, d);
-	d->tv_sec += ms / 1000;
-	d->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (d->tv_nsec >= 1000000000L) {
-		d->tv_sec++;
-		d->tv_nsec -= 1000000000L;
-	}
-}
-
-static bool past(const struct timespec *deadline)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
-}
-
-/* Whether integer `x` satisfies every row and the problem's bounds. */
-static bool ilp_feasible(const struct ilp *p, const double *glo,
-			 const double *ghi, const double *x)
-{
-	for (size_t j = 0; j < p->nc; j++)
-		if (x[j] < glo[j] || x[j] > ghi[j])
-			return false;
-	for (size_t r = 0; r < p->nr; r++) {
-		const double *ar = p->a + r * p->nc;
-		double s = 0;
-		for (size_t j = 0; j < p->nc; j++)
-			s += ar[j] * x[j];
-		if ((p->sense[r] == ROW_GE && s < p->rhs[r] - 1e-9) ||
-		    (p->sense[r] == ROW_LE && s > p->rhs[r] + 1e-9) ||
-		    (p->sense[r] == ROW_EQ && dabs(s - p->rhs[r]) > 1e-9))
-			return false;
-	}
-	return true;
-}
-
-static double ilp_value(const struct ilp *p, const double *x)
-{
-	double v = 0;
-	for (size_t j = 0; j < p->nc; j++)
-		v += p->cost[j] * x[j];
-	return v;
-}
-
-static void bb_offer(struct bb *b, const double *x)
-{
-	double v;
-
-	if (!ilp_feasible(b->p, b->glo, b->ghi, x))
-		return;
-	v = ilp_value(b->p, x);
-	if (b->have_best && v > b->best_val - 0.5)
-		return;
-	memcpy(b->best, x, b->p->nc * sizeof(double));
-	b->best_val = v;
-	b->have_best = true;
-	if (b->has_target && v <= b->target + 0.5)
-		b->stop = true;
-}
-
-/* Most fractional variable, NONE if the LP solution is integral. */
-static size_t bb_pick(const struct ilp *p, const double *x)
-{
-	size_t pick = NONE;
-	double best = 0;
-
-	for (size_t j = 0; j < p->nc; j++) {
-		double f = x[j] - dfloor(x[j]);
-		double s = f < 1 - f ? f : 1 - f;
-		if (s > EPS_INT && s > best + 1e-12) {
-			best = s;
-			pick = j;
-		}
-	}
-	return pick;
-}
-
-static void bb_node(struct bb *b, unsigned depth)
-{
-	struct ilp *p = b->p;
-	double obj = 0;
-
-	if (b->stop)
-		return;
-	/* The root always runs, so that a spent budget still gives the
-	 * rounding heuristic's plan. */
-	if (depth > 0 && (b->nodes >= b->node_limit || depth > BB_MAX_DEPTH ||
-			  past(&b->deadline))) {
-		b->aborted = true;
-		b->stop = true;
-		return;
-	}
-	b->nodes++;
-	int st = lp_solve(p, b->lp, b->x, &obj);
-	if (depth == 0) {
-		b->root_status = st;
-		b->root_obj = obj;
-		if (b->on_root)
-			b->on_root(b->ctx, b, st, obj);
-		if (b->stop)
-			return;
-	}
-	if (st == LP_INFEASIBLE)
-		return;
-	if (st != LP_OPTIMAL) {
-		b->aborted = true;
-		return;
-	}
-	double bound = ceil_tol(obj);
-	if (b->have_best && bound > b->best_val - 0.5)
-		return;
-	size_t j = bb_pick(p, b->x);
-	if (j == NONE) {
-		for (size_t k = 0; k < p->nc; k++)
-			b->cand[k] = dfloor(b->x[k] + 0.5);
-		if (ilp_feasible(p, b->glo, b->ghi, b->cand))
-			bb_offer(b, b->cand);
-		else
-			b->aborted = true;
-		return;
-	}
-	if (b->heur && b->heur(b->ctx, p, b->x, b->cand))
-		bb_offer(b, b->cand);
-	if (b->stop || (b->have_best && bound > b->best_val - 0.5))
-		return;
-
-	double v = b->x[j], lo = p->lo[j], hi = p->hi[j];
-	p->lo[j] = dceil(v);
-	bb_node(b, depth + 1);
-	p->lo[j] = lo;
-	if (b->stop)
-		return;
-	p->hi[j] = dfloor(v);
-	bb_node(b, depth + 1);
-	p->hi[j] = hi;
-}
-
-/* ==================================================================== */
-/* The planner                                                           */
-/* ==================================================================== */
 
 /* A placed layout on a model's grid: per profile the count and the
  * starts (profiles have one size, so the starts say everything). */
@@ -1658,26 +1116,6 @@ static bool cover_heuristic(void *ctx, const struct ilp *p, const double *x_lp,
 	return ok;
 }
 
-static bool bb_alloc(struct bb *b, size_t nc)
-{
-	b->x = calloc(nc + 1, sizeof(double));
-	b->cand = calloc(nc + 1, sizeof(double));
-	b->best = calloc(nc + 1, sizeof(double));
-	b->glo = calloc(nc + 1, sizeof(double));
-	b->ghi = calloc(nc + 1, sizeof(double));
-	return b->x && b->cand && b->best && b->glo && b->ghi;
-}
-
-static void bb_free(struct bb *b)
-{
-	free(b->x);
-	free(b->cand);
-	free(b->best);
-	free(b->glo);
-	free(b->ghi);
-}
-
-/* Result of one search. */
 struct solve_out {
 	bool found;
 	bool proven;            /* optimal: bound met or tree exhausted */
@@ -1713,7 +1151,7 @@ static void bb_setup(struct planner *pl, struct bb *b, struct ilp *p,
 		/* All tie-break stages together get a tenth of the budget. */
 		if (!pl->tiebreak_started) {
 			pl->tiebreak_started = true;
-			deadline_in(&pl->tiebreak_deadline, pl->budget_ms / 10 + 1);
+			migctl_deadline_in(&pl->tiebreak_deadline, pl->budget_ms / 10 + 1);
 		}
 		const struct timespec *d = &pl->tiebreak_deadline;
 		if (d->tv_sec < b->deadline.tv_sec ||
@@ -1728,7 +1166,7 @@ static void bb_finish(struct planner *pl, struct bb *b)
 {
 	pl->stats.nodes += b->nodes;
 	if (b->aborted && b->stop &&
-	    (pl->stats.nodes >= pl->node_limit || past(&pl->deadline)))
+	    (pl->stats.nodes >= pl->node_limit || migctl_deadline_past(&pl->deadline)))
 		pl->stats.budget_exhausted = true;
 }
 
@@ -1746,20 +1184,20 @@ static enum migctl_err solve_cover(struct planner *pl, const double *start,
 	bool have_p = false, have_w = false;
 
 	memset(res, 0, sizeof(*res));
-	if (!(have_p = ilp_alloc(&p, nr + K, nc)) ||
-	    !(have_w = lp_alloc(&w, nr + K, nc)) || !bb_alloc(&b, nc)) {
+	if (!(have_p = migctl_ilp_alloc(&p, nr + K, nc)) ||
+	    !(have_w = migctl_lp_alloc(&w, nr + K, nc)) || !migctl_bb_alloc(&b, nc)) {
 		rc = nomem(pl);
 		goto out;
 	}
 	p.nr = nr + K;
 	for (size_t i = 0; i < nr; i++) {
-		p.sense[i] = ROW_GE;
+		p.sense[i] = LP_ROW_GE;
 		p.rhs[i] = pl->dem[i];
 		for (size_t j = 0; j < nc; j++)
 			p.a[i * nc + j] = pl->col_cfg[j][i];
 	}
 	for (size_t k = 0; k < K; k++) {
-		p.sense[nr + k] = ROW_LE;
+		p.sense[nr + k] = LP_ROW_LE;
 		p.rhs[nr + k] = (double)pl->classes[k].n_gpus;
 	}
 	for (size_t j = 0; j < nc; j++) {
@@ -1775,9 +1213,9 @@ static enum migctl_err solve_cover(struct planner *pl, const double *start,
 	b.heur = cover_heuristic;
 	b.on_root = cover_root;
 	b.ctx = &cs;
-	if (start && ilp_feasible(&p, b.glo, b.ghi, start))
-		bb_offer(&b, start);
-	bb_node(&b, 0);
+	if (start && migctl_ilp_feasible(&p, b.glo, b.ghi, start))
+		migctl_bb_offer(&b, start);
+	migctl_bb_run(&b);
 	bb_finish(pl, &b);
 	pl->stats.lp_solves += w.solves;
 
@@ -1801,11 +1239,11 @@ static enum migctl_err solve_cover(struct planner *pl, const double *start,
 	}
 	memcpy(x, b.best, nc * sizeof(double));
 out:
-	bb_free(&b);
+	migctl_bb_free(&b);
 	if (have_w)
-		lp_free(&w);
+		migctl_lp_free(&w);
 	if (have_p)
-		ilp_free(&p);
+		migctl_ilp_free(&p);
 	return rc;
 }
 
@@ -1860,15 +1298,15 @@ static enum migctl_err solve_placeable(struct planner *pl, double *x,
 	double *inc = NULL;
 
 	*proven = true;
-	if (!(have_p = ilp_alloc(&p, nr + K + 2, nc)) ||
-	    !(have_w = lp_alloc(&w, nr + K + 2, nc)) || !bb_alloc(&b, nc) ||
+	if (!(have_p = migctl_ilp_alloc(&p, nr + K + 2, nc)) ||
+	    !(have_w = migctl_lp_alloc(&w, nr + K + 2, nc)) || !migctl_bb_alloc(&b, nc) ||
 	    !(inc = calloc(nc, sizeof(double)))) {
 		rc = nomem(pl);
 		goto out;
 	}
 	p.nr = nr + K;
 	for (size_t i = 0; i < nr; i++) {
-		p.sense[i] = ROW_GE;
+		p.sense[i] = LP_ROW_GE;
 		p.rhs[i] = 0;
 		for (size_t j = 0; j < N; j++)
 			p.a[i * nc + j] = pl->col_cfg[j][i];
@@ -1877,7 +1315,7 @@ static enum migctl_err solve_placeable(struct planner *pl, double *x,
 		p.hi[N + i] = pl->dem[i];
 	}
 	for (size_t k = 0; k < K; k++) {
-		p.sense[nr + k] = ROW_LE;
+		p.sense[nr + k] = LP_ROW_LE;
 		p.rhs[nr + k] = (double)pl->classes[k].n_gpus;
 	}
 	for (size_t j = 0; j < N; j++) {
@@ -1904,8 +1342,8 @@ static enum migctl_err solve_placeable(struct planner *pl, double *x,
 		b.on_root = place_root;
 		b.heur = place_heuristic;
 		b.ctx = pl;
-		bb_offer(&b, inc);
-		bb_node(&b, 0);
+		migctl_bb_offer(&b, inc);
+		migctl_bb_run(&b);
 		bb_finish(pl, &b);
 		if (!b.have_best) {
 			rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
@@ -1930,7 +1368,7 @@ static enum migctl_err solve_placeable(struct planner *pl, double *x,
 		if (stage < 2) {
 			/* Keep this level's optimum while improving the next. */
 			size_t r = p.nr++;
-			p.sense[r] = ROW_GE;
+			p.sense[r] = LP_ROW_GE;
 			p.rhs[r] = val;
 			for (size_t j = 0; j < nc; j++)
 				p.a[r * nc + j] = 0;
@@ -1947,11 +1385,11 @@ static enum migctl_err solve_placeable(struct planner *pl, double *x,
 	memcpy(x, inc, N * sizeof(double));
 out:
 	free(inc);
-	bb_free(&b);
+	migctl_bb_free(&b);
 	if (have_w)
-		lp_free(&w);
+		migctl_lp_free(&w);
 	if (have_p)
-		ilp_free(&p);
+		migctl_ilp_free(&p);
 	return rc;
 }
 
@@ -2203,7 +1641,7 @@ static enum migctl_err solve_free(struct planner *pl, bool *proven)
 	bool have_p = false, have_w = false, oom = false;
 
 	*proven = false;
-	if (past(&pl->deadline))
+	if (migctl_deadline_past(&pl->deadline))
 		goto out;
 	fc = calloc(G, sizeof(*fc));
 	fc_of = calloc(G, sizeof(size_t));
@@ -2263,8 +1701,8 @@ static enum migctl_err solve_free(struct planner *pl, bool *proven)
 	if ((double)rows * (double)(nc + 2 * rows) > MAX_FREE_TABLEAU)
 		goto out;
 	x0 = calloc(nc + 1, sizeof(double));
-	if (!x0 || !(have_p = ilp_alloc(&p, rows, nc)) ||
-	    !(have_w = lp_alloc(&w, rows, nc)) || !bb_alloc(&b, nc)) {
+	if (!x0 || !(have_p = migctl_ilp_alloc(&p, rows, nc)) ||
+	    !(have_w = migctl_lp_alloc(&w, rows, nc)) || !migctl_bb_alloc(&b, nc)) {
 		rc = nomem(pl);
 		goto out;
 	}
@@ -2275,7 +1713,7 @@ static enum migctl_err solve_free(struct planner *pl, bool *proven)
 			used += (double)pl->types[t].count;
 	for (size_t f = 0; f < nf; f++) {
 		const struct group *gr = &pl->groups[fc[f].rep];
-		p.sense[f] = ROW_EQ;
+		p.sense[f] = LP_ROW_EQ;
 		p.rhs[f] = (double)fc[f].n_gpus;
 		for (size_t c = 0; c < gr->n_all; c++) {
 			const uint8_t *v = gr->all + c * MAXR;
@@ -2291,10 +1729,10 @@ static enum migctl_err solve_free(struct planner *pl, bool *proven)
 		}
 	}
 	for (size_t i = 0; i < nr; i++) {
-		p.sense[nf + i] = ROW_GE;
+		p.sense[nf + i] = LP_ROW_GE;
 		p.rhs[nf + i] = pl->dem[i];
 	}
-	p.sense[nf + nr] = ROW_LE;
+	p.sense[nf + nr] = LP_ROW_LE;
 	p.rhs[nf + nr] = used;
 	/* The current types as the incumbent. */
 	for (size_t t = 0; t < pl->n_types; t++) {
@@ -2313,13 +1751,13 @@ static enum migctl_err solve_free(struct planner *pl, bool *proven)
 	}
 	bb_setup(pl, &b, &p, &w, TIEBREAK_NODES);
 	b.on_root = place_root;
-	bb_offer(&b, x0);
+	migctl_bb_offer(&b, x0);
 	if (!b.have_best) {
 		rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
 				 "planner: the plan fails its own free-capacity program");
 		goto out;
 	}
-	bb_node(&b, 0);
+	migctl_bb_run(&b);
 	bb_finish(pl, &b);
 	pl->stats.lp_solves += w.solves;
 	*proven = (b.has_target && b.best_val <= b.target + 0.5) || !b.aborted;
@@ -2358,11 +1796,11 @@ out:
 	free(score);
 	free(score0);
 	free(x0);
-	bb_free(&b);
+	migctl_bb_free(&b);
 	if (have_w)
-		lp_free(&w);
+		migctl_lp_free(&w);
 	if (have_p)
-		ilp_free(&p);
+		migctl_ilp_free(&p);
 	return rc;
 }
 
@@ -2609,7 +2047,7 @@ enum migctl_err migctl_plan_solve(const struct migctl_plan_request *req,
 	pl.err = err;
 	pl.budget_ms = budget;
 	pl.node_limit = req->node_limit ? req->node_limit : MIGCTL_PLAN_DEFAULT_NODE_LIMIT;
-	deadline_in(&pl.deadline, budget);
+	migctl_deadline_in(&pl.deadline, budget);
 
 	if ((rc = check_fleet(&pl)) || (rc = resolve_demand(&pl)) ||
 	    (rc = load_pins(&pl)) || (rc = enumerate_layouts(&pl)) ||
