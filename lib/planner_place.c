@@ -1,0 +1,419 @@
+/* migctl — from the planner's counts to GPUs (see lib/planner.c): the
+ * placement of a configuration on a group's layouts, the GPU types of a
+ * solution, removal of surplus instances, and the plan written out with
+ * placements, labels and summaries.
+ */
+#include <stdio.h>
+
+#include "planner_impl.h"
+
+/* --- from counts to placements --------------------------------------- */
+
+static size_t layout_slots(const struct model_info *mi, const struct layout *l,
+			   struct migctl_slot *out)
+{
+	size_t n = 0;
+	for (unsigned s = 0; s < MIGCTL_MAX_UNITS; s++)
+		for (size_t q = 0; q < mi->model->n_gi; q++)
+			if (l->starts[q] & (UINT32_C(1) << s))
+				out[n++] = (struct migctl_slot){
+					q, {s, mi->model->gi[q].placements.size}};
+	return n;
+}
+
+int migctl_planner_layout_free(struct model_info *mi, size_t li)
+{
+	if (mi->free_score[li] < 0) {
+		struct migctl_slot slots[MIGCTL_MAX_UNITS];
+		size_t n = layout_slots(mi, &mi->layouts[li], slots);
+		unsigned sum = 0;
+		for (size_t q = 0; q < mi->grid.n_profiles; q++)
+			sum += migctl_grid_remaining_capacity(&mi->grid, slots, n, q);
+		mi->free_score[li] = (int)sum;
+	}
+	return mi->free_score[li];
+}
+
+/* The layout with the most free capacity holding the group's pins and the
+ * instances of configuration v; NONE if there is none. */
+size_t migctl_planner_place_config(struct planner *pl, struct group *g,
+				   const uint8_t *v, bool *nomem_out)
+{
+	struct model_info *mi = &pl->models[g->model];
+	size_t nq = mi->model->n_gi, best = NONE;
+	int want[MAXQ];
+	int best_score = -1;
+	bool extra = pl->req->pins_are_extra;
+
+	for (size_t i = 0; i < g->n_cache; i++)
+		if (!memcmp(g->cache[i].v, v, MAXR))
+			return g->cache[i].layout;
+	for (size_t q = 0; q < nq; q++)
+		want[q] = g->pin_count[q];
+	for (size_t p = 0; p < mi->n_prof; p++) {
+		size_t q = mi->prof[p];
+		int n = 0;
+		for (size_t k = 0; k < mi->n_prof_rows[p]; k++)
+			n += v[mi->prof_rows[p][k]];
+		want[q] = extra ? g->pin_count[q] + n
+				: (n > g->pin_count[q] ? n : g->pin_count[q]);
+	}
+	for (size_t li = 0; li < mi->n_layouts; li++) {
+		const struct layout *l = &mi->layouts[li];
+		bool match = true;
+		for (size_t q = 0; q < nq && match; q++)
+			match = l->count[q] == want[q];
+		if (!match || (g->n_pins && !layout_holds_pins(l, g, nq)))
+			continue;
+		int score = migctl_planner_layout_free(mi, li);
+		if (score > best_score) {
+			best_score = score;
+			best = li;
+		}
+	}
+	if (!grow(&g->cache, &g->cap_cache, g->n_cache + 1,
+		  sizeof(*g->cache))) {
+		*nomem_out = true;
+		return best;
+	}
+	memcpy(g->cache[g->n_cache].v, v, MAXR);
+	g->cache[g->n_cache].layout = best;
+	g->n_cache++;
+	return best;
+}
+
+bool migctl_planner_add_type(struct planner *pl, size_t group, const uint8_t *v,
+			     size_t count)
+{
+	if (count == 0)
+		return true;
+	for (size_t t = 0; t < pl->n_types; t++)
+		if (pl->types[t].group == group && !memcmp(pl->types[t].v, v, MAXR)) {
+			pl->types[t].count += count;
+			return true;
+		}
+	if (!grow(&pl->types, &pl->cap_types, pl->n_types + 1,
+		  sizeof(*pl->types)))
+		return false;
+	struct gtype *t = &pl->types[pl->n_types++];
+	memset(t, 0, sizeof(*t));
+	t->group = group;
+	memcpy(t->v, v, MAXR);
+	t->count = count;
+	return true;
+}
+
+/* Hand the chosen configurations to the groups of each class. */
+enum migctl_err migctl_planner_assign_types(struct planner *pl, const double *x)
+{
+	enum migctl_err rc = MIGCTL_ERR_OK;
+
+	for (size_t k = 0; k < pl->n_classes; k++) {
+		const struct plan_class *cl = &pl->classes[k];
+		size_t gi = 0;
+		size_t room = cl->n_groups ? pl->groups[pl->class_groups[cl->g0]].n_gpus : 0;
+		for (size_t c = 0; c < cl->n_cols; c++) {
+			size_t cnt = (size_t)(x[cl->col0 + c] + 0.5);
+			while (cnt > 0 && gi < cl->n_groups) {
+				size_t take = cnt < room ? cnt : room;
+				size_t group = pl->class_groups[cl->g0 + gi];
+				if (!migctl_planner_add_type(pl, group, pl->col_cfg[cl->col0 + c], take)) {
+					rc = nomem(pl);
+					goto out;
+				}
+				cnt -= take;
+				room -= take;
+				if (room == 0 && ++gi < cl->n_groups)
+					room = pl->groups[pl->class_groups[cl->g0 + gi]].n_gpus;
+			}
+			if (cnt > 0) {
+				rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+						 "planner: class %zu over capacity", k);
+				goto out;
+			}
+		}
+		/* The rest hold nothing but their pins. */
+		for (; gi < cl->n_groups; gi++) {
+			size_t group = pl->class_groups[cl->g0 + gi];
+			if (!migctl_planner_add_type(pl, group, pl->groups[group].base, room)) {
+				rc = nomem(pl);
+				goto out;
+			}
+			if (gi + 1 < cl->n_groups)
+				room = pl->groups[pl->class_groups[cl->g0 + gi + 1]].n_gpus;
+		}
+	}
+out:
+	return rc;
+}
+
+/* Whether one instance of row i may leave a GPU of type t. */
+static bool removable(const struct planner *pl, const struct gtype *t, size_t i)
+{
+	const struct group *g = &pl->groups[t->group];
+	const struct model_info *mi = &pl->models[g->model];
+	int q = pl->rowmap[i * pl->n_models + g->model];
+
+	if (t->v[i] == 0 || q < 0)
+		return false;
+	if (pl->req->pins_are_extra)
+		return true;
+	size_t p = (size_t)mi->slot[q];
+	unsigned n = 0;
+	for (size_t k = 0; k < mi->n_prof_rows[p]; k++)
+		n += t->v[mi->prof_rows[p][k]];
+	return n > g->pin_count[q];
+}
+
+/* Remove the surplus over pl->dem, greedily by free capacity gained. */
+enum migctl_err migctl_planner_trim_surplus(struct planner *pl)
+{
+	enum migctl_err rc = MIGCTL_ERR_OK;
+	bool oom = false;
+
+	for (size_t i = 0; i < pl->n_rows; i++) {
+		double cov = 0;
+		for (size_t t = 0; t < pl->n_types; t++)
+			cov += (double)pl->types[t].count * pl->types[t].v[i];
+		size_t surplus = cov > pl->dem[i] ? (size_t)(cov - pl->dem[i] + 0.5) : 0;
+		while (surplus > 0) {
+			size_t best = NONE;
+			long best_gain = 0;
+			for (size_t t = 0; t < pl->n_types; t++) {
+				struct gtype *ty = &pl->types[t];
+				struct group *g = &pl->groups[ty->group];
+				uint8_t less[MAXR];
+				if (ty->count == 0 || !removable(pl, ty, i))
+					continue;
+				memcpy(less, ty->v, MAXR);
+				less[i]--;
+				size_t a = migctl_planner_place_config(pl, g, ty->v, &oom);
+				size_t b = migctl_planner_place_config(pl, g, less, &oom);
+				if (oom) {
+					rc = nomem(pl);
+					goto out;
+				}
+				if (a == NONE || b == NONE) {
+					rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+							 "planner: a configuration has no placement");
+					goto out;
+				}
+				struct model_info *mi = &pl->models[g->model];
+				long gain = (long)migctl_planner_layout_free(mi, b) - migctl_planner_layout_free(mi, a);
+				if (best == NONE || gain > best_gain) {
+					best = t;
+					best_gain = gain;
+				}
+			}
+			if (best == NONE)
+				break;  /* pinned instances beyond the demand */
+			uint8_t less[MAXR];
+			size_t n = pl->types[best].count < surplus ? pl->types[best].count : surplus;
+			size_t group = pl->types[best].group;
+			memcpy(less, pl->types[best].v, MAXR);
+			less[i]--;
+			pl->types[best].count -= n;
+			surplus -= n;
+			if (!migctl_planner_add_type(pl, group, less, n)) {
+				rc = nomem(pl);
+				goto out;
+			}
+		}
+	}
+out:
+	return rc;
+}
+
+/* The free-capacity stage: among plans placing pl->dem with at most the
+ * GPUs the current types use, the most free capacity. An integer program
+ * over every feasible configuration of every group (not just the maximal
+ * ones: instances cost free capacity), seeded with the current types, so
+ * it can only improve them. Groups with the same feasible configurations
+ * and the same free capacity for each are interchangeable and share one
+ * set of columns. Skipped when the tableau would be large. */
+
+static int type_cmp(const void *a, const void *b)
+{
+	const struct gtype *x = a, *y = b;
+	bool ex = zero_vec(x->v), ey = zero_vec(y->v);
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (ex != ey)
+		return ex ? 1 : -1;
+	return cmp_desc(x->v, y->v, MAXR);
+}
+
+/* The instances of a GPU of type `ty` (by start) and the row each serves
+ * (NONE: none); pinned instances serve demand first. */
+static size_t type_template(const struct planner *pl, const struct group *g,
+			    const struct gtype *ty,
+			    struct migctl_plan_instance *out, size_t *row_of)
+{
+	const struct model_info *mi = &pl->models[g->model];
+	struct migctl_slot slots[MIGCTL_MAX_UNITS];
+	size_t n = layout_slots(mi, &mi->layouts[ty->layout], slots);
+	unsigned rem[MAXR];
+
+	for (size_t i = 0; i < MAXR; i++)
+		rem[i] = ty->v[i];
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t s = 0; s < n; s++) {
+			struct migctl_plan_instance *in = &out[s];
+			size_t q = slots[s].profile;
+			bool pinned = (g->pin_starts[q] >> slots[s].placement.start) & 1;
+			if (pinned != (pass == 0))
+				continue;
+			in->profile = q;
+			in->profile_id = mi->model->gi[q].id;
+			in->placement = slots[s].placement;
+			in->pinned = pinned;
+			in->demand = MIGCTL_PLAN_NO_DEMAND;
+			row_of[s] = NONE;
+			if ((pinned && pl->req->pins_are_extra) || mi->slot[q] < 0)
+				continue;
+			size_t p = (size_t)mi->slot[q];
+			for (size_t r = 0; r < mi->n_prof_rows[p]; r++) {
+				size_t row = mi->prof_rows[p][r];
+				if (rem[row]) {
+					rem[row]--;
+					row_of[s] = row;
+					break;
+				}
+			}
+		}
+	return n;
+}
+
+/* Build the plan from the types: placements, labels, summaries. */
+enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan *plan)
+{
+	enum migctl_err rc = MIGCTL_ERR_OK;
+	const struct migctl_plan_request *req = pl->req;
+	size_t total = 0;
+	bool oom = false;
+	unsigned long *quota = NULL;
+	size_t *row_of = NULL;
+
+	/* Empty types (no GPUs left) sort anywhere; drop them. */
+	size_t u = 0;
+	for (size_t t = 0; t < pl->n_types; t++)
+		if (pl->types[t].count)
+			pl->types[u++] = pl->types[t];
+	pl->n_types = u;
+	qsort(pl->types, pl->n_types, sizeof(*pl->types), type_cmp);
+	for (size_t t = 0; t < pl->n_types; t++) {
+		struct gtype *ty = &pl->types[t];
+		struct group *g = &pl->groups[ty->group];
+		ty->layout = migctl_planner_place_config(pl, g, ty->v, &oom);
+		if (oom) {
+			rc = nomem(pl);
+			goto out;
+		}
+		if (ty->layout == NONE) {
+			rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+					 "planner: a configuration has no placement");
+			goto out;
+		}
+		const struct layout *l = &pl->models[g->model].layouts[ty->layout];
+		size_t n = 0;
+		for (size_t q = 0; q < MAXQ; q++)
+			n += l->count[q];
+		total += n * ty->count;
+	}
+	plan->gpus = calloc(pl->n_gpus, sizeof(*plan->gpus));
+	plan->storage_ = calloc(total + 1, sizeof(*plan->storage_));
+	plan->demand = calloc(req->n_demand + 1, sizeof(*plan->demand));
+	quota = calloc(req->n_demand + 1, sizeof(*quota));
+	row_of = calloc(total + 1, sizeof(*row_of));
+	if (!plan->gpus || !plan->storage_ || !plan->demand || !quota || !row_of) {
+		rc = nomem(pl);
+		goto out;
+	}
+	plan->n_gpus = pl->n_gpus;
+	plan->n_demand = req->n_demand;
+
+	/* Placements and row labels: once per type, then copied to each of
+	 * its GPUs. */
+	size_t used_inst = 0, t = 0, left = 0, n = 0;
+	struct migctl_plan_instance tmpl[MIGCTL_MAX_UNITS];
+	size_t tmpl_row[MIGCTL_MAX_UNITS];
+	unsigned tmpl_free = 0;
+	for (size_t gi = 0; gi < pl->n_groups; gi++) {
+		struct group *g = &pl->groups[gi];
+		struct model_info *mi = &pl->models[g->model];
+		for (size_t k = 0; k < g->n_gpus; k++) {
+			size_t gpu = pl->gpu_order[g->gpu0 + k];
+			struct migctl_plan_gpu *pg = &plan->gpus[gpu];
+			if (left == 0) {
+				if (t >= pl->n_types || pl->types[t].group != gi) {
+					rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+							 "planner: GPUs and configurations disagree");
+					goto out;
+				}
+				const struct gtype *ty = &pl->types[t++];
+				left = ty->count;
+				n = type_template(pl, g, ty, tmpl, tmpl_row);
+				tmpl_free = (unsigned)migctl_planner_layout_free(mi, ty->layout);
+			}
+			left--;
+			pg->model = mi->model;
+			pg->fleet_entry = pl->gpus[gpu].entry;
+			pg->instances = plan->storage_ + used_inst;
+			pg->n_instances = n;
+			pg->used = n > 0;
+			pg->free_capacity = tmpl_free;
+			memcpy(pg->instances, tmpl, n * sizeof(*tmpl));
+			memcpy(row_of + used_inst, tmpl_row, n * sizeof(*tmpl_row));
+			used_inst += n;
+		}
+	}
+	/* Placed quota of each item: its row's placed demand, earlier items
+	 * first. */
+	for (size_t r = 0; r < pl->n_rows; r++) {
+		unsigned long placed = (unsigned long)(pl->dem[r] + 0.5);
+		for (size_t i = 0; i < req->n_demand; i++) {
+			if (pl->item_row[i] != r)
+				continue;
+			unsigned long q = req->demand[i].count < placed ? req->demand[i].count : placed;
+			quota[i] = q;
+			placed -= q;
+		}
+	}
+	for (size_t i = 0; i < req->n_demand; i++) {
+		plan->demand[i].demand = req->demand[i].count;
+		plan->demand[i].placed = (unsigned)quota[i];
+		plan->demand[i].unplaced = req->demand[i].count - (unsigned)quota[i];
+		plan->unplaced += plan->demand[i].unplaced;
+	}
+	/* Label instances with items, GPU by GPU, pinned first. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t gpu = 0; gpu < pl->n_gpus; gpu++) {
+			struct migctl_plan_gpu *pg = &plan->gpus[gpu];
+			for (size_t s = 0; s < pg->n_instances; s++) {
+				struct migctl_plan_instance *in = &pg->instances[s];
+				size_t row = row_of[(size_t)(in - plan->storage_)];
+				if (in->pinned != (pass == 0))
+					continue;
+				in->demand = MIGCTL_PLAN_NO_DEMAND;
+				if (row == NONE)
+					continue;
+				for (size_t i = 0; i < req->n_demand; i++)
+					if (pl->item_row[i] == row && quota[i] > 0) {
+						quota[i]--;
+						in->demand = i;
+						if (in->pinned)
+							plan->demand[i].pinned++;
+						break;
+					}
+			}
+		}
+	for (size_t gpu = 0; gpu < pl->n_gpus; gpu++) {
+		plan->gpus_used += plan->gpus[gpu].used;
+		plan->free_capacity += plan->gpus[gpu].free_capacity;
+	}
+	plan->complete = plan->unplaced == 0;
+out:
+	free(quota);
+	free(row_of);
+	return rc;
+}
