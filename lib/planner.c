@@ -185,111 +185,120 @@ static size_t fleet_names(const struct planner *pl, char *buf, size_t len)
 	return used;
 }
 
+/* The checks of one demand item before it is resolved. */
+static enum migctl_err check_item(struct planner *pl, size_t i,
+				  const struct migctl_plan_demand *it)
+{
+	if (!it->profile || !it->profile[0])
+		return migctl_fail(pl->err, MIGCTL_ERR_USAGE,
+				   "demand item %zu names no profile", i);
+	if (it->count > MIGCTL_PLAN_MAX_COUNT)
+		return migctl_fail(pl->err, MIGCTL_ERR_USAGE,
+				   "demand item %zu (%s): %u instances is more than the %u a plan takes",
+				   i, it->profile, it->count, MIGCTL_PLAN_MAX_COUNT);
+	if (it->model && model_index(pl, it->model) == NONE) {
+		char names[400];
+		fleet_names(pl, names, sizeof(names));
+		return migctl_fail(pl->err, MIGCTL_ERR_USAGE,
+				   "demand item %zu (%s) is for %s, which is not in the fleet (%s)",
+				   i, it->profile, it->model->name, names);
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* The profile of item `i` on every fleet model (mp[m]: index in that
+ * model's GI profiles, or -1); an error when no model has it. */
+static enum migctl_err resolve_item(struct planner *pl, size_t i,
+				    const struct migctl_plan_demand *it, int *mp)
+{
+	struct migctl_error scratch;
+	bool any = false;
+
+	for (size_t m = 0; m < pl->n_models; m++) {
+		const struct migctl_gpu_model *model = pl->models[m].model;
+		const struct migctl_gi_profile *gi = NULL;
+		mp[m] = -1;
+		if (!it->model || it->model == model)
+			gi = migctl_model_find_gi_profile(model, it->profile, &scratch);
+		if (gi) {
+			mp[m] = (int)(gi - model->gi);
+			any = true;
+		}
+	}
+	if (any)
+		return MIGCTL_ERR_OK;
+	char names[400];
+	fleet_names(pl, names, sizeof(names));
+	if (it->model)
+		return migctl_fail(pl->err, MIGCTL_ERR_UNKNOWN_PROFILE,
+				   "profile '%s' (demand item %zu) does not exist on %s, "
+				   "the model the item is tied to",
+				   it->profile, i, it->model->name);
+	return migctl_fail(pl->err, MIGCTL_ERR_UNKNOWN_PROFILE,
+			   "profile '%s' (demand item %zu) exists on no GPU model "
+			   "of the fleet (%s); check the name against the "
+			   "models' profile lists",
+			   it->profile, i, names);
+}
+
+/* Count item `i` into the row of its resolution `mp`, opening the row if
+ * no earlier item resolved alike. */
+static enum migctl_err add_to_row(struct planner *pl, size_t i,
+				  const struct migctl_plan_demand *it, const int *mp)
+{
+	size_t nm = pl->n_models, r;
+
+	for (r = 0; r < pl->n_rows; r++)
+		if (!memcmp(pl->rowmap + r * nm, mp, nm * sizeof(int)))
+			break;
+	if (r == pl->n_rows) {
+		if (pl->n_rows == MAXR)
+			return migctl_fail(pl->err, MIGCTL_ERR_USAGE,
+					   "the demand has more than %d distinct profiles",
+					   MAXR);
+		memcpy(pl->rowmap + r * nm, mp, nm * sizeof(int));
+		pl->n_rows++;
+		for (size_t m = 0; m < nm; m++)
+			if (mp[m] >= 0) {
+				pl->rows[r].weight =
+					pl->models[m].model->gi[mp[m]].compute_slices;
+				break;
+			}
+		if (pl->rows[r].weight == 0)
+			pl->rows[r].weight = 1;
+	}
+	pl->item_row[i] = r;
+	pl->rows[r].demand += it->count;
+	if (pl->rows[r].demand > MIGCTL_PLAN_MAX_COUNT)
+		return migctl_fail(pl->err, MIGCTL_ERR_USAGE,
+				   "the demand for %s (items up to %zu) is more than the %u instances a plan takes",
+				   it->profile, i, MIGCTL_PLAN_MAX_COUNT);
+	return MIGCTL_ERR_OK;
+}
+
 /* Resolve every demand item on every fleet model and merge items that
  * resolve alike into rows. */
 static enum migctl_err resolve_demand(struct planner *pl)
 {
 	const struct migctl_plan_request *req = pl->req;
-	enum migctl_err rc = MIGCTL_ERR_OK;
+	enum migctl_err rc;
 	int mp[64];
 	size_t nm = pl->n_models;
 
-	if (nm > 64) {
-		rc = migctl_fail(pl->err, MIGCTL_ERR_USAGE,
-				 "a fleet may have at most 64 distinct models");
-		goto out;
-	}
-	if (req->n_demand > 0 && !req->demand) {
-		rc = migctl_fail(pl->err, MIGCTL_ERR_USAGE, "the demand list is missing");
-		goto out;
-	}
+	if (nm > 64)
+		return migctl_fail(pl->err, MIGCTL_ERR_USAGE,
+				   "a fleet may have at most 64 distinct models");
+	if (req->n_demand > 0 && !req->demand)
+		return migctl_fail(pl->err, MIGCTL_ERR_USAGE, "the demand list is missing");
 	pl->rowmap = calloc(MAXR * nm + 1, sizeof(int));
 	pl->item_row = calloc(req->n_demand + 1, sizeof(size_t));
-	if (!pl->rowmap || !pl->item_row) {
-		rc = nomem(pl);
-		goto out;
-	}
+	if (!pl->rowmap || !pl->item_row)
+		return nomem(pl);
 	for (size_t i = 0; i < req->n_demand; i++) {
 		const struct migctl_plan_demand *it = &req->demand[i];
-		struct migctl_error scratch;
-		bool any = false;
-
-		if (!it->profile || !it->profile[0]) {
-			rc = migctl_fail(pl->err, MIGCTL_ERR_USAGE,
-					 "demand item %zu names no profile", i);
-			goto out;
-		}
-		if (it->count > MIGCTL_PLAN_MAX_COUNT) {
-			rc = migctl_fail(pl->err, MIGCTL_ERR_USAGE,
-					 "demand item %zu (%s): %u instances is more than the %u a plan takes",
-					 i, it->profile, it->count, MIGCTL_PLAN_MAX_COUNT);
-			goto out;
-		}
-		if (it->model && model_index(pl, it->model) == NONE) {
-			char names[400];
-			fleet_names(pl, names, sizeof(names));
-			rc = migctl_fail(pl->err, MIGCTL_ERR_USAGE,
-					 "demand item %zu (%s) is for %s, which is not in the fleet (%s)",
-					 i, it->profile, it->model->name, names);
-			goto out;
-		}
-		for (size_t m = 0; m < nm; m++) {
-			const struct migctl_gpu_model *model = pl->models[m].model;
-			const struct migctl_gi_profile *gi = NULL;
-			mp[m] = -1;
-			if (!it->model || it->model == model)
-				gi = migctl_model_find_gi_profile(model, it->profile, &scratch);
-			if (gi) {
-				mp[m] = (int)(gi - model->gi);
-				any = true;
-			}
-		}
-		if (!any) {
-			char names[400];
-			fleet_names(pl, names, sizeof(names));
-			if (it->model)
-				rc = migctl_fail(pl->err, MIGCTL_ERR_UNKNOWN_PROFILE,
-						 "profile '%s' (demand item %zu) does not exist on %s, "
-						 "the model the item is tied to",
-						 it->profile, i, it->model->name);
-			else
-				rc = migctl_fail(pl->err, MIGCTL_ERR_UNKNOWN_PROFILE,
-						 "profile '%s' (demand item %zu) exists on no GPU model "
-						 "of the fleet (%s); check the name against the "
-						 "models' profile lists",
-						 it->profile, i, names);
-			goto out;
-		}
-		size_t r;
-		for (r = 0; r < pl->n_rows; r++)
-			if (!memcmp(pl->rowmap + r * nm, mp, nm * sizeof(int)))
-				break;
-		if (r == pl->n_rows) {
-			if (pl->n_rows == MAXR) {
-				rc = migctl_fail(pl->err, MIGCTL_ERR_USAGE,
-						 "the demand has more than %d distinct profiles",
-						 MAXR);
-				goto out;
-			}
-			memcpy(pl->rowmap + r * nm, mp, nm * sizeof(int));
-			pl->n_rows++;
-			for (size_t m = 0; m < nm; m++)
-				if (mp[m] >= 0) {
-					pl->rows[r].weight =
-						pl->models[m].model->gi[mp[m]].compute_slices;
-					break;
-				}
-			if (pl->rows[r].weight == 0)
-				pl->rows[r].weight = 1;
-		}
-		pl->item_row[i] = r;
-		pl->rows[r].demand += it->count;
-		if (pl->rows[r].demand > MIGCTL_PLAN_MAX_COUNT) {
-			rc = migctl_fail(pl->err, MIGCTL_ERR_USAGE,
-					 "the demand for %s (items up to %zu) is more than the %u instances a plan takes",
-					 it->profile, i, MIGCTL_PLAN_MAX_COUNT);
-			goto out;
-		}
+		if ((rc = check_item(pl, i, it)) || (rc = resolve_item(pl, i, it, mp)) ||
+		    (rc = add_to_row(pl, i, it, mp)))
+			return rc;
 	}
 	/* The demanded profiles of each model, and which rows they serve. */
 	for (size_t m = 0; m < nm; m++) {
@@ -307,8 +316,7 @@ static enum migctl_err resolve_demand(struct planner *pl)
 			mi->prof_rows[p][mi->n_prof_rows[p]++] = r;
 		}
 	}
-out:
-	return rc;
+	return MIGCTL_ERR_OK;
 }
 
 static int slot_cmp(const void *a, const void *b)

@@ -284,15 +284,11 @@ static size_t type_template(const struct planner *pl, const struct group *g,
 	return n;
 }
 
-/* Build the plan from the types: placements, labels, summaries. */
-enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan *plan)
+/* Drop empty types, sort the rest and place each: its layout, and the
+ * instances of all its GPUs added to `*total`. */
+static enum migctl_err place_types(struct planner *pl, size_t *total)
 {
-	enum migctl_err rc = MIGCTL_ERR_OK;
-	const struct migctl_plan_request *req = pl->req;
-	size_t total = 0;
 	bool oom = false;
-	unsigned long *quota = NULL;
-	size_t *row_of = NULL;
 
 	/* Empty types (no GPUs left) sort anywhere; drop them. */
 	size_t u = 0;
@@ -305,39 +301,29 @@ enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan
 		struct gtype *ty = &pl->types[t];
 		struct group *g = &pl->groups[ty->group];
 		ty->layout = migctl_planner_place_config(pl, g, ty->v, &oom);
-		if (oom) {
-			rc = nomem(pl);
-			goto out;
-		}
-		if (ty->layout == NONE) {
-			rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-					 "planner: a configuration has no placement");
-			goto out;
-		}
+		if (oom)
+			return nomem(pl);
+		if (ty->layout == NONE)
+			return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+					   "planner: a configuration has no placement");
 		const struct layout *l = &pl->models[g->model].layouts[ty->layout];
 		size_t n = 0;
 		for (size_t q = 0; q < MAXQ; q++)
 			n += l->count[q];
-		total += n * ty->count;
+		*total += n * ty->count;
 	}
-	plan->gpus = calloc(pl->n_gpus, sizeof(*plan->gpus));
-	plan->storage_ = calloc(total + 1, sizeof(*plan->storage_));
-	plan->demand = calloc(req->n_demand + 1, sizeof(*plan->demand));
-	quota = calloc(req->n_demand + 1, sizeof(*quota));
-	row_of = calloc(total + 1, sizeof(*row_of));
-	if (!plan->gpus || !plan->storage_ || !plan->demand || !quota || !row_of) {
-		rc = nomem(pl);
-		goto out;
-	}
-	plan->n_gpus = pl->n_gpus;
-	plan->n_demand = req->n_demand;
+	return MIGCTL_ERR_OK;
+}
 
-	/* Placements and row labels: once per type, then copied to each of
-	 * its GPUs. */
+/* Placements and row labels (`row_of`, per instance of the storage):
+ * once per type, then copied to each of its GPUs. */
+static enum migctl_err copy_gpus(struct planner *pl, struct migctl_plan *plan, size_t *row_of)
+{
 	size_t used_inst = 0, t = 0, left = 0, n = 0;
 	struct migctl_plan_instance tmpl[MIGCTL_MAX_UNITS];
 	size_t tmpl_row[MIGCTL_MAX_UNITS];
 	unsigned tmpl_free = 0;
+
 	for (size_t gi = 0; gi < pl->n_groups; gi++) {
 		struct group *g = &pl->groups[gi];
 		struct model_info *mi = &pl->models[g->model];
@@ -345,11 +331,9 @@ enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan
 			size_t gpu = pl->gpu_order[g->gpu0 + k];
 			struct migctl_plan_gpu *pg = &plan->gpus[gpu];
 			if (left == 0) {
-				if (t >= pl->n_types || pl->types[t].group != gi) {
-					rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-							 "planner: GPUs and configurations disagree");
-					goto out;
-				}
+				if (t >= pl->n_types || pl->types[t].group != gi)
+					return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+							   "planner: GPUs and configurations disagree");
 				const struct gtype *ty = &pl->types[t++];
 				left = ty->count;
 				n = type_template(pl, g, ty, tmpl, tmpl_row);
@@ -367,8 +351,17 @@ enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan
 			used_inst += n;
 		}
 	}
-	/* Placed quota of each item: its row's placed demand, earlier items
-	 * first. */
+	return MIGCTL_ERR_OK;
+}
+
+/* Each item's placed quota (its row's placed demand, earlier items
+ * first), and the instances labelled with items, GPU by GPU, pinned
+ * first. */
+static void label_items(struct planner *pl, struct migctl_plan *plan, unsigned long *quota,
+			const size_t *row_of)
+{
+	const struct migctl_plan_request *req = pl->req;
+
 	for (size_t r = 0; r < pl->n_rows; r++) {
 		unsigned long placed = (unsigned long)(pl->dem[r] + 0.5);
 		for (size_t i = 0; i < req->n_demand; i++) {
@@ -385,7 +378,6 @@ enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan
 		plan->demand[i].unplaced = req->demand[i].count - (unsigned)quota[i];
 		plan->unplaced += plan->demand[i].unplaced;
 	}
-	/* Label instances with items, GPU by GPU, pinned first. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t gpu = 0; gpu < pl->n_gpus; gpu++) {
 			struct migctl_plan_gpu *pg = &plan->gpus[gpu];
@@ -407,6 +399,33 @@ enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan
 					}
 			}
 		}
+}
+
+/* Build the plan from the types: placements, labels, summaries. */
+enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan *plan)
+{
+	enum migctl_err rc;
+	const struct migctl_plan_request *req = pl->req;
+	size_t total = 0;
+	unsigned long *quota = NULL;
+	size_t *row_of = NULL;
+
+	if ((rc = place_types(pl, &total)))
+		return rc;
+	plan->gpus = calloc(pl->n_gpus, sizeof(*plan->gpus));
+	plan->storage_ = calloc(total + 1, sizeof(*plan->storage_));
+	plan->demand = calloc(req->n_demand + 1, sizeof(*plan->demand));
+	quota = calloc(req->n_demand + 1, sizeof(*quota));
+	row_of = calloc(total + 1, sizeof(*row_of));
+	if (!plan->gpus || !plan->storage_ || !plan->demand || !quota || !row_of) {
+		rc = nomem(pl);
+		goto out;
+	}
+	plan->n_gpus = pl->n_gpus;
+	plan->n_demand = req->n_demand;
+	if ((rc = copy_gpus(pl, plan, row_of)))
+		goto out;
+	label_items(pl, plan, quota, row_of);
 	for (size_t gpu = 0; gpu < pl->n_gpus; gpu++) {
 		plan->gpus_used += plan->gpus[gpu].used;
 		plan->free_capacity += plan->gpus[gpu].free_capacity;

@@ -13,7 +13,7 @@ typedef long long wide;
 
 /* --- the covering program (fewest GPUs) ------------------------------- */
 
-/* Exact ⌈LB(y)⌉ (see the top of this file) for y ≈ Y/D. */
+/* Exact ⌈LB(y)⌉ (see the top of lib/planner.c) for y ≈ Y/D. */
 static long long certified_bound(const struct planner *pl, const double *y)
 {
 	static const long long dens[] = {
@@ -319,7 +319,37 @@ static bool place_heuristic(void *ctx, const struct ilp *p, const double *x_lp,
 	return true;
 }
 
-/* Choose the placed demand (see the top of this file). Writes it to
+/* The rows and bounds of the placeable-demand program over the counts
+ * (n_cols columns) and the placed demand y (n_rows columns after them):
+ * every row covers y_i, every class holds its GPUs, 0 <= y <= d. The
+ * costs are set per stage. */
+static void placeable_program(const struct planner *pl, struct ilp *p)
+{
+	size_t nr = pl->n_rows, N = pl->n_cols, K = pl->n_classes, nc = N + nr;
+
+	p->nr = nr + K;
+	for (size_t i = 0; i < nr; i++) {
+		p->sense[i] = LP_ROW_GE;
+		p->rhs[i] = 0;
+		for (size_t j = 0; j < N; j++)
+			p->a[i * nc + j] = pl->col_cfg[j][i];
+		p->a[i * nc + N + i] = -1;
+		p->lo[N + i] = 0;
+		p->hi[N + i] = pl->dem[i];
+	}
+	for (size_t k = 0; k < K; k++) {
+		p->sense[nr + k] = LP_ROW_LE;
+		p->rhs[nr + k] = (double)pl->classes[k].n_gpus;
+	}
+	for (size_t j = 0; j < N; j++) {
+		size_t k = pl->col_class[j];
+		p->a[(nr + k) * nc + j] = 1;
+		p->lo[j] = 0;
+		p->hi[j] = (double)pl->classes[k].n_gpus;
+	}
+}
+
+/* Choose the placed demand (see the top of lib/planner.c). Writes it to
  * pl->dem and a plan placing it to x (n_cols counts). */
 enum migctl_err migctl_planner_solve_placeable(struct planner *pl, double *x,
 					       bool *proven)
@@ -340,26 +370,7 @@ enum migctl_err migctl_planner_solve_placeable(struct planner *pl, double *x,
 		rc = nomem(pl);
 		goto out;
 	}
-	p.nr = nr + K;
-	for (size_t i = 0; i < nr; i++) {
-		p.sense[i] = LP_ROW_GE;
-		p.rhs[i] = 0;
-		for (size_t j = 0; j < N; j++)
-			p.a[i * nc + j] = pl->col_cfg[j][i];
-		p.a[i * nc + N + i] = -1;
-		p.lo[N + i] = 0;
-		p.hi[N + i] = pl->dem[i];
-	}
-	for (size_t k = 0; k < K; k++) {
-		p.sense[nr + k] = LP_ROW_LE;
-		p.rhs[nr + k] = (double)pl->classes[k].n_gpus;
-	}
-	for (size_t j = 0; j < N; j++) {
-		size_t k = pl->col_class[j];
-		p.a[(nr + k) * nc + j] = 1;
-		p.lo[j] = 0;
-		p.hi[j] = (double)pl->classes[k].n_gpus;
-	}
+	placeable_program(pl, &p);
 	/* Stages: 0 slices, 1 instances, 2 + i row i. */
 	for (size_t stage = 0; stage < 2 + nr; stage++) {
 		double val;
@@ -438,115 +449,138 @@ struct free_class {
 	uint64_t hash;
 };
 
-enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven)
-{
-	enum migctl_err rc = MIGCTL_ERR_OK;
-	struct ilp p;
-	struct lp_work w;
-	struct bb b = {0};
-	size_t nr = pl->n_rows, G = pl->n_groups, nc = 0, rows, nf = 0;
-	struct free_class *fc = NULL;
-	size_t *fc_of = NULL;           /* group -> free class */
-	int *score = NULL;              /* per group config: free capacity */
-	size_t *score0 = NULL;
-	double *x0 = NULL;
-	bool have_p = false, have_w = false, oom = false;
+/* The free-capacity stage's view of the groups: classes of
+ * interchangeable groups (same configurations with the same free
+ * capacity), one column per configuration of each class. */
+struct free_stage {
+	struct free_class *fc;
+	size_t nf, nc;
+	size_t *fc_of;          /* group -> free class */
+	int *score;             /* per group config: free capacity */
+	size_t *score0;         /* per group: its first entry in score */
+};
 
-	*proven = false;
-	if (migctl_deadline_past(&pl->deadline))
-		goto out;
-	fc = calloc(G, sizeof(*fc));
-	fc_of = calloc(G, sizeof(size_t));
-	score0 = calloc(G + 1, sizeof(size_t));
-	size_t n_all = 0;
+static void free_stage_release(struct free_stage *fs)
+{
+	free(fs->fc);
+	free(fs->fc_of);
+	free(fs->score);
+	free(fs->score0);
+}
+
+/* The free capacity of every configuration of group `g` (in fs->score
+ * from index `k`), and a hash of configurations and scores. */
+static enum migctl_err score_group(struct planner *pl, struct free_stage *fs, size_t g,
+				   size_t k, uint64_t *hash)
+{
+	struct group *gr = &pl->groups[g];
+	struct model_info *mi = &pl->models[gr->model];
+	uint64_t h = 1469598103934665603ull ^ (gr->n_pins ? 7 : 3);
+	bool oom = false;
+
+	fs->score0[g] = k;
+	for (size_t c = 0; c < gr->n_all; c++, k++) {
+		size_t li = migctl_planner_place_config(pl, gr, gr->all + c * MAXR, &oom);
+		if (oom)
+			return nomem(pl);
+		if (li == NONE)
+			return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+					   "planner: a configuration has no placement");
+		fs->score[k] = migctl_planner_layout_free(mi, li);
+		for (size_t i = 0; i < MAXR; i++)
+			h = (h ^ gr->all[c * MAXR + i]) * 1099511628211ull;
+		h = (h ^ (uint64_t)fs->score[k]) * 1099511628211ull;
+	}
+	*hash = h;
+	return MIGCTL_ERR_OK;
+}
+
+/* Free capacity of every configuration of every group, and the classes
+ * of interchangeable groups. */
+static enum migctl_err free_classes(struct planner *pl, struct free_stage *fs)
+{
+	size_t G = pl->n_groups, n_all = 0;
+	enum migctl_err rc;
+
 	for (size_t g = 0; g < G; g++)
 		n_all += pl->groups[g].n_all;
-	score = calloc(n_all + 1, sizeof(int));
-	if (!fc || !fc_of || !score0 || !score) {
-		rc = nomem(pl);
-		goto out;
-	}
-	/* Free capacity of every configuration of every group, and the
-	 * classes of interchangeable groups. */
+	fs->fc = calloc(G, sizeof(*fs->fc));
+	fs->fc_of = calloc(G, sizeof(size_t));
+	fs->score0 = calloc(G + 1, sizeof(size_t));
+	fs->score = calloc(n_all + 1, sizeof(int));
+	if (!fs->fc || !fs->fc_of || !fs->score0 || !fs->score)
+		return nomem(pl);
 	for (size_t g = 0, k = 0; g < G; g++) {
-		struct group *gr = &pl->groups[g];
-		struct model_info *mi = &pl->models[gr->model];
-		uint64_t h = 1469598103934665603ull ^ (gr->n_pins ? 7 : 3);
-		score0[g] = k;
-		for (size_t c = 0; c < gr->n_all; c++, k++) {
-			size_t li = migctl_planner_place_config(pl, gr, gr->all + c * MAXR, &oom);
-			if (oom) {
-				rc = nomem(pl);
-				goto out;
-			}
-			if (li == NONE) {
-				rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-						 "planner: a configuration has no placement");
-				goto out;
-			}
-			score[k] = migctl_planner_layout_free(mi, li);
-			for (size_t i = 0; i < MAXR; i++)
-				h = (h ^ gr->all[c * MAXR + i]) * 1099511628211ull;
-			h = (h ^ (uint64_t)score[k]) * 1099511628211ull;
-		}
+		const struct group *gr = &pl->groups[g];
+		struct free_class *fc = fs->fc;
+		uint64_t h = 0;
+		if ((rc = score_group(pl, fs, g, k, &h)))
+			return rc;
+		k += gr->n_all;
 		size_t f;
-		for (f = 0; f < nf; f++) {
+		for (f = 0; f < fs->nf; f++) {
 			const struct group *r = &pl->groups[fc[f].rep];
 			if (fc[f].hash == h && (r->n_pins > 0) == (gr->n_pins > 0) &&
 			    r->n_all == gr->n_all &&
 			    !memcmp(r->all, gr->all, gr->n_all * MAXR) &&
-			    !memcmp(score + score0[fc[f].rep], score + score0[g],
+			    !memcmp(fs->score + fs->score0[fc[f].rep], fs->score + fs->score0[g],
 				    gr->n_all * sizeof(int)))
 				break;
 		}
-		if (f == nf) {
-			fc[nf].rep = g;
-			fc[nf].hash = h;
-			fc[nf].col0 = nc;
-			nc += gr->n_all;
-			nf++;
+		if (f == fs->nf) {
+			fc[f].rep = g;
+			fc[f].hash = h;
+			fc[f].col0 = fs->nc;
+			fs->nc += gr->n_all;
+			fs->nf++;
 		}
 		fc[f].n_gpus += gr->n_gpus;
-		fc_of[g] = f;
+		fs->fc_of[g] = f;
 	}
-	rows = nf + nr + 1;
-	if ((double)rows * (double)(nc + 2 * rows) > MAX_FREE_TABLEAU)
-		goto out;
-	x0 = calloc(nc + 1, sizeof(double));
-	if (!x0 || !(have_p = migctl_ilp_alloc(&p, rows, nc)) ||
-	    !(have_w = migctl_lp_alloc(&w, rows, nc)) || !migctl_bb_alloc(&b, nc)) {
-		rc = nomem(pl);
-		goto out;
-	}
-	p.nr = rows;
+	return MIGCTL_ERR_OK;
+}
+
+/* The rows of the free-capacity program (see the top of lib/planner.c):
+ * each class holds its GPUs, each row is covered, and no more unpinned
+ * GPUs are used than the plan uses now. */
+static void free_program(const struct planner *pl, const struct free_stage *fs, struct ilp *p)
+{
+	size_t nr = pl->n_rows, nf = fs->nf, nc = fs->nc;
 	double used = 0;
+
+	p->nr = nf + nr + 1;
 	for (size_t t = 0; t < pl->n_types; t++)
 		if (!pl->groups[pl->types[t].group].n_pins && !zero_vec(pl->types[t].v))
 			used += (double)pl->types[t].count;
 	for (size_t f = 0; f < nf; f++) {
-		const struct group *gr = &pl->groups[fc[f].rep];
-		p.sense[f] = LP_ROW_EQ;
-		p.rhs[f] = (double)fc[f].n_gpus;
+		const struct group *gr = &pl->groups[fs->fc[f].rep];
+		p->sense[f] = LP_ROW_EQ;
+		p->rhs[f] = (double)fs->fc[f].n_gpus;
 		for (size_t c = 0; c < gr->n_all; c++) {
 			const uint8_t *v = gr->all + c * MAXR;
-			size_t j = fc[f].col0 + c;
-			p.a[f * nc + j] = 1;
+			size_t j = fs->fc[f].col0 + c;
+			p->a[f * nc + j] = 1;
 			for (size_t i = 0; i < nr; i++)
-				p.a[(nf + i) * nc + j] = v[i];
+				p->a[(nf + i) * nc + j] = v[i];
 			if (!gr->n_pins && !zero_vec(v))
-				p.a[(nf + nr) * nc + j] = 1;
-			p.cost[j] = -(double)score[score0[fc[f].rep] + c];
-			p.lo[j] = 0;
-			p.hi[j] = (double)fc[f].n_gpus;
+				p->a[(nf + nr) * nc + j] = 1;
+			p->cost[j] = -(double)fs->score[fs->score0[fs->fc[f].rep] + c];
+			p->lo[j] = 0;
+			p->hi[j] = (double)fs->fc[f].n_gpus;
 		}
 	}
 	for (size_t i = 0; i < nr; i++) {
-		p.sense[nf + i] = LP_ROW_GE;
-		p.rhs[nf + i] = pl->dem[i];
+		p->sense[nf + i] = LP_ROW_GE;
+		p->rhs[nf + i] = pl->dem[i];
 	}
-	p.sense[nf + nr] = LP_ROW_LE;
-	p.rhs[nf + nr] = used;
-	/* The current types as the incumbent. */
+	p->sense[nf + nr] = LP_ROW_LE;
+	p->rhs[nf + nr] = used;
+}
+
+/* The current types as counts of the program's columns. */
+static enum migctl_err free_incumbent(struct planner *pl, const struct free_stage *fs,
+				      double *x0)
+{
 	for (size_t t = 0; t < pl->n_types; t++) {
 		const struct gtype *ty = &pl->types[t];
 		const struct group *gr = &pl->groups[ty->group];
@@ -554,13 +588,76 @@ enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven)
 		for (c = 0; c < gr->n_all; c++)
 			if (!memcmp(gr->all + c * MAXR, ty->v, MAXR))
 				break;
-		if (c == gr->n_all) {
-			rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-					 "planner: a planned configuration is not feasible");
-			goto out;
-		}
-		x0[fc[fc_of[ty->group]].col0 + c] += (double)ty->count;
+		if (c == gr->n_all)
+			return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+					   "planner: a planned configuration is not feasible");
+		x0[fs->fc[fs->fc_of[ty->group]].col0 + c] += (double)ty->count;
 	}
+	return MIGCTL_ERR_OK;
+}
+
+/* Hand each class's configurations (counts `best`) to its groups in
+ * order, as the plan's new types. */
+static enum migctl_err free_hand_out(struct planner *pl, const struct free_stage *fs,
+				     const double *best)
+{
+	size_t G = pl->n_groups;
+
+	pl->n_types = 0;
+	for (size_t f = 0; f < fs->nf; f++) {
+		const struct group *rep = &pl->groups[fs->fc[f].rep];
+		size_t g = fs->fc[f].rep, room = pl->groups[g].n_gpus;
+		for (size_t c = 0; c < rep->n_all; c++) {
+			size_t cnt = (size_t)(best[fs->fc[f].col0 + c] + 0.5);
+			while (cnt > 0) {
+				while (room == 0) {
+					do
+						g++;
+					while (g < G && fs->fc_of[g] != f);
+					if (g >= G)
+						return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+								   "planner: free-capacity class over capacity");
+					room = pl->groups[g].n_gpus;
+				}
+				size_t take = cnt < room ? cnt : room;
+				if (!migctl_planner_add_type(pl, g, rep->all + c * MAXR, take))
+					return nomem(pl);
+				cnt -= take;
+				room -= take;
+			}
+		}
+	}
+	return MIGCTL_ERR_OK;
+}
+
+enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven)
+{
+	enum migctl_err rc = MIGCTL_ERR_OK;
+	struct ilp p;
+	struct lp_work w;
+	struct bb b = {0};
+	struct free_stage fs = {0};
+	size_t rows;
+	double *x0 = NULL;
+	bool have_p = false, have_w = false;
+
+	*proven = false;
+	if (migctl_deadline_past(&pl->deadline))
+		goto out;
+	if ((rc = free_classes(pl, &fs)))
+		goto out;
+	rows = fs.nf + pl->n_rows + 1;
+	if ((double)rows * (double)(fs.nc + 2 * rows) > MAX_FREE_TABLEAU)
+		goto out;
+	x0 = calloc(fs.nc + 1, sizeof(double));
+	if (!x0 || !(have_p = migctl_ilp_alloc(&p, rows, fs.nc)) ||
+	    !(have_w = migctl_lp_alloc(&w, rows, fs.nc)) || !migctl_bb_alloc(&b, fs.nc)) {
+		rc = nomem(pl);
+		goto out;
+	}
+	free_program(pl, &fs, &p);
+	if ((rc = free_incumbent(pl, &fs, x0)))
+		goto out;
 	bb_setup(pl, &b, &p, &w, TIEBREAK_NODES);
 	b.on_root = place_root;
 	migctl_bb_offer(&b, x0);
@@ -573,40 +670,9 @@ enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven)
 	bb_finish(pl, &b);
 	pl->stats.lp_solves += w.solves;
 	*proven = (b.has_target && b.best_val <= b.target + 0.5) || !b.aborted;
-	/* Hand each class's configurations to its groups in order. */
-	pl->n_types = 0;
-	for (size_t f = 0; f < nf; f++) {
-		const struct group *rep = &pl->groups[fc[f].rep];
-		size_t g = fc[f].rep, room = pl->groups[g].n_gpus;
-		for (size_t c = 0; c < rep->n_all; c++) {
-			size_t cnt = (size_t)(b.best[fc[f].col0 + c] + 0.5);
-			while (cnt > 0) {
-				while (room == 0) {
-					do
-						g++;
-					while (g < G && fc_of[g] != f);
-					if (g >= G) {
-						rc = migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-								 "planner: free-capacity class over capacity");
-						goto out;
-					}
-					room = pl->groups[g].n_gpus;
-				}
-				size_t take = cnt < room ? cnt : room;
-				if (!migctl_planner_add_type(pl, g, rep->all + c * MAXR, take)) {
-					rc = nomem(pl);
-					goto out;
-				}
-				cnt -= take;
-				room -= take;
-			}
-		}
-	}
+	rc = free_hand_out(pl, &fs, b.best);
 out:
-	free(fc);
-	free(fc_of);
-	free(score);
-	free(score0);
+	free_stage_release(&fs);
 	free(x0);
 	migctl_bb_free(&b);
 	if (have_w)
