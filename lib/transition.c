@@ -352,30 +352,22 @@ static void place_dfs(struct gi_place *g, size_t k)
 
 /* --- completing one fate ----------------------------------------------- */
 
-/* Build the best final layout for the current fate into s->scratch;
- * false if the fate cannot be completed. */
-static bool complete(struct search *s)
+/* The new GIs of a completion, before placement: profile, CI profiles,
+ * and the pin of each pinned one. */
+struct new_gis {
+	size_t profile[MAXG];
+	size_t cis[MAXG][MAXC];
+	size_t n_cis[MAXG];
+	bool pinned[MAXG];
+	struct migctl_placement pin[MAXG];
+	size_t n;
+};
+
+/* The kept GIs with their kept CIs, into pl->gis. */
+static void keep_fated(const struct search *s, struct plan *pl)
 {
-	const struct migctl_gpu_model *m = s->model;
 	const struct migctl_layout *cur = s->cur;
-	const struct demand *w = s->want;
-	struct plan *pl = &s->scratch;
-	struct distrib d;
-	/* New GIs: profile and CI profiles, before placement. */
-	size_t new_profile[MAXG];
-	size_t new_cis[MAXG][MAXC];
-	size_t n_new_cis[MAXG];
-	bool new_pinned[MAXG];
-	struct migctl_placement new_pin[MAXG];
-	size_t n_new = 0;
-	struct gi_place g;
 
-	memset(pl, 0, sizeof(*pl));
-	memcpy(pl->fate, s->fate, sizeof(pl->fate));
-	pl->cost = s->cost;
-	pl->busy = s->busy;
-
-	/* Kept GIs with their kept CIs. */
 	for (size_t i = 0; i < cur->n_gis; i++) {
 		const struct migctl_layout_gi *cg = &cur->gis[i];
 		if (!s->fate[i].keep)
@@ -391,145 +383,165 @@ static bool complete(struct search *s)
 				f->ci_from[f->n_cis++] = (int)c;
 			}
 	}
-	size_t n_kept_gis = pl->n_gis;
+}
 
-	for (size_t p = 0; p < m->n_gi; p++) {
-		const struct migctl_gi_profile *gp = &m->gi[p];
-		unsigned missing[MAXP];
-		size_t kept_idx[MAXG];
-		struct migctl_placement pin_pl[MAXG];
-		size_t pins_new = 0;
+/* Step 1 for GI profile p: its missing CIs go to the free room of its
+ * kept GIs (the first n_kept_gis of pl->gis get theirs at once) and to
+ * the fewest new GIs, which are added to `nw`. False if they cannot. */
+static bool distribute_profile(const struct search *s, struct plan *pl, size_t n_kept_gis,
+			       size_t p, struct new_gis *nw)
+{
+	const struct demand *w = s->want;
+	const struct migctl_gi_profile *gp = &s->model->gi[p];
+	unsigned missing[MAXP];
+	size_t kept_idx[MAXG];
+	struct migctl_placement pin_pl[MAXG];
+	size_t pins_new = 0;
+	struct distrib d;
 
-		if (w->per_gi[p] == 0)
-			continue; /* kept GIs only have wanted profiles */
-		for (size_t c = 0; c < gp->n_ci; c++)
-			missing[c] = w->n[p][c] - s->kept_pair[p][c];
-		migctl_grid_of_gi(&d.cig, gp);
-		if (!distrib_items(&d, gp, missing))
-			return false;
-		d.n_kept = 0;
-		for (size_t k = 0; k < n_kept_gis; k++) {
-			const struct fgi *f = &pl->gis[k];
-			if (f->profile != p)
-				continue;
-			kept_idx[d.n_kept] = k;
-			memcpy(d.fixed[d.n_kept], f->cis, f->n_cis * sizeof(f->cis[0]));
-			d.n_fixed[d.n_kept] = f->n_cis;
-			d.n_kept++;
-		}
-		for (size_t q = 0; q < w->n_pins; q++) {
-			bool covered = false;
-			if (w->pins[q].gi != p)
-				continue;
-			for (size_t k = 0; k < n_kept_gis; k++)
-				covered |= pl->gis[k].profile == p &&
-					   migctl_placement_equal(pl->gis[k].placement, w->pins[q].placement);
-			if (!covered)
-				pin_pl[pins_new++] = w->pins[q].placement;
-		}
-		size_t hi = d.n_items;
-		if (gp->max < s->kept_gis[p])
-			return false;
-		if (hi > gp->max - s->kept_gis[p])
-			hi = gp->max - s->kept_gis[p];
-		size_t n = distrib_min_new(&d, pins_new, hi);
-		if (n == SIZE_MAX || n_kept_gis + n_new + n > MAXG)
-			return false;
-		/* Kept GIs get their new CIs. */
-		for (size_t b = 0; b < d.n_kept; b++) {
-			struct fgi *f = &pl->gis[kept_idx[b]];
-			for (size_t j = 0; j < d.n_bin_items[b]; j++) {
-				f->cis[f->n_cis] = (struct migctl_slot){d.bin_items[b][j], {0, 0}};
-				f->ci_from[f->n_cis++] = -1;
-			}
-		}
-		for (size_t b = d.n_kept; b < d.n_bins; b++) {
-			new_profile[n_new] = p;
-			memcpy(new_cis[n_new], d.bin_items[b], d.n_bin_items[b] * sizeof(size_t));
-			n_new_cis[n_new] = d.n_bin_items[b];
-			new_pinned[n_new] = b - d.n_kept < pins_new;
-			if (new_pinned[n_new])
-				new_pin[n_new] = pin_pl[b - d.n_kept];
-			n_new++;
+	for (size_t c = 0; c < gp->n_ci; c++)
+		missing[c] = w->n[p][c] - s->kept_pair[p][c];
+	migctl_grid_of_gi(&d.cig, gp);
+	if (!distrib_items(&d, gp, missing))
+		return false;
+	d.n_kept = 0;
+	for (size_t k = 0; k < n_kept_gis; k++) {
+		const struct fgi *f = &pl->gis[k];
+		if (f->profile != p)
+			continue;
+		kept_idx[d.n_kept] = k;
+		memcpy(d.fixed[d.n_kept], f->cis, f->n_cis * sizeof(f->cis[0]));
+		d.n_fixed[d.n_kept] = f->n_cis;
+		d.n_kept++;
+	}
+	for (size_t q = 0; q < w->n_pins; q++) {
+		bool covered = false;
+		if (w->pins[q].gi != p)
+			continue;
+		for (size_t k = 0; k < n_kept_gis; k++)
+			covered |= pl->gis[k].profile == p &&
+				   migctl_placement_equal(pl->gis[k].placement, w->pins[q].placement);
+		if (!covered)
+			pin_pl[pins_new++] = w->pins[q].placement;
+	}
+	size_t hi = d.n_items;
+	if (gp->max < s->kept_gis[p])
+		return false;
+	if (hi > gp->max - s->kept_gis[p])
+		hi = gp->max - s->kept_gis[p];
+	size_t n = distrib_min_new(&d, pins_new, hi);
+	if (n == SIZE_MAX || n_kept_gis + nw->n + n > MAXG)
+		return false;
+	/* Kept GIs get their new CIs. */
+	for (size_t b = 0; b < d.n_kept; b++) {
+		struct fgi *f = &pl->gis[kept_idx[b]];
+		for (size_t j = 0; j < d.n_bin_items[b]; j++) {
+			f->cis[f->n_cis] = (struct migctl_slot){d.bin_items[b][j], {0, 0}};
+			f->ci_from[f->n_cis++] = -1;
 		}
 	}
+	for (size_t b = d.n_kept; b < d.n_bins; b++) {
+		size_t j = nw->n++;
+		nw->profile[j] = p;
+		memcpy(nw->cis[j], d.bin_items[b], d.n_bin_items[b] * sizeof(size_t));
+		nw->n_cis[j] = d.n_bin_items[b];
+		nw->pinned[j] = b - d.n_kept < pins_new;
+		if (nw->pinned[j])
+			nw->pin[j] = pin_pl[b - d.n_kept];
+	}
+	return true;
+}
 
-	/* Place the new GIs: pinned ones first, at their pins. */
-	memset(&g, 0, sizeof(g));
-	g.grid = &s->grid;
+/* Step 2: place the new GIs next to the kept ones, pinned ones at their
+ * pins, the others for the most free capacity (the layout in g->best).
+ * False if they do not fit, or cannot beat the best completion found. */
+static bool place_new_gis(const struct search *s, const struct plan *pl, size_t n_kept_gis,
+			  const struct new_gis *nw, struct gi_place *g)
+{
+	const struct migctl_gpu_model *m = s->model;
+
+	memset(g, 0, sizeof(*g));
+	g->grid = &s->grid;
 	for (size_t k = 0; k < n_kept_gis; k++)
-		g.slots[g.n_fixed++] = (struct migctl_slot){pl->gis[k].profile,
-							     pl->gis[k].placement};
-	for (size_t j = 0; j < n_new; j++) {
-		if (!new_pinned[j])
+		g->slots[g->n_fixed++] = (struct migctl_slot){pl->gis[k].profile,
+							       pl->gis[k].placement};
+	for (size_t j = 0; j < nw->n; j++) {
+		if (!nw->pinned[j])
 			continue;
-		if (!migctl_grid_can_place(g.grid, g.slots, g.n_fixed, new_profile[j], new_pin[j]))
+		if (!migctl_grid_can_place(g->grid, g->slots, g->n_fixed, nw->profile[j], nw->pin[j]))
 			return false;
-		g.slots[g.n_fixed++] = (struct migctl_slot){new_profile[j], new_pin[j]};
+		g->slots[g->n_fixed++] = (struct migctl_slot){nw->profile[j], nw->pin[j]};
 	}
 	/* Equal-cost fates only compete on capacity: skip one that cannot
 	 * reach the best one's (more GIs never add capacity). */
 	if (s->found && s->best.cost == pl->cost && s->best.busy == pl->busy &&
-	    capacity(g.grid, g.slots, g.n_fixed) < s->best.cap)
+	    capacity(g->grid, g->slots, g->n_fixed) < s->best.cap)
 		return false;
-	for (size_t j = 0; j < n_new; j++) {
-		if (new_pinned[j])
+	for (size_t j = 0; j < nw->n; j++) {
+		if (nw->pinned[j])
 			continue;
 		/* Largest first, then by profile, so equal profiles chain. */
-		size_t k = g.n_want++;
-		g.want[k] = new_profile[j];
+		size_t k = g->n_want++;
+		g->want[k] = nw->profile[j];
 		while (k > 0) {
-			size_t a = g.want[k - 1], b = g.want[k];
+			size_t a = g->want[k - 1], b = g->want[k];
 			unsigned sa = m->gi[a].placements.size, sb = m->gi[b].placements.size;
 			if (sa > sb || (sa == sb && a <= b))
 				break;
-			g.want[k - 1] = b;
-			g.want[k] = a;
+			g->want[k - 1] = b;
+			g->want[k] = a;
 			k--;
 		}
 	}
-	place_dfs(&g, 0);
-	if (!g.found)
-		return false;
-	pl->cap = g.best_cap;
+	place_dfs(g, 0);
+	return g->found;
+}
 
-	/* Give each new GI (by profile; pinned ones keep their pins) a
-	 * placement of the chosen layout that no kept or pinned GI holds. */
+/* Add the new GIs to pl->gis: each (by profile; pinned ones keep their
+ * pins) takes a placement of the chosen layout that no kept or pinned GI
+ * holds. */
+static void add_new_gis(struct plan *pl, size_t n_kept_gis, const struct new_gis *nw,
+			const struct gi_place *g)
+{
 	bool used[MAXG] = {false};
-	size_t n_total = n_kept_gis + n_new;
+	size_t n_total = n_kept_gis + nw->n;
+
 	for (size_t k = 0; k < n_total; k++) {
 		for (size_t i = 0; i < n_kept_gis; i++)
-			if (!used[k] && pl->gis[i].profile == g.best[k].profile &&
-			    migctl_placement_equal(pl->gis[i].placement, g.best[k].placement))
+			if (!used[k] && pl->gis[i].profile == g->best[k].profile &&
+			    migctl_placement_equal(pl->gis[i].placement, g->best[k].placement))
 				used[k] = true;
-		for (size_t j = 0; j < n_new; j++)
-			if (!used[k] && new_pinned[j] && new_profile[j] == g.best[k].profile &&
-			    migctl_placement_equal(new_pin[j], g.best[k].placement))
+		for (size_t j = 0; j < nw->n; j++)
+			if (!used[k] && nw->pinned[j] && nw->profile[j] == g->best[k].profile &&
+			    migctl_placement_equal(nw->pin[j], g->best[k].placement))
 				used[k] = true;
 	}
-	for (size_t j = 0; j < n_new; j++) {
+	for (size_t j = 0; j < nw->n; j++) {
 		struct fgi *f = &pl->gis[pl->n_gis++];
-		f->profile = new_profile[j];
+		f->profile = nw->profile[j];
 		f->from = -1;
-		if (new_pinned[j]) {
-			f->placement = new_pin[j];
+		if (nw->pinned[j]) {
+			f->placement = nw->pin[j];
 		} else {
 			for (size_t k = 0; k < n_total; k++)
-				if (!used[k] && g.best[k].profile == new_profile[j]) {
+				if (!used[k] && g->best[k].profile == nw->profile[j]) {
 					used[k] = true;
-					f->placement = g.best[k].placement;
+					f->placement = g->best[k].placement;
 					break;
 				}
 		}
-		for (size_t c = 0; c < n_new_cis[j]; c++) {
-			f->cis[c] = (struct migctl_slot){new_cis[j][c], {0, 0}};
+		for (size_t c = 0; c < nw->n_cis[j]; c++) {
+			f->cis[c] = (struct migctl_slot){nw->cis[j][c], {0, 0}};
 			f->ci_from[c] = -1;
 		}
-		f->n_cis = n_new_cis[j];
+		f->n_cis = nw->n_cis[j];
 	}
+}
 
-	/* CI placements of new CIs: the engine's first fit next to the kept
-	 * ones (feasible: the distribution checked it). */
+/* CI placements of new CIs: the engine's first fit next to the kept
+ * ones (feasible: the distribution checked it). */
+static bool place_new_cis(const struct migctl_gpu_model *m, struct plan *pl)
+{
 	for (size_t i = 0; i < pl->n_gis; i++) {
 		struct fgi *f = &pl->gis[i];
 		struct migctl_grid cig;
@@ -553,8 +565,12 @@ static bool complete(struct search *s)
 		for (size_t j = 0; j < nw; j++)
 			f->cis[idx[j]].placement = out[j];
 	}
+	return true;
+}
 
-	/* Sort GIs by start and CIs in each GI by start. */
+/* Sort GIs by start and CIs in each GI by start. */
+static void sort_final(struct plan *pl)
+{
 	for (size_t i = 1; i < pl->n_gis; i++)
 		for (size_t j = i; j > 0 &&
 		     pl->gis[j - 1].placement.start > pl->gis[j].placement.start; j--) {
@@ -575,6 +591,35 @@ static bool complete(struct search *s)
 				f->ci_from[b - 1] = tf;
 			}
 	}
+}
+
+/* Build the best final layout for the current fate into s->scratch;
+ * false if the fate cannot be completed. */
+static bool complete(struct search *s)
+{
+	struct plan *pl = &s->scratch;
+	struct new_gis nw;
+	struct gi_place g;
+
+	memset(pl, 0, sizeof(*pl));
+	memcpy(pl->fate, s->fate, sizeof(pl->fate));
+	pl->cost = s->cost;
+	pl->busy = s->busy;
+	keep_fated(s, pl);
+	size_t n_kept_gis = pl->n_gis;
+	nw.n = 0;
+	for (size_t p = 0; p < s->model->n_gi; p++) {
+		/* Kept GIs only have wanted profiles. */
+		if (s->want->per_gi[p] && !distribute_profile(s, pl, n_kept_gis, p, &nw))
+			return false;
+	}
+	if (!place_new_gis(s, pl, n_kept_gis, &nw, &g))
+		return false;
+	pl->cap = g.best_cap;
+	add_new_gis(pl, n_kept_gis, &nw, &g);
+	if (!place_new_cis(s->model, pl))
+		return false;
+	sort_final(pl);
 	return true;
 }
 
