@@ -850,116 +850,6 @@ static bool valid_config_name(const char *s)
 
 /* --- the command ---------------------------------------------------------- */
 
-/* --incremental: the online policy, one instance at a time, in demand
- * order, next to the pinned (existing) instances. Fills `plan` as the
- * planner would, with no optimality claim (lower_bound 0). */
-static enum migctl_err place_incrementally(const struct migctl_plan_request *req,
-					   struct migctl_plan *plan, struct migctl_error *err)
-{
-	size_t n = 0, total = req->n_pins;
-	for (size_t f = 0; f < req->n_fleet; f++)
-		n += req->fleet[f].count;
-	for (size_t d = 0; d < req->n_demand; d++)
-		total += req->demand[d].count;
-	struct migctl_grid *grids = calloc(n + 1, sizeof(*grids));
-	struct migctl_online_gpu *og = calloc(n + 1, sizeof(*og));
-	struct migctl_slot *slots = calloc((n + 1) * MIGCTL_LAYOUT_MAX_GIS, sizeof(*slots));
-	size_t *entry = calloc(n + 1, sizeof(*entry));
-	size_t *demand_of = calloc((n + 1) * MIGCTL_LAYOUT_MAX_GIS, sizeof(*demand_of));
-	bool *pinned = calloc((n + 1) * MIGCTL_LAYOUT_MAX_GIS, sizeof(*pinned));
-	enum migctl_err rc = MIGCTL_ERR_OK;
-
-	plan->gpus = calloc(n + 1, sizeof(*plan->gpus));
-	plan->demand = calloc(req->n_demand + 1, sizeof(*plan->demand));
-	plan->storage_ = calloc(total + 1, sizeof(*plan->storage_));
-	if (!grids || !og || !slots || !entry || !demand_of || !pinned || !plan->gpus ||
-	    !plan->demand || !plan->storage_) {
-		rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t f = 0, g = 0; f < req->n_fleet; f++)
-		for (unsigned c = 0; c < req->fleet[f].count; c++, g++) {
-			migctl_grid_of_model(&grids[g], req->fleet[f].model);
-			og[g] = (struct migctl_online_gpu){&grids[g], &slots[g * MIGCTL_LAYOUT_MAX_GIS], 0, 0};
-			entry[g] = f;
-		}
-	for (size_t i = 0; i < req->n_pins; i++) {
-		const struct migctl_plan_pin *pin = &req->pins[i];
-		int q = migctl_grid_profile_index(&grids[pin->gpu], pin->profile_id);
-		size_t k = pin->gpu * MIGCTL_LAYOUT_MAX_GIS + og[pin->gpu].n_slots;
-		if (q < 0 || og[pin->gpu].n_slots == MIGCTL_LAYOUT_MAX_GIS) {
-			rc = migctl_fail(err, MIGCTL_ERR_INTERNAL, "existing instance not in its model");
-			goto out;
-		}
-		slots[k] = (struct migctl_slot){(size_t)q, pin->placement};
-		pinned[k] = true;
-		demand_of[k] = MIGCTL_PLAN_NO_DEMAND;
-		og[pin->gpu].n_slots++;
-	}
-	for (size_t d = 0; d < req->n_demand; d++) {
-		plan->demand[d].demand = req->demand[d].count;
-		for (unsigned c = 0; c < req->demand[d].count; c++) {
-			struct migctl_online_choice ch;
-			for (size_t g = 0; g < n; g++) {
-				const struct migctl_gpu_model *m = req->fleet[entry[g]].model;
-				const struct migctl_gi_profile *gp =
-					migctl_model_find_gi_profile(m, req->demand[d].profile, NULL);
-				bool ok = gp && (!req->demand[d].model || req->demand[d].model == m) &&
-					  og[g].n_slots < MIGCTL_LAYOUT_MAX_GIS;
-				og[g].profile = ok ? (size_t)(gp - m->gi) : SIZE_MAX;
-			}
-			if (migctl_online_place(og, n, MIGCTL_ONLINE_MIGCTL, &ch) != MIGCTL_ERR_OK) {
-				plan->demand[d].unplaced++;
-				continue;
-			}
-			size_t k = ch.gpu * MIGCTL_LAYOUT_MAX_GIS + og[ch.gpu].n_slots++;
-			slots[k] = (struct migctl_slot){og[ch.gpu].profile, ch.placement};
-			demand_of[k] = d;
-			plan->demand[d].placed++;
-		}
-		plan->unplaced += plan->demand[d].unplaced;
-	}
-	/* Copy out, each GPU's instances by start. */
-	plan->n_gpus = n;
-	plan->n_demand = req->n_demand;
-	size_t used = 0;
-	for (size_t g = 0; g < n; g++) {
-		struct migctl_plan_gpu *pg = &plan->gpus[g];
-		pg->model = req->fleet[entry[g]].model;
-		pg->fleet_entry = entry[g];
-		pg->instances = &plan->storage_[used];
-		for (unsigned start = 0; start < MIGCTL_MAX_UNITS; start++)
-			for (size_t i = 0; i < og[g].n_slots; i++) {
-				size_t k = g * MIGCTL_LAYOUT_MAX_GIS + i;
-				if (slots[k].placement.start != start)
-					continue;
-				plan->storage_[used++] = (struct migctl_plan_instance){
-					.profile = slots[k].profile,
-					.profile_id = grids[g].profiles[slots[k].profile].id,
-					.placement = slots[k].placement, .pinned = pinned[k],
-					.demand = demand_of[k]};
-				pg->n_instances++;
-			}
-		pg->used = pg->n_instances > 0;
-		plan->gpus_used += pg->used;
-		for (size_t q = 0; q < grids[g].n_profiles; q++)
-			pg->free_capacity += migctl_grid_remaining_capacity(&grids[g], og[g].slots,
-									     og[g].n_slots, q);
-		plan->free_capacity += pg->free_capacity;
-	}
-	plan->complete = plan->unplaced == 0;
-out:
-	free(grids);
-	free(og);
-	free(slots);
-	free(entry);
-	free(demand_of);
-	free(pinned);
-	if (rc)
-		migctl_plan_release(plan);
-	return rc;
-}
-
 static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config,
 		    const char *config_name, bool placements)
 {
@@ -978,7 +868,7 @@ static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config
 		.time_budget_ms = budget,
 	};
 	migctl_plan_init(&plan);
-	if (p->incremental ? place_incrementally(&req, &plan, &err)
+	if (p->incremental ? migctl_plan_incremental(&req, &plan, &err)
 			   : migctl_plan_solve(&req, &plan, &err)) {
 		/* Name the demand file's line of an unknown profile. */
 		if (err.code == MIGCTL_ERR_UNKNOWN_PROFILE)

@@ -205,4 +205,19 @@ enum migctl_err migctl_plan_solve(const struct migctl_plan_request *req,
 				  struct migctl_plan *plan,
 				  struct migctl_error *err);
 
+/* `plan --incremental`: the online policy (migctl_online_place with
+ * MIGCTL_ONLINE_MIGCTL, include/migctl/online.h) instead of the search.
+ * One instance at a time, in demand order, next to the pins (existing
+ * instances, which stay); an instance that fits nowhere is counted
+ * unplaced. Fills `plan` (which must be empty) as migctl_plan_solve does,
+ * instances of each GPU by start, with no optimality claim (lower_bound 0,
+ * optimal false; time_budget_ms, node_limit and pins_are_extra are not
+ * used). Errors leave `plan` empty: MIGCTL_ERR_USAGE for a missing fleet
+ * model or demand list, MIGCTL_ERR_NOT_FOUND for a pin on a GPU index not
+ * in the fleet, MIGCTL_ERR_INTERNAL for a pinned profile ID not on its
+ * GPU's model or too many pins on one GPU, MIGCTL_ERR_NOMEM. */
+enum migctl_err migctl_plan_incremental(const struct migctl_plan_request *req,
+					struct migctl_plan *plan,
+					struct migctl_error *err);
+
 #endif
