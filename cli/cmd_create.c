@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "migctl/create.h"
 #include "migctl/online.h"
 
 static const char create_usage[] =
@@ -52,22 +53,7 @@ static const char create_usage[] =
 	"\n"
 	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
 
-#define MAX_ITEMS 64
-
-/* One GI this command touches: created here (`new_gi`) or existing. */
-struct made {
-	struct migctl_gpu_state *gpu;
-	unsigned gi;
-	bool new_gi;
-	unsigned cis[MIGCTL_NODE_MAX_CIS];
-	size_t n_cis;
-};
-
-struct create_run {
-	struct cli *cli;
-	struct made made[MIGCTL_NODE_MAX_GPUS * MAX_ITEMS];
-	size_t n_made;
-};
+#define MAX_ITEMS MIGCTL_CREATE_MAX_ITEMS
 
 /* "1,2" into IDs. */
 static int parse_ids(struct cli *cli, const char *opt, const char *list, unsigned *ids,
@@ -91,97 +77,13 @@ static int parse_ids(struct cli *cli, const char *opt, const char *list, unsigne
 	return 0;
 }
 
-/* CI profile IDs for a GI profile from --ci (NULL: the default one). */
-static enum migctl_err ci_profiles(const struct migctl_gi_profile *gp, const char *list,
-				   unsigned *ids, size_t *n, struct migctl_error *err)
-{
-	const char *p = list;
-	char item[MIGCTL_NAME_MAX + 8];
-	int r;
-
-	*n = 0;
-	if (!list) {
-		const struct migctl_ci_profile *c = migctl_gi_profile_default_ci(gp);
-		if (!c)
-			return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
-					   "GI profile %s has no default compute-instance profile; name one with --ci",
-					   gp->name);
-		ids[(*n)++] = c->id;
-		return MIGCTL_ERR_OK;
-	}
-	while ((r = cli_next_item(&p, item, sizeof(item))) != 0) {
-		if (r < 0)
-			return migctl_fail(err, MIGCTL_ERR_USAGE,
-					   "--ci: empty or overlong item in \"%s\"; separate profiles with single commas",
-					   list);
-		const struct migctl_ci_profile *c = migctl_gi_profile_find_ci_profile(gp, item, err);
-		if (!c)
-			return MIGCTL_ERR_UNKNOWN_PROFILE;
-		if (*n == MIGCTL_NODE_MAX_CIS)
-			return migctl_fail(err, MIGCTL_ERR_INSUFFICIENT_RESOURCES,
-					   "--ci: more than %d compute instances per GPU instance",
-					   MIGCTL_NODE_MAX_CIS);
-		ids[(*n)++] = c->id;
-	}
-	return MIGCTL_ERR_OK;
-}
-
-/* Undo everything this command made, newest first. */
-static void rollback(struct create_run *r)
-{
-	struct migctl_error err = {0};
-
-	for (size_t i = r->n_made; i-- > 0;) {
-		struct made *m = &r->made[i];
-		for (size_t c = m->n_cis; c-- > 0;)
-			if (migctl_node_destroy_ci(&r->cli->node, m->gpu, m->gi, m->cis[c], &err)) {
-				cli_prefix_gpu(&err, m->gpu->index);
-				cli_report(r->cli, &err);
-			}
-		if (m->new_gi && migctl_node_destroy_gi(&r->cli->node, m->gpu, m->gi, &err)) {
-			cli_prefix_gpu(&err, m->gpu->index);
-			cli_report(r->cli, &err);
-		}
-	}
-}
-
-static int fail(struct create_run *r, struct migctl_error *err, unsigned gpu)
-{
-	size_t gis = 0, cis = 0;
-	for (size_t i = 0; i < r->n_made; i++) {
-		gis += r->made[i].new_gi;
-		cis += r->made[i].n_cis;
-	}
-	cli_prefix_gpu(err, gpu);
-	if (gis + cis) {
-		size_t len = strlen(err->msg);
-		snprintf(err->msg + len, sizeof(err->msg) - len,
-			 "; what this command created before (%zu GPU and %zu compute instances) was destroyed again",
-			 gis, cis);
-	}
-	rollback(r);
-	return cli_report(r->cli, err);
-}
-
-static int create_cis(struct create_run *r, struct made *m, const unsigned *ids, size_t n)
-{
-	struct migctl_error err = {0};
-	for (size_t i = 0; i < n; i++) {
-		unsigned ci;
-		if (migctl_node_create_ci(&r->cli->node, m->gpu, m->gi, ids[i], NULL, &ci, &err))
-			return fail(r, &err, m->gpu->index);
-		m->cis[m->n_cis++] = ci;
-	}
-	return 0;
-}
-
 /* Print (or add to JSON) what was made. */
-static json_t *report(struct create_run *r)
+static json_t *report(struct cli *cli, const struct migctl_create_result *res)
 {
-	json_t *a = r->cli->output == CLI_JSON ? json_array() : NULL;
+	json_t *a = cli->output == CLI_JSON ? json_array() : NULL;
 
-	for (size_t i = 0; i < r->n_made; i++) {
-		struct made *m = &r->made[i];
+	for (size_t i = 0; i < res->n_gis; i++) {
+		const struct migctl_create_gi *m = &res->gis[i];
 		struct migctl_gi_state *gi = migctl_gpu_find_gi(m->gpu, m->gi);
 		const char *gname = gi && gi->profile ? gi->profile->name : "?";
 		json_t *cis = a ? json_array() : NULL;
@@ -215,6 +117,29 @@ static json_t *report(struct create_run *r)
 				"compute_instances", cis));
 	}
 	return a;
+}
+
+/* Run the create transaction (lib/create.c) and print what it made, or
+ * what went wrong: first any destroy of its rollback that failed. */
+static int run_create(struct cli *cli, const struct migctl_create_request *req)
+{
+	struct migctl_create_result res;
+	struct migctl_error err = {0};
+	int rc;
+
+	migctl_create_result_init(&res);
+	rc = (int)migctl_create(&cli->node, req, &res, &err);
+	for (size_t i = 0; i < res.n_undo_errors; i++)
+		cli_report(cli, &res.undo_errors[i]);
+	if (rc) {
+		cli_report(cli, &err);
+	} else {
+		json_t *a = report(cli, &res);
+		if (a)
+			rc = cli_print_json(json_pack("{s:o}", "created", a));
+	}
+	migctl_create_result_release(&res);
+	return rc;
 }
 
 static bool parse_placement(const char *s, struct migctl_placement *p, bool *has_size)
@@ -328,142 +253,15 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		place_arg = "policy";
 	}
 
-	/* Check everything before changing anything. */
-	size_t prof[MIGCTL_NODE_MAX_GPUS][MAX_ITEMS], n_prof[MIGCTL_NODE_MAX_GPUS];
-	for (size_t i = 0; i < n; i++) {
-		struct migctl_gpu_state *gpu = gpus[i];
-		n_prof[i] = 0;
-		if (!gpu->mig_current || gpu->model.n_gi == 0) {
-			if (!gpu->mig_capable)
-				migctl_fail(&err, MIGCTL_ERR_NOT_SUPPORTED,
-					    "GPU %u (%s) does not support MIG; choose MIG GPUs with -i",
-					    gpu->index, gpu->name);
-			else if (gpu->mig_pending)
-				migctl_fail(&err, MIGCTL_ERR_NOT_SUPPORTED,
-					    "GPU %u (%s): MIG mode is disabled and enabling it is pending a reset; run 'migctl%s mode enable -i %u --reset'",
-					    gpu->index, gpu->name, cli_sim_flag(cli), gpu->index);
-			else
-				migctl_fail(&err, MIGCTL_ERR_NOT_SUPPORTED,
-					    "GPU %u (%s): MIG mode is disabled; enable it with 'migctl%s mode enable -i %u' (or choose other GPUs with -i)",
-					    gpu->index, gpu->name, cli_sim_flag(cli), gpu->index);
-			return cli_report(cli, &err);
-		}
-		if (gi_arg) {
-			for (size_t g = 0; g < n_gi_ids; g++) {
-				struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, gi_ids[g]);
-				unsigned cp[MIGCTL_NODE_MAX_CIS];
-				size_t ncp;
-				if (!gi) {
-					char list[200] = "";
-					size_t used = 0;
-					for (size_t k = 0; k < gpu->n_gis && used < sizeof(list); k++)
-						used += (size_t)snprintf(list + used, sizeof(list) - used,
-									 "%s%u", k ? ", " : "", gpu->gis[k].id);
-					migctl_fail(&err, MIGCTL_ERR_NOT_FOUND,
-						    "GPU %u has no GPU instance %u; its GPU instances: %s",
-						    gpu->index, gi_ids[g], gpu->n_gis ? list : "none");
-					return cli_report(cli, &err);
-				}
-				if (!gi->profile) {
-					migctl_fail(&err, MIGCTL_ERR_UNKNOWN_PROFILE,
-						    "GPU %u: GPU instance %u has profile %u, which the driver does not describe",
-						    gpu->index, gi->id, gi->profile_id);
-					return cli_report(cli, &err);
-				}
-				if (ci_profiles(gi->profile, ci_arg, cp, &ncp, &err)) {
-					cli_prefix_gpu(&err, gpu->index);
-					return cli_report(cli, &err);
-				}
-			}
-			continue;
-		}
-		if (migctl_model_parse_gi_profile_list(&gpu->model, profiles, prof[i], MAX_ITEMS,
-						       &n_prof[i], &err)) {
-			cli_prefix_gpu(&err, gpu->index);
-			return cli_report(cli, &err);
-		}
-		if (place_arg && n_prof[i] != 1)
-			return cli_usage_error(cli, "create", "--placement needs exactly one PROFILE");
-		for (size_t k = 0; k < n_prof[i]; k++) {
-			const struct migctl_gi_profile *gp = &gpu->model.gi[prof[i][k]];
-			unsigned cp[MIGCTL_NODE_MAX_CIS];
-			size_t ncp;
-			if (!no_ci && ci_profiles(gp, ci_arg, cp, &ncp, &err)) {
-				cli_prefix_gpu(&err, gpu->index);
-				return cli_report(cli, &err);
-			}
-			if (place_arg) {
-				char set[256];
-				if (!has_size)
-					place.size = gp->placements.size;
-				if (migctl_placement_set_has(&gp->placements, place))
-					continue;
-				migctl_placement_set_format(&gp->placements, set, sizeof(set));
-				migctl_fail(&err, MIGCTL_ERR_INVALID_PLACEMENT,
-					    "GPU %u: placement %u:%u is not one of MIG %s's placements %s (start:size); choose one of those starts",
-					    gpu->index, place.start, place.size, gp->name, set);
-				return cli_report(cli, &err);
-			}
-		}
-	}
-
-	/* Create. IDs, not pointers, survive the refreshes the operations do. */
-	struct create_run *r = calloc(1, sizeof(*r));
-	if (!r) {
-		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
-		return cli_report(cli, &err);
-	}
-	r->cli = cli;
-	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct migctl_gpu_state *gpu = gpus[i];
-		if (gi_arg) {
-			for (size_t g = 0; g < n_gi_ids && !rc; g++) {
-				struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, gi_ids[g]);
-				unsigned cp[MIGCTL_NODE_MAX_CIS];
-				size_t ncp = 0;
-				if (gi && gi->profile)
-					ci_profiles(gi->profile, ci_arg, cp, &ncp, &err);
-				struct made *m = &r->made[r->n_made++];
-				*m = (struct made){.gpu = gpu, .gi = gi_ids[g]};
-				rc = create_cis(r, m, cp, ncp);
-			}
-			continue;
-		}
-		unsigned ids_by_k[MAX_ITEMS];
-		for (size_t k = 0; k < n_prof[i]; k++)
-			ids_by_k[k] = gpu->model.gi[prof[i][k]].id;
-		for (size_t k = 0; k < n_prof[i] && !rc; k++) {
-			unsigned gi_id;
-			if (migctl_node_create_gi(&cli->node, gpu, ids_by_k[k], place_arg ? &place : NULL,
-						  &gi_id, &err)) {
-				rc = fail(r, &err, gpu->index);
-				break;
-			}
-			struct made *m = &r->made[r->n_made++];
-			*m = (struct made){.gpu = gpu, .gi = gi_id, .new_gi = true};
-			if (no_ci)
-				continue;
-			struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, gi_id);
-			const struct migctl_gi_profile *gp =
-				gi && gi->profile ? gi->profile : migctl_model_gi_profile_by_id(&gpu->model, ids_by_k[k]);
-			unsigned cp[MIGCTL_NODE_MAX_CIS];
-			size_t ncp = 0;
-			if (!gp || ci_profiles(gp, ci_arg, cp, &ncp, &err)) {
-				if (!gp)
-					migctl_fail(&err, MIGCTL_ERR_INTERNAL,
-						    "GPU instance %u: its profile is unknown", gi_id);
-				rc = fail(r, &err, gpu->index);
-				break;
-			}
-			rc = create_cis(r, m, cp, ncp);
-		}
-	}
-	if (!rc) {
-		json_t *a = report(r);
-		if (a)
-			rc = cli_print_json(json_pack("{s:o}", "created", a));
-	}
-	free(r);
-	return rc;
+	char command[700];
+	snprintf(command, sizeof(command), "migctl%s", cli_sim_flag(cli));
+	if (place_arg && !has_size)
+		place.size = 0; /* the profile's own size on each GPU */
+	struct migctl_create_request req = {
+		.gpus = gpus, .n_gpus = n, .profiles = gi_arg ? NULL : profiles,
+		.gi_ids = gi_arg ? gi_ids : NULL, .n_gi_ids = n_gi_ids,
+		.ci_profiles = no_ci ? NULL : ci_arg, .no_ci = no_ci,
+		.placement = place_arg ? &place : NULL, .command = command,
+	};
+	return run_create(cli, &req);
 }
