@@ -512,3 +512,16 @@ void migctl_bb_free(struct bb *b)
 	free(b->ghi);
 }
 
+bool migctl_lp_alloc_all(struct ilp *p, struct lp_work *w, struct bb *b, size_t rows,
+			 size_t cols)
+{
+	return migctl_ilp_alloc(p, rows, cols) && migctl_lp_alloc(w, rows, cols) &&
+	       migctl_bb_alloc(b, cols);
+}
+
+void migctl_lp_release_all(struct ilp *p, struct lp_work *w, struct bb *b)
+{
+	migctl_bb_free(b);
+	migctl_lp_free(w);
+	migctl_ilp_free(p);
+}

@@ -134,6 +134,14 @@ struct bb {
 bool migctl_bb_alloc(struct bb *b, size_t nc);
 void migctl_bb_free(struct bb *b);
 
+/* A program, its work space and a search over it, for `rows` rows and
+ * `cols` columns, with everything zero; false when out of memory. Zero
+ * the three first: migctl_lp_release_all then frees them whether or not
+ * this succeeded. */
+bool migctl_lp_alloc_all(struct ilp *p, struct lp_work *w, struct bb *b, size_t rows,
+			 size_t cols);
+void migctl_lp_release_all(struct ilp *p, struct lp_work *w, struct bb *b);
+
 /* Take integer `x` as the incumbent if it is feasible and better. */
 void migctl_bb_offer(struct bb *b, const double *x);
 

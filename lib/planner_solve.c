@@ -212,16 +212,14 @@ enum migctl_err migctl_planner_solve_cover(struct planner *pl, const double *sta
 					   double *x, struct solve_out *res)
 {
 	enum migctl_err rc = MIGCTL_ERR_OK;
-	struct ilp p;
-	struct lp_work w;
+	struct ilp p = {0};
+	struct lp_work w = {0};
 	struct bb b = {0};
 	struct cover_state cs = {.pl = pl};
 	size_t nr = pl->n_rows, nc = pl->n_cols, K = pl->n_classes;
-	bool have_p = false, have_w = false;
 
 	memset(res, 0, sizeof(*res));
-	if (!(have_p = migctl_ilp_alloc(&p, nr + K, nc)) ||
-	    !(have_w = migctl_lp_alloc(&w, nr + K, nc)) || !migctl_bb_alloc(&b, nc)) {
+	if (!migctl_lp_alloc_all(&p, &w, &b, nr + K, nc)) {
 		rc = nomem(pl);
 		goto out;
 	}
@@ -275,11 +273,7 @@ enum migctl_err migctl_planner_solve_cover(struct planner *pl, const double *sta
 	}
 	memcpy(x, b.best, nc * sizeof(double));
 out:
-	migctl_bb_free(&b);
-	if (have_w)
-		migctl_lp_free(&w);
-	if (have_p)
-		migctl_ilp_free(&p);
+	migctl_lp_release_all(&p, &w, &b);
 	return rc;
 }
 
@@ -355,17 +349,15 @@ enum migctl_err migctl_planner_solve_placeable(struct planner *pl, double *x,
 					       bool *proven)
 {
 	enum migctl_err rc = MIGCTL_ERR_OK;
-	struct ilp p;
-	struct lp_work w;
+	struct ilp p = {0};
+	struct lp_work w = {0};
 	struct bb b = {0};
 	size_t nr = pl->n_rows, N = pl->n_cols, K = pl->n_classes;
 	size_t nc = N + nr;
-	bool have_p = false, have_w = false;
 	double *inc = NULL;
 
 	*proven = true;
-	if (!(have_p = migctl_ilp_alloc(&p, nr + K + 2, nc)) ||
-	    !(have_w = migctl_lp_alloc(&w, nr + K + 2, nc)) || !migctl_bb_alloc(&b, nc) ||
+	if (!migctl_lp_alloc_all(&p, &w, &b, nr + K + 2, nc) ||
 	    !(inc = calloc(nc, sizeof(double)))) {
 		rc = nomem(pl);
 		goto out;
@@ -432,11 +424,7 @@ enum migctl_err migctl_planner_solve_placeable(struct planner *pl, double *x,
 	memcpy(x, inc, N * sizeof(double));
 out:
 	free(inc);
-	migctl_bb_free(&b);
-	if (have_w)
-		migctl_lp_free(&w);
-	if (have_p)
-		migctl_ilp_free(&p);
+	migctl_lp_release_all(&p, &w, &b);
 	return rc;
 }
 
@@ -633,13 +621,12 @@ static enum migctl_err free_hand_out(struct planner *pl, const struct free_stage
 enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven)
 {
 	enum migctl_err rc = MIGCTL_ERR_OK;
-	struct ilp p;
-	struct lp_work w;
+	struct ilp p = {0};
+	struct lp_work w = {0};
 	struct bb b = {0};
 	struct free_stage fs = {0};
 	size_t rows;
 	double *x0 = NULL;
-	bool have_p = false, have_w = false;
 
 	*proven = false;
 	if (migctl_deadline_past(&pl->deadline))
@@ -650,8 +637,7 @@ enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven)
 	if ((double)rows * (double)(fs.nc + 2 * rows) > MAX_FREE_TABLEAU)
 		goto out;
 	x0 = calloc(fs.nc + 1, sizeof(double));
-	if (!x0 || !(have_p = migctl_ilp_alloc(&p, rows, fs.nc)) ||
-	    !(have_w = migctl_lp_alloc(&w, rows, fs.nc)) || !migctl_bb_alloc(&b, fs.nc)) {
+	if (!x0 || !migctl_lp_alloc_all(&p, &w, &b, rows, fs.nc)) {
 		rc = nomem(pl);
 		goto out;
 	}
@@ -674,10 +660,6 @@ enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven)
 out:
 	free_stage_release(&fs);
 	free(x0);
-	migctl_bb_free(&b);
-	if (have_w)
-		migctl_lp_free(&w);
-	if (have_p)
-		migctl_ilp_free(&p);
+	migctl_lp_release_all(&p, &w, &b);
 	return rc;
 }
