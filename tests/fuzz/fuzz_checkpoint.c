@@ -1,0 +1,126 @@
+/* libFuzzer target: checkpoints and journals, the two files migctl reads
+ * back after writing them (lib/checkpoint.c, lib/journal.c). The bytes are
+ * parsed as checkpoint JSON (restore's input) and, through a temporary
+ * file, read as a journal (recover's input). Neither may crash or leak;
+ * errors must be documented codes and leave the results empty. A
+ * checkpoint that parses must stay within the layout limits and survive a
+ * round trip through migctl_checkpoint_to_json unchanged. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply_impl.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_limits(const struct migctl_checkpoint *c)
+{
+	for (size_t i = 0; i < c->n_gpus; i++) {
+		const struct migctl_gpu_checkpoint *g = &c->gpus[i];
+		if (!g->uuid[0] || g->layout.n_gis > MIGCTL_LAYOUT_MAX_GIS)
+			abort();
+		for (size_t k = 0; k < g->layout.n_gis; k++) {
+			const struct migctl_layout_gi *li = &g->layout.gis[k];
+			if (li->n_cis > MIGCTL_LAYOUT_MAX_CIS || li->placement.size == 0 ||
+			    li->placement.start + li->placement.size > MIGCTL_MAX_UNITS)
+				abort();
+		}
+	}
+}
+
+/* The same checkpoint: UUIDs, modes, profile IDs and placements. */
+static void check_same(const struct migctl_checkpoint *a, const struct migctl_checkpoint *b)
+{
+	if (a->n_gpus != b->n_gpus)
+		abort();
+	for (size_t i = 0; i < a->n_gpus; i++) {
+		const struct migctl_gpu_checkpoint *x = &a->gpus[i], *y = &b->gpus[i];
+		if (strcmp(x->uuid, y->uuid) || x->mig_enabled != y->mig_enabled ||
+		    x->layout.n_gis != y->layout.n_gis)
+			abort();
+		for (size_t k = 0; k < x->layout.n_gis; k++) {
+			const struct migctl_layout_gi *p = &x->layout.gis[k], *q = &y->layout.gis[k];
+			if (x->gi_profile_id[k] != y->gi_profile_id[k] || p->n_cis != q->n_cis ||
+			    !migctl_placement_equal(p->placement, q->placement))
+				abort();
+			for (size_t n = 0; n < p->n_cis; n++)
+				if (x->ci_profile_id[k][n] != y->ci_profile_id[k][n] ||
+				    !migctl_placement_equal(p->cis[n].placement, q->cis[n].placement))
+					abort();
+		}
+	}
+}
+
+static void fuzz_checkpoint(const uint8_t *data, size_t size)
+{
+	struct migctl_checkpoint c, back;
+	struct migctl_error err;
+	char *text = NULL;
+	enum migctl_err rc;
+
+	migctl_checkpoint_init(&c);
+	rc = migctl_checkpoint_from_json(&c, "fuzz", (const char *)data, size, &err);
+	if (rc != MIGCTL_ERR_OK && rc != MIGCTL_ERR_PARSE && rc != MIGCTL_ERR_NOMEM)
+		abort();
+	if (rc != MIGCTL_ERR_OK && (c.n_gpus || c.gpus))
+		abort();
+	if (rc == MIGCTL_ERR_OK) {
+		check_limits(&c);
+		if (migctl_checkpoint_to_json(&c, &text, &err))
+			abort();
+		migctl_checkpoint_init(&back);
+		if (migctl_checkpoint_from_json(&back, "again", text, strlen(text), &err))
+			abort();
+		check_same(&c, &back);
+		migctl_checkpoint_release(&back);
+		free(text);
+	}
+	migctl_checkpoint_release(&c);
+}
+
+static char path[64];
+
+static void remove_file(void)
+{
+	unlink(path);
+}
+
+static void fuzz_journal(const uint8_t *data, size_t size)
+{
+	struct migctl_checkpoint c;
+	struct migctl_error err;
+	char (*settled)[96] = NULL;
+	size_t n_settled = 0;
+	enum migctl_err rc;
+
+	if (!path[0]) {
+		snprintf(path, sizeof(path), "/tmp/fuzz_checkpoint-%ld.jsonl", (long)getpid());
+		atexit(remove_file);
+	}
+	FILE *f = fopen(path, "w");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+		abort();
+	migctl_checkpoint_init(&c);
+	rc = migctl_journal_read(path, &c, &settled, &n_settled, &err);
+	if (rc != MIGCTL_ERR_OK && rc != MIGCTL_ERR_PARSE && rc != MIGCTL_ERR_NOMEM)
+		abort();
+	if (rc != MIGCTL_ERR_OK && (settled || n_settled || c.n_gpus || c.gpus))
+		abort();
+	if (rc == MIGCTL_ERR_OK) {
+		check_limits(&c);
+		for (size_t i = 0; i < n_settled; i++)
+			if (strnlen(settled[i], 96) == 96)
+				abort();
+	}
+	free(settled);
+	migctl_checkpoint_release(&c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_checkpoint(data, size);
+	fuzz_journal(data, size);
+	return 0;
+}
