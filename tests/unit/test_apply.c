@@ -586,7 +586,7 @@ static void test_torn_journal(void **state)
 	migctl_checkpoint_init(&cp);
 	assert_int_equal(migctl_checkpoint_capture(&f->node, &cp, &err), MIGCTL_ERR_OK);
 	assert_int_equal(migctl_checkpoint_to_json(&cp, &text, &err), MIGCTL_ERR_OK);
-	/* The header as lib/apply.c writes it, on one line. */
+	/* The header as lib/journal.c writes it, on one line. */
 	for (char *c = text; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
