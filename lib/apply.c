@@ -282,8 +282,9 @@ static enum migctl_err plan_now(struct migctl_node *node, size_t gi,
 }
 
 /* Run a transition on one GPU (with eviction under --force). */
-static enum migctl_err run_transition(struct migctl_run *r, size_t gi, const struct migctl_transition *t,
-				      unsigned *done, struct migctl_error *err)
+static enum migctl_err run_transition(struct migctl_run *r, size_t gi,
+				      const struct migctl_transition *t, unsigned *done,
+				      struct migctl_error *err)
 {
 	enum migctl_err rc;
 
@@ -331,7 +332,8 @@ static enum migctl_err set_mode(struct migctl_run *r, size_t gi, bool enable, bo
 	}
 	if ((rc = migctl_node_set_mig_mode(r->node, gpu, enable, &res, err)))
 		return rc;
-	if ((rc = migctl_journal_event(&r->journal, gpu->uuid, enable ? "mig-enabled" : "mig-disabled", err)))
+	if ((rc = migctl_journal_event(&r->journal, gpu->uuid,
+					enable ? "mig-enabled" : "mig-disabled", err)))
 		return rc;
 	if (!res.pending)
 		return MIGCTL_ERR_OK;
@@ -407,7 +409,8 @@ static void roll_back(struct migctl_run *r, size_t gi, const struct migctl_check
 	if (!rc)
 		rc = migctl_checkpoint_target(r->node, gi, cp, &plan, &e2);
 	if (!rc)
-		rc = migctl_apply_reach(r, gi, &plan.target, migctl_gpu_target_model(gpu_at(r->node, gi)), false, rep, &e2);
+		rc = migctl_apply_reach(r, gi, &plan.target,
+					migctl_gpu_target_model(gpu_at(r->node, gi)), false, rep, &e2);
 	if (!rc)
 		rc = migctl_journal_event(&r->journal, rep->uuid, "rolled-back", &e2);
 	if (rc) {
