@@ -17,6 +17,9 @@
 #include <yaml.h>
 
 #include "builtin.h"
+#include "util/file.h"
+#include "util/list.h"
+#include "util/yaml_read.h"
 
 #define CATALOG_VERSION 1
 
@@ -156,94 +159,65 @@ int migctl_placement_set_format(const struct migctl_placement_set *set,
 
 /* --- YAML walking ------------------------------------------------------ */
 
+/* The walk goes through the shared reader (util/yaml_read.h); these thin
+ * wrappers keep the catalog's own messages. */
 struct ctx {
-	yaml_document_t *doc;
+	struct mu_yaml *y;
 	const char *origin;
-	struct migctl_error *err;
 };
 
 static unsigned long line_of(const yaml_node_t *n)
 {
-	return (unsigned long)n->start_mark.line + 1;
+	return mu_yaml_line(n);
 }
 
-__attribute__((format(printf, 3, 4)))
-static enum migctl_err fail_at(struct ctx *c, const yaml_node_t *n,
-			       const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return migctl_fail(c->err, MIGCTL_ERR_CATALOG, "%s:%lu: %s", c->origin,
-			   n ? line_of(n) : 0UL, msg);
-}
+#define fail_at(c, n, ...) mu_yaml_fail((c)->y, (n), __VA_ARGS__)
 
 static const char *node_kind(const yaml_node_t *n)
 {
-	switch (n->type) {
-	case YAML_SCALAR_NODE: return "a scalar";
-	case YAML_SEQUENCE_NODE: return "a list";
-	case YAML_MAPPING_NODE: return "a mapping";
-	default: return "empty";
-	}
+	return mu_yaml_kind(n);
 }
 
 static const char *scalar(const yaml_node_t *n)
 {
-	return (const char *)n->data.scalar.value;
+	return mu_yaml_text(n);
 }
 
 /* Check a mapping's keys: all scalars, no duplicates, all in `allowed`
- * (NULL-terminated), and every `required` one present. */
+ * (NULL-terminated), and every `required` one present (an error about a
+ * missing key names the line of the mapping). */
 static enum migctl_err check_keys(struct ctx *c, yaml_node_t *map,
 				  const char *what,
 				  const char *const *allowed,
 				  const char *const *required)
 {
+	yaml_node_t *k;
+
 	if (map->type != YAML_MAPPING_NODE)
 		return fail_at(c, map, "%s must be a mapping, not %s", what,
 			       node_kind(map));
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-	     p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-		bool ok = false;
-		if (!k || k->type != YAML_SCALAR_NODE)
-			return fail_at(c, k ? k : map, "%s: keys must be plain names", what);
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = strcmp(*a, scalar(k)) == 0;
-		if (!ok)
-			return fail_at(c, k, "unknown key \"%s\" in %s (see docs/catalog-format.md)",
-				       scalar(k), what);
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *k2 = yaml_document_get_node(c->doc, q->key);
-			if (k2 && k2->type == YAML_SCALAR_NODE &&
-			    strcmp(scalar(k2), scalar(k)) == 0)
-				return fail_at(c, k, "duplicate key \"%s\" in %s",
-					       scalar(k), what);
-		}
+	switch (mu_yaml_check_keys(c->y, map, allowed, &k)) {
+	case MU_YAML_KEYS_OK:
+		break;
+	case MU_YAML_KEY_NOT_TEXT:
+	case MU_YAML_KEY_EMPTY:
+		return fail_at(c, k ? k : map, "%s: keys must be plain names", what);
+	case MU_YAML_KEY_UNKNOWN:
+		return fail_at(c, k, "unknown key \"%s\" in %s (see docs/catalog-format.md)",
+			       scalar(k), what);
+	case MU_YAML_KEY_DUPLICATE:
+		return fail_at(c, k, "duplicate key \"%s\" in %s", scalar(k), what);
 	}
-	for (const char *const *r = required; r && *r; r++) {
-		bool found = false;
-		for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-		     p < map->data.mapping.pairs.top && !found; p++)
-			found = strcmp(scalar(yaml_document_get_node(c->doc, p->key)), *r) == 0;
-		if (!found)
+	for (const char *const *r = required; r && *r; r++)
+		if (!mu_yaml_map_get(c->y, map, *r, NULL))
 			return fail_at(c, map, "%s is missing the required key \"%s\"",
 				       what, *r);
-	}
 	return MIGCTL_ERR_OK;
 }
 
 static yaml_node_t *get(struct ctx *c, yaml_node_t *map, const char *key)
 {
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-	     p < map->data.mapping.pairs.top; p++)
-		if (strcmp(scalar(yaml_document_get_node(c->doc, p->key)), key) == 0)
-			return yaml_document_get_node(c->doc, p->value);
-	return NULL;
+	return mu_yaml_map_get(c->y, map, key, NULL);
 }
 
 static enum migctl_err get_scalar(struct ctx *c, yaml_node_t *map,
@@ -351,13 +325,12 @@ static enum migctl_err get_seq(struct ctx *c, yaml_node_t *map, const char *key,
 
 static size_t seq_len(const yaml_node_t *seq)
 {
-	return seq ? (size_t)(seq->data.sequence.items.top -
-			      seq->data.sequence.items.start) : 0;
+	return mu_yaml_seq_len(seq);
 }
 
 static yaml_node_t *seq_item(struct ctx *c, const yaml_node_t *seq, size_t i)
 {
-	return yaml_document_get_node(c->doc, seq->data.sequence.items.start[i]);
+	return mu_yaml_seq_item(c->y, seq, i);
 }
 
 /* --- models ------------------------------------------------------------ */
@@ -449,7 +422,7 @@ static enum migctl_err parse_gi(struct ctx *c, yaml_node_t *n,
 			       gi->name, MIGCTL_MAX_PROFILES);
 	gi->ci = calloc(seq_len(cis), sizeof(*gi->ci));
 	if (!gi->ci)
-		return migctl_fail(c->err, MIGCTL_ERR_NOMEM, "out of memory loading %s",
+		return migctl_fail(c->y->err, MIGCTL_ERR_NOMEM, "out of memory loading %s",
 				   c->origin);
 	for (size_t i = 0; i < seq_len(cis); i++) {
 		yaml_node_t *cn = seq_item(c, cis, i);
@@ -549,7 +522,7 @@ static enum migctl_err parse_model(struct ctx *c, yaml_node_t *n,
 			       m->name, MIGCTL_MAX_PROFILES);
 	m->gi = calloc(seq_len(gis), sizeof(*m->gi));
 	if (!m->gi)
-		return migctl_fail(c->err, MIGCTL_ERR_NOMEM, "out of memory loading %s",
+		return migctl_fail(c->y->err, MIGCTL_ERR_NOMEM, "out of memory loading %s",
 				   c->origin);
 	for (size_t i = 0; i < seq_len(gis); i++) {
 		yaml_node_t *gn = seq_item(c, gis, i);
@@ -673,32 +646,19 @@ enum migctl_err migctl_catalog_load_buffer(struct migctl_catalog *cat,
 					   bool override,
 					   struct migctl_error *err)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct ctx c = {.doc = &doc, .origin = origin, .err = err};
+	struct mu_yaml y;
+	struct ctx c = {.y = &y, .origin = origin};
 	struct migctl_gpu_model *nm = NULL;
 	size_t n_new = 0;
 	enum migctl_err rc = MIGCTL_ERR_OK;
 	yaml_node_t *root, *models;
 	uint64_t version = 0;
 
-	if (!yaml_parser_initialize(&parser))
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory parsing %s", origin);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s:%lu: YAML syntax error: %s%s%s",
-				 origin, (unsigned long)parser.problem_mark.line + 1,
-				 parser.problem ? parser.problem : "unreadable",
-				 parser.context ? " " : "",
-				 parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
+	if ((rc = mu_yaml_load(&y, origin, text, len, MIGCTL_ERR_CATALOG, false, err)))
 		return rc;
-	}
-	yaml_parser_delete(&parser);
-
-	root = yaml_document_get_root_node(&doc);
+	root = mu_yaml_root(&y);
 	if (!root) {
-		rc = migctl_fail(err, MIGCTL_ERR_CATALOG, "%s: empty catalog file; expected \"version: 1\" and \"models:\"",
+		rc = migctl_fail(err, MIGCTL_ERR_CATALOG, "%s:1: empty catalog file; expected \"version: 1\" and \"models:\"",
 				 origin);
 		goto out;
 	}
@@ -749,7 +709,7 @@ out:
 	for (size_t i = 0; i < n_new; i++)
 		model_release(&nm[i]);
 	free(nm);
-	yaml_document_delete(&doc);
+	mu_yaml_release(&y);
 	return rc;
 }
 
@@ -772,37 +732,14 @@ enum migctl_err migctl_catalog_load_file(struct migctl_catalog *cat,
 					 const char *path,
 					 struct migctl_error *err)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	enum migctl_err rc;
 
-	if (!f)
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open catalog file %s: %s",
-				   path, strerror(errno));
-	for (;;) {
-		if (len == cap) {
-			char *nb = realloc(buf, cap ? cap * 2 : 65536);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory reading %s", path);
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 65536;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot read catalog file %s", path);
-	} else {
-		rc = migctl_catalog_load_buffer(cat, path, buf, len, true, err);
-	}
+	if ((rc = mu_file_read(path, "catalog file", 0, &buf, &len, err)))
+		return rc;
+	rc = migctl_catalog_load_buffer(cat, path, buf, len, true, err);
 	free(buf);
-	fclose(f);
 	return rc;
 }
 
@@ -922,41 +859,29 @@ enum migctl_err migctl_model_parse_gi_profile_list(const struct migctl_gpu_model
 						   struct migctl_error *err)
 {
 	const char *p = list;
+	char item[MIGCTL_NAME_MAX + 8];
+	enum mu_list_item r;
 
 	*n = 0;
-	for (;;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char item[MIGCTL_NAME_MAX + 8];
-
-		while (len > 0 && *p == ' ') {
-			p++;
-			len--;
-		}
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == 0)
+	while ((r = mu_list_next(&p, item, sizeof(item))) != MU_LIST_END) {
+		if (r == MU_LIST_EMPTY)
 			return migctl_fail(err, MIGCTL_ERR_USAGE,
 					   "empty item in profile list \"%s\"; separate profiles with single commas",
 					   list);
-		if (len >= sizeof(item))
+		if (r == MU_LIST_LONG)
 			return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
-					   "profile name \"%.*s...\" is too long", 16, p);
+					   "profile name \"%.*s...\" is too long", 16, item);
 		if (*n == cap)
 			return migctl_fail(err, MIGCTL_ERR_USAGE,
 					   "profile list \"%.32s...\" has more than %zu items",
 					   list, cap);
-		memcpy(item, p, len);
-		item[len] = '\0';
 		const struct migctl_gi_profile *gi =
 			migctl_model_find_gi_profile(model, item, err);
 		if (!gi)
 			return MIGCTL_ERR_UNKNOWN_PROFILE;
 		out[(*n)++] = (size_t)(gi - model->gi);
-		if (!end)
-			return MIGCTL_ERR_OK;
-		p = end + 1;
 	}
+	return MIGCTL_ERR_OK;
 }
 
 const struct migctl_ci_profile *

@@ -1,0 +1,67 @@
+/* migctl internal — the whole-file reader (see file.h). */
+#include "util/file.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *mu_file_origin(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+enum migctl_err mu_file_read(const char *path, const char *what, size_t max,
+			     char **out, size_t *len, struct migctl_error *err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	char *buf = NULL;
+	size_t used = 0, cap = 0;
+	enum migctl_err rc = MIGCTL_ERR_OK;
+
+	*out = NULL;
+	*len = 0;
+	if (!max)
+		max = MU_FILE_MAX;
+	if (!f)
+		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s; check the path",
+				   what, path, strerror(errno));
+	for (;;) {
+		if (used + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nb = realloc(buf, ncap);
+			if (!nb) {
+				rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory reading %s", path);
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t got = fread(buf + used, 1, cap - used - 1, f);
+		used += got;
+		if (used > max) {
+			rc = migctl_fail(err, MIGCTL_ERR_IO,
+					 "%s %s is larger than %zu bytes; is it the right file?",
+					 what, path, max);
+			goto out;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f))
+		rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot read %s %s: %s", what, path,
+				 strerror(errno));
+out:
+	if (!is_stdin)
+		fclose(f);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	*len = used;
+	return MIGCTL_ERR_OK;
+}
