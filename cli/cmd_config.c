@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "migctl/export.h"
 
 static const char config_usage[] =
 	"Usage: migctl config generate [--model MODEL[,MODEL...]] [-f FILE]\n"
@@ -88,24 +89,28 @@ int cli_generate_config(struct cli *cli, const char *models, const char *file, b
 	size_t n = 0;
 	int rc;
 
-	if ((rc = (int)gather(cli, models, &gpus, &n, &err)) ||
-	    (rc = (int)migctl_config_generate(gpus, n, &text, &err)))
+	if ((rc = (int)gather(cli, models, &gpus, &n, &err)))
 		goto out;
 	if (json) {
-		char *as_json = NULL;
-		if ((rc = (int)migctl_yaml_to_json(text, strlen(text), "the generated config",
-						   &as_json, &err)))
-			goto out;
-		free(text);
-		text = as_json;
-		/* json_dumps ends without a newline */
-		char *nl = realloc(text, strlen(text) + 2);
-		if (!nl) {
-			rc = (int)migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
-			goto out;
+		struct migctl_export x;
+		migctl_export_init(&x);
+		if (!(rc = (int)migctl_config_generate_model(gpus, n, &x, &err))) {
+			json_t *j = migctl_export_json(&x, false);
+			char *dumped = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+			/* json_dumps ends without a newline */
+			if (dumped && asprintf(&text, "%s\n", dumped) < 0)
+				text = NULL;
+			free(dumped);
+			json_decref(j);
+			if (!text)
+				rc = (int)migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
 		}
-		text = strcat(nl, "\n");
+		migctl_export_release(&x);
+	} else {
+		rc = (int)migctl_config_generate(gpus, n, &text, &err);
 	}
+	if (rc)
+		goto out;
 	FILE *out = file && strcmp(file, "-") != 0 ? fopen(file, "w") : stdout;
 	if (!out || fputs(text, out) < 0 || (out != stdout && fclose(out) != 0))
 		rc = (int)migctl_fail(&err, MIGCTL_ERR_IO, "cannot write %s", file ? file : "stdout");

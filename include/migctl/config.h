@@ -263,13 +263,11 @@ enum migctl_err migctl_config_generate(const struct migctl_generate_gpu *gpus,
 				       size_t n_gpus, char **out,
 				       struct migctl_error *err);
 
-/* One YAML document (`text`, `len` bytes, named `origin` in messages) as
- * JSON text in *out (malloc'ed, caller frees), for `-o json` of configs:
- * mappings become objects, sequences arrays; plain scalars that read as
- * integers, true/false or null become those, everything else strings.
- * MIGCTL_ERR_PARSE (FILE:LINE) for YAML that does not parse, a key that
- * is not a scalar, or aliases that would expand past 100,000 nodes. */
-enum migctl_err migctl_yaml_to_json(const char *text, size_t len, const char *origin,
-				    char **out, struct migctl_error *err);
+struct migctl_export;
+/* The same config as a data model (include/migctl/export.h) in *x, which
+ * is released first; `-o json` writes it with migctl_export_json. */
+enum migctl_err migctl_config_generate_model(const struct migctl_generate_gpu *gpus,
+					     size_t n_gpus, struct migctl_export *x,
+					     struct migctl_error *err);
 
 #endif

@@ -1,6 +1,7 @@
-/* libFuzzer target: mig-parted v1 configs and hooks files (lib/config.c).
- * The same bytes are parsed as a config and as a hooks file, and turned
- * into JSON (migctl_yaml_to_json). Neither may
+/* libFuzzer target: mig-parted v1 configs and hooks files
+ * (lib/config_parse.c, lib/hooks.c, lib/util/yaml_read.c). The same bytes
+ * are parsed as a config, as a hooks file, and loaded by the shared YAML
+ * reader with its size, depth and alias checks. None may
  * crash or leak; errors must be documented codes and leave the result
  * empty. A config that parses has every label resolved on a small fixed
  * node (two A100 models, an A30 and a GPU without MIG) under both policies
@@ -10,6 +11,7 @@
 
 #include "migctl/catalog.h"
 #include "migctl/config.h"
+#include "util/yaml_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -118,12 +120,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	migctl_hooks_release(&hooks);
 
-	/* And as JSON: text on success, nothing on failure. */
-	char *json = NULL;
-	rc = migctl_yaml_to_json((const char *)data, size, "fuzz", &json, &err);
-	if ((rc == MIGCTL_ERR_OK) != (json != NULL) ||
+	/* And by the reader alone: a document on success, nothing on failure. */
+	struct mu_yaml y;
+	rc = mu_yaml_load(&y, "fuzz", (const char *)data, size, MIGCTL_ERR_PARSE, true, &err);
+	if ((rc == MIGCTL_ERR_OK) != y.loaded ||
 	    (rc != MIGCTL_ERR_OK && rc != MIGCTL_ERR_PARSE && rc != MIGCTL_ERR_NOMEM))
 		abort();
-	free(json);
+	mu_yaml_release(&y);
 	return 0;
 }

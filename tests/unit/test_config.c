@@ -20,6 +20,7 @@
 #include "migctl/catalog.h"
 #include "migctl/config.h"
 #include "migctl/error.h"
+#include "migctl/export.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -319,63 +320,41 @@ static void test_parse_errors(void **state)
 	}
 }
 
-/* Aliases let a few bytes name a long list many times; the total is
- * bounded so that a hostile file cannot exhaust memory or time. */
-/* YAML as JSON (`-o json` of generated configs): the scalar rules, key
- * order, errors, and the alias budget. */
-static void test_yaml_to_json(void **state)
+/* `config generate -o json`: the same model as the YAML, written by
+ * jansson; keys in the YAML's order, counts as numbers, filters as text. */
+static void test_generate_json(void **state)
 {
-	static const char yaml[] =
-		"version: v1\n"
-		"mig-configs:\n"
-		"  all-balanced:\n"
-		"    - devices: all\n"
-		"      mig-enabled: true\n"
-		"      device-filter: [\"0x20B210DE\", 0x20B510DE]\n"
-		"      mig-devices: {\"1g.10gb\": 2, \"3g.40gb\": 1, quoted: \"7\", neg: -3,\n"
-		"                    empty: , tilde: ~, yes-no: False, float: 1.5}\n";
+	const struct migctl_gpu_model *a100 = migctl_catalog_find_model(&cat, "A100-SXM4-80GB", NULL);
+	const struct migctl_gpu_model *a30 = migctl_catalog_find_model(&cat, "A30", NULL);
+	struct migctl_export x;
 	struct migctl_error err;
-	char *out = NULL;
 	(void)state;
 
-	assert_int_equal(migctl_yaml_to_json(yaml, strlen(yaml), "t.yaml", &out, &err),
-			 MIGCTL_ERR_OK);
+	assert_non_null(a100);
+	assert_non_null(a30);
+	struct migctl_generate_gpu g[2] = {{a100, pci_of(a100)}, {a30, pci_of(a30)}};
+	migctl_export_init(&x);
+	assert_int_equal(migctl_config_generate_model(g, 2, &x, &err), MIGCTL_ERR_OK);
+	assert_string_equal(x.entries[0].label, "all-disabled");
+	assert_string_equal(x.entries[2].label, "all-balanced");
+	/* The two models differ in all-balanced: one spec each, with its filter. */
+	assert_int_equal(x.entries[2].n_specs, 2);
+	assert_int_equal(x.entries[2].specs[0].n_filters, 1);
+	assert_int_equal(x.entries[2].specs[0].filters[0], pci_of(a100));
+	json_t *j = migctl_export_json(&x, false);
+	assert_non_null(j);
+	char *out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
 	assert_non_null(out);
-	/* Order kept; plain integers and booleans typed; quoted stays text. */
-	expect_substr(out, "{\n  \"version\": \"v1\",\n  \"mig-configs\": {\n    \"all-balanced\": [");
-	expect_substr(out, "\"mig-enabled\": true");
-	expect_substr(out, "\"device-filter\": [\n          \"0x20B210DE\",\n          \"0x20B510DE\"\n");
+	expect_substr(out, "{\n  \"version\": \"v1\",\n  \"mig-configs\": {\n    \"all-disabled\": [");
+	expect_substr(out, "\"devices\": \"all\",\n        \"mig-enabled\": false\n");
+	expect_substr(out, "\"mig-enabled\": true,\n        \"mig-devices\": {}\n");
+	expect_substr(out, "\"device-filter\": [\n          \"0x");
 	expect_substr(out, "\"1g.10gb\": 2,");
-	expect_substr(out, "\"quoted\": \"7\"");
-	expect_substr(out, "\"neg\": -3");
-	expect_substr(out, "\"empty\": null");
-	expect_substr(out, "\"tilde\": null");
-	expect_substr(out, "\"yes-no\": false");
-	expect_substr(out, "\"float\": \"1.5\"");
+	assert_null(strstr(out, "migctl-placements"));
 	free(out);
-
-	assert_int_equal(migctl_yaml_to_json("", 0, "t.yaml", &out, &err), MIGCTL_ERR_OK);
-	assert_string_equal(out, "null");
-	free(out);
-	assert_int_equal(migctl_yaml_to_json("a: [1,\n", 7, "t.yaml", &out, &err), MIGCTL_ERR_PARSE);
-	expect_substr(err.msg, "t.yaml:");
-	assert_null(out);
-	static const char seq_key[] = "? [1, 2]\n: x\n";
-	assert_int_equal(migctl_yaml_to_json(seq_key, strlen(seq_key), "t.yaml", &out, &err),
-			 MIGCTL_ERR_PARSE);
-	expect_substr(err.msg, "t.yaml:1: a key that is not a scalar");
-
-	/* Aliases of aliases: 10 levels of 10 references are 10^10 nodes. */
-	char laughs[2048];
-	size_t n = (size_t)snprintf(laughs, sizeof(laughs), "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-	for (int i = 1; i < 10; i++)
-		n += (size_t)snprintf(laughs + n, sizeof(laughs) - n,
-				      "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
-				      i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
-	assert_true(n < sizeof(laughs));
-	assert_int_equal(migctl_yaml_to_json(laughs, n, "laughs.yaml", &out, &err), MIGCTL_ERR_PARSE);
-	expect_substr(err.msg, "aliased too deeply");
-	assert_null(out);
+	migctl_export_release(&x);
+	assert_int_equal(x.n_entries, 0);
 }
 
 static void test_parse_alias_budget(void **state)
@@ -1436,7 +1415,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_error_hints),
 		cmocka_unit_test(test_parse_alias_budget),
-		cmocka_unit_test(test_yaml_to_json),
+		cmocka_unit_test(test_generate_json),
 		cmocka_unit_test(test_parse_valid),
 		cmocka_unit_test(test_parse_extensions),
 		cmocka_unit_test(test_select),
