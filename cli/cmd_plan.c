@@ -10,9 +10,11 @@
 #include <yaml.h>
 
 #include "cli.h"
+#include "migctl/export.h"
 #include "migctl/layout.h"
 #include "migctl/online.h"
 #include "migctl/planner.h"
+#include "util/strbuf.h"
 
 static const char plan_usage[] =
 	"Usage: migctl plan [--fleet MODEL:COUNT[,MODEL:COUNT...]]\n"
@@ -731,110 +733,46 @@ static json_t *plan_json(const struct plan_cli *p, const struct migctl_plan *pla
 		"free_capacity", (json_int_t)plan->free_capacity);
 }
 
-/* A quoted YAML string. */
-static void put_quoted(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-/* One GPU's config lines after "devices:", for grouping GPUs alike. */
-static char *entry_body(const struct migctl_plan_gpu *gp, bool placements)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	if (!out)
-		return NULL;
-	fprintf(out, "      mig-enabled: true\n      mig-devices: {");
-	bool first = true;
-	for (size_t q = 0; q < gp->model->n_gi; q++) {
-		unsigned n = 0;
-		for (size_t i = 0; i < gp->n_instances; i++)
-			n += gp->instances[i].profile == q;
-		if (!n)
-			continue;
-		fprintf(out, "%s", first ? "" : ", ");
-		put_quoted(out, gp->model->gi[q].name);
-		fprintf(out, ": %u", n);
-		first = false;
-	}
-	fprintf(out, "}\n");
-	if (gp->n_instances) {
-		fprintf(out, placements ? "      migctl-placements: [" : "      # placements:");
-		for (size_t i = 0; i < gp->n_instances; i++) {
-			const struct migctl_plan_instance *in = &gp->instances[i];
-			if (placements) {
-				fprintf(out, "%s\"%s@%u\"", i ? ", " : "", inst_name(gp, in),
-					in->placement.start);
-			} else {
-				fprintf(out, " %s@%u", inst_name(gp, in), in->placement.start);
-			}
-		}
-		fprintf(out, placements ? "]\n" : "\n");
-	}
-	if (fclose(out) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static int print_config(const struct plan_cli *p, const struct migctl_plan *plan,
 			unsigned budget, const char *name, bool placements)
 {
+	struct migctl_export_style style = {
+		.flow_mig_devices = true, .quote_profiles = true,
+		.placements = placements, .placement_comments = !placements,
+	};
 	struct migctl_error err = {0};
-	char **body = calloc(plan->n_gpus + 1, sizeof(*body));
-	bool *done = calloc(plan->n_gpus + 1, sizeof(*done));
-	char opt[200];
+	struct mu_strbuf head = {0};
+	struct migctl_export x;
+	char opt[200], *text = NULL;
 	int rc = 0;
 
-	if (!body || !done)
-		goto nomem;
-	for (size_t g = 0; g < plan->n_gpus; g++)
-		if (!(body[g] = entry_body(&plan->gpus[g], placements)))
-			goto nomem;
 	optimality(plan, budget, opt, sizeof(opt));
-	printf("# migctl plan: %zu of %zu GPU%s used; %s.\n", plan->gpus_used, plan->n_gpus,
-	       plan->n_gpus == 1 ? "" : "s", opt);
+	mu_sb_printf(&head, "# migctl plan: %zu of %zu GPU%s used; %s.\n", plan->gpus_used,
+		     plan->n_gpus, plan->n_gpus == 1 ? "" : "s", opt);
 	if (!plan->complete)
-		printf("# The demand does not fit: %lu instance%s unplaced (see 'migctl plan -o text').\n",
-		       plan->unplaced, plan->unplaced == 1 ? "" : "s");
+		mu_sb_printf(&head, "# The demand does not fit: %lu instance%s unplaced (see 'migctl plan -o text').\n",
+			     plan->unplaced, plan->unplaced == 1 ? "" : "s");
 	if (p->n_left_out) {
-		printf("# Left out (no MIG support; mig-parted leaves unlisted GPUs as they are): GPU");
+		mu_sb_printf(&head, "# Left out (no MIG support; mig-parted leaves unlisted GPUs as they are): GPU");
 		for (size_t i = 0; i < p->n_left_out; i++)
-			printf("%s %u", i ? "," : "", p->left_out[i]);
-		printf("\n");
+			mu_sb_printf(&head, "%s %u", i ? "," : "", p->left_out[i]);
+		mu_sb_printf(&head, "\n");
 	}
-	printf(placements ? "# Apply: migctl apply -f FILE -c %s\n"
-			  : "# Apply: migctl apply (or nvidia-mig-parted apply) -f FILE -c %s\n", name);
-	printf("version: v1\nmig-configs:\n  %s:\n", name);
-	for (size_t g = 0; g < plan->n_gpus; g++) {
-		if (done[g])
-			continue;
-		printf("    - devices: [");
-		for (size_t h = g; h < plan->n_gpus; h++) {
-			if (done[h] || strcmp(body[h], body[g]) != 0)
-				continue;
-			done[h] = true;
-			printf("%s%u", h == g ? "" : ", ", gpu_index(p, h));
-		}
-		printf("]\n%s", body[g]);
-	}
-	goto out;
-nomem:
-	migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
-	rc = cli_report(p->cli, &err);
-out:
-	for (size_t g = 0; body && g < plan->n_gpus; g++)
-		free(body[g]);
-	free(body);
-	free(done);
+	mu_sb_printf(&head, placements ? "# Apply: migctl apply -f FILE -c %s\n"
+				       : "# Apply: migctl apply (or nvidia-mig-parted apply) -f FILE -c %s\n",
+		     name);
+	style.comment = head.p;
+	migctl_export_init(&x);
+	if (head.oom)
+		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+	else if (!migctl_export_plan(plan, p->node_index, name, &x, &err) &&
+		 !migctl_export_yaml(&x, &style, &text, &err))
+		fputs(text, stdout);
+	if (err.code)
+		rc = cli_report(p->cli, &err);
+	migctl_export_release(&x);
+	mu_sb_release(&head);
+	free(text);
 	return rc;
 }
 

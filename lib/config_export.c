@@ -11,9 +11,15 @@
 #include <string.h>
 
 #include "config_priv.h"
+#include "migctl/apply.h"
 #include "migctl/export.h"
+#include "migctl/layout.h"
+#include "migctl/node.h"
+#include "migctl/planner.h"
 #include "util/strbuf.h"
 #include "util/yaml_emit.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* --- the model ----------------------------------------------------------- */
 
@@ -203,9 +209,11 @@ enum migctl_err migctl_export_yaml(const struct migctl_export *x,
 	mu_yemit_map_start(&w, false);
 	for (size_t i = 0; i < x->n_entries; i++) {
 		const struct migctl_export_entry *e = &x->entries[i];
-		if (!e->n_specs)
-			continue; /* a label needs a spec to parse back */
 		mu_yemit_scalar(&w, e->label, style->quote_labels ? MU_YQUOTED : MU_YPLAIN);
+		if (!e->n_specs) {
+			mu_yemit_scalar(&w, "", MU_YPLAIN); /* LABEL: with nothing */
+			continue;
+		}
 		mu_yemit_seq_start(&w, false);
 		for (size_t j = 0; j < e->n_specs; j++)
 			yaml_spec(&w, &e->specs[j], style);
@@ -263,10 +271,6 @@ json_t *migctl_export_json(const struct migctl_export *x, bool placements)
 	for (size_t i = 0; i < x->n_entries; i++) {
 		const struct migctl_export_entry *e = &x->entries[i];
 		json_t *specs = json_array();
-		if (!e->n_specs) {
-			json_decref(specs);
-			continue;
-		}
 		for (size_t j = 0; j < e->n_specs; j++)
 			if (json_array_append_new(specs, json_spec(&e->specs[j], placements))) {
 				json_decref(specs);
@@ -412,6 +416,8 @@ static enum migctl_err gen_balanced(struct gen *g, struct migctl_error *err)
 		if (n && (rc = gen_add(g, k, items, n, err)))
 			return rc;
 	}
+	if (!g->entry->n_specs)
+		g->x->n_entries--; /* no model has a balanced layout: no label */
 	return MIGCTL_ERR_OK;
 }
 
@@ -438,6 +444,8 @@ static enum migctl_err gen_each_profile(struct gen *g, const char **names, size_
 			if ((rc = gen_add(g, k, &it, 1, err)))
 				return rc;
 		}
+		if (!g->entry->n_specs)
+			g->x->n_entries--;
 	}
 	return MIGCTL_ERR_OK;
 }
@@ -503,4 +511,110 @@ enum migctl_err migctl_config_generate(const struct migctl_generate_gpu *gpus,
 		rc = migctl_export_yaml(&x, &style, out, err);
 	migctl_export_release(&x);
 	return rc;
+}
+
+/* --- migctl export ------------------------------------------------------- */
+
+/* One GPU's spec: its index, MIG mode, counts per profile and, when asked
+ * for, its GPU instances' placements. */
+static enum migctl_err node_spec(const struct migctl_gpu_state *g, bool placements,
+				 struct migctl_export_entry *e, struct migctl_error *err)
+{
+	struct migctl_export_count counts[MIGCTL_TARGET_MAX_ITEMS];
+	char pins[MIGCTL_LAYOUT_MAX_GIS][MIGCTL_NAME_MAX + 16];
+	unsigned index = g->index;
+	struct migctl_export_spec s = {.devices = &index, .n_devices = 1,
+				       .mig_enabled = g->mig_current,
+				       .has_mig_devices = g->mig_current,
+				       .counts = counts, .placements = pins};
+
+	if (g->mig_current) {
+		struct migctl_layout layout;
+		struct migctl_gpu_target t;
+		migctl_layout_of_gpu(g, &layout);
+		migctl_layout_to_target(&layout, &t);
+		for (size_t i = 0; i < t.n_items && s.n_counts < ARRAY_SIZE(counts); i++)
+			counts[s.n_counts++] = count_of(g->model.gi[t.items[i].gi].ci[t.items[i].ci].name,
+							t.items[i].count);
+		for (size_t k = 0; placements && k < layout.n_gis && k < ARRAY_SIZE(pins); k++)
+			snprintf(pins[s.n_placements++], sizeof(pins[0]), "%s@%u",
+				 g->model.gi[layout.gis[k].profile].name,
+				 layout.gis[k].placement.start);
+	}
+	return migctl_export_add(e, &s, err);
+}
+
+enum migctl_err migctl_export_node(const struct migctl_node *node, const char *label,
+				   bool placements, struct migctl_export *x,
+				   struct migctl_error *err)
+{
+	struct migctl_export_entry *e;
+	size_t capable = 0;
+	enum migctl_err rc;
+
+	migctl_export_release(x);
+	if ((rc = migctl_export_add_label(x, label, &e, err)))
+		return rc;
+	for (size_t i = 0; i < node->n_gpus; i++) {
+		if (!node->gpus[i].mig_capable)
+			continue;
+		capable++;
+		if ((rc = node_spec(&node->gpus[i], placements, e, err))) {
+			migctl_export_release(x);
+			return rc;
+		}
+	}
+	/* One layout on every GPU with MIG: "devices: all". */
+	if (e->n_specs == 1 && e->specs[0].n_devices == capable) {
+		e->specs[0].all_devices = true;
+		e->specs[0].n_devices = 0;
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* --- migctl plan -o config ----------------------------------------------- */
+
+enum migctl_err migctl_export_plan(const struct migctl_plan *plan, const unsigned *index,
+				   const char *label, struct migctl_export *x,
+				   struct migctl_error *err)
+{
+	struct migctl_export_entry *e;
+	enum migctl_err rc;
+
+	migctl_export_release(x);
+	if ((rc = migctl_export_add_label(x, label, &e, err)))
+		return rc;
+	for (size_t g = 0; g < plan->n_gpus; g++) {
+		const struct migctl_plan_gpu *gp = &plan->gpus[g];
+		struct migctl_export_count *counts = calloc(gp->model->n_gi + 1, sizeof(*counts));
+		char (*pins)[MIGCTL_NAME_MAX + 16] = calloc(gp->n_instances + 1, sizeof(*pins));
+		unsigned at = index ? index[g] : (unsigned)g;
+		struct migctl_export_spec s = {.devices = &at, .n_devices = 1, .mig_enabled = true,
+					       .has_mig_devices = true, .counts = counts,
+					       .placements = pins, .n_placements = gp->n_instances};
+
+		if (!counts || !pins) {
+			rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+		} else {
+			for (size_t q = 0; q < gp->model->n_gi; q++) {
+				unsigned n = 0;
+				for (size_t i = 0; i < gp->n_instances; i++)
+					n += gp->instances[i].profile == q;
+				if (n)
+					counts[s.n_counts++] = count_of(gp->model->gi[q].name, n);
+			}
+			for (size_t i = 0; i < gp->n_instances; i++)
+				snprintf(pins[i], sizeof(pins[i]), "%s@%u",
+					 gp->model->gi[gp->instances[i].profile].name,
+					 gp->instances[i].placement.start);
+			rc = migctl_export_add(e, &s, err);
+		}
+		free(counts);
+		free(pins);
+		if (rc) {
+			migctl_export_release(x);
+			return rc;
+		}
+	}
+	return MIGCTL_ERR_OK;
 }

@@ -67,6 +67,23 @@ enum migctl_err migctl_export_add(struct migctl_export_entry *e,
 				  const struct migctl_export_spec *s,
 				  struct migctl_error *err);
 
+struct migctl_node;
+struct migctl_plan;
+
+/* A node's current layout under `label`, one spec per layout (GPUs
+ * without MIG left out, "devices: all" when one layout covers every GPU
+ * with MIG); placements only when `placements`. *x is released first. */
+enum migctl_err migctl_export_node(const struct migctl_node *node, const char *label,
+				   bool placements, struct migctl_export *x,
+				   struct migctl_error *err);
+
+/* A plan's layout under `label`: one spec per layout, the GPUs by
+ * index[g] (NULL: their position in the plan), placements always in the
+ * model (the style decides how they are written). *x is released first. */
+enum migctl_err migctl_export_plan(const struct migctl_plan *plan, const unsigned *index,
+				   const char *label, struct migctl_export *x,
+				   struct migctl_error *err);
+
 /* How the YAML looks (the three writers keep their published form). */
 struct migctl_export_style {
 	const char *comment;              /* whole '#' lines before the document, or NULL */
