@@ -7,13 +7,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "cli.h"
+#include "migctl/demand.h"
 #include "migctl/export.h"
 #include "migctl/layout.h"
 #include "migctl/online.h"
 #include "migctl/planner.h"
+#include "util/list.h"
 #include "util/strbuf.h"
 
 static const char plan_usage[] =
@@ -99,10 +100,7 @@ struct plan_cli {
 	size_t n_left_out;            /* live: GPUs without MIG */
 	unsigned left_out[MIGCTL_NODE_MAX_GPUS];
 	/* The demand, in the order given. */
-	struct migctl_plan_demand demand[MAX_DEMAND];
-	char *profile[MAX_DEMAND];    /* owned copies of demand[].profile */
-	unsigned long line[MAX_DEMAND]; /* line in the demand file, or 0 */
-	size_t n_demand;
+	struct migctl_demand dem;
 	const char *demand_file;
 	struct migctl_plan_pin *pins;
 	size_t n_pins;
@@ -111,37 +109,11 @@ struct plan_cli {
 
 static void plan_cli_free(struct plan_cli *p)
 {
-	for (size_t i = 0; i < p->n_demand; i++)
-		free(p->profile[i]);
+	migctl_demand_release(&p->dem);
 	free(p->fleet);
 	free(p->node_index);
 	free(p->node_gpu);
 	free(p->pins);
-}
-
-/* A whole number in 0..max; false if `s` is anything else. */
-static bool parse_count(const char *s, unsigned long max, unsigned *out)
-{
-	char *end;
-	if (!isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-static void trim(char *s)
-{
-	size_t len = strlen(s);
-	while (len && s[len - 1] == ' ')
-		s[--len] = '\0';
-	size_t k = 0;
-	while (s[k] == ' ')
-		k++;
-	memmove(s, s + k, len - k + 1);
 }
 
 /* --- the fleet ------------------------------------------------------------ */
@@ -171,9 +143,9 @@ static int parse_fleet(struct plan_cli *p, const char *list)
 		colon = strrchr(item, ':');
 		if (colon) {
 			*colon = '\0';
-			trim(item);
-			trim(colon + 1);
-			if (!item[0] || !parse_count(colon + 1, MIGCTL_PLAN_MAX_GPUS, &count))
+			mu_trim(item);
+			mu_trim(colon + 1);
+			if (!item[0] || !mu_parse_count(colon + 1, MIGCTL_PLAN_MAX_GPUS, &count))
 				return cli_usage_error(p->cli, "plan",
 						       "--fleet: bad item \"%s:%s\"; write MODEL:COUNT with a count of GPUs up to %u (e.g. a100-sxm4-80gb:8)",
 						       item, colon + 1, MIGCTL_PLAN_MAX_GPUS);
@@ -269,232 +241,17 @@ static void fleet_models(const struct plan_cli *p, char *buf, size_t len)
 
 /* --- the demand ----------------------------------------------------------- */
 
-static enum migctl_err add_demand(struct plan_cli *p, const char *profile, unsigned count,
-				  const struct migctl_gpu_model *model, unsigned long line,
-				  struct migctl_error *err)
-{
-	if (p->n_demand == MAX_DEMAND)
-		return migctl_fail(err, MIGCTL_ERR_USAGE, "more than %d demand items", MAX_DEMAND);
-	char *copy = strdup(profile);
-	if (!copy)
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	p->profile[p->n_demand] = copy;
-	p->line[p->n_demand] = line;
-	p->demand[p->n_demand++] = (struct migctl_plan_demand){
-		.profile = copy, .count = count, .model = model};
-	return MIGCTL_ERR_OK;
-}
-
-/* --demand PROFILE=N,MODEL/PROFILE=N */
+/* --demand PROFILE=N,MODEL/PROFILE=N (lib/demand.c). */
 static int parse_demand(struct plan_cli *p, const char *list)
 {
 	struct migctl_error err = {0};
-	char item[MIGCTL_NAME_MAX * 3];
-	const char *s = list;
-	int r;
 
-	while ((r = cli_next_item(&s, item, sizeof(item))) != 0) {
-		const struct migctl_gpu_model *model = NULL;
-		char given[sizeof(item)];
-		unsigned count;
-		char *eq, *slash, *prof = item;
-
-		if (r < 0)
-			return cli_usage_error(p->cli, "plan",
-					       "--demand: empty or overlong item in \"%s\"; write PROFILE=N,PROFILE=N",
-					       list);
-		memcpy(given, item, sizeof(given));
-		eq = strrchr(item, '=');
-		if (eq) {
-			*eq = '\0';
-			trim(item);
-			trim(eq + 1);
-		}
-		slash = strrchr(item, '/');
-		if (slash) {
-			*slash = '\0';
-			prof = slash + 1;
-			trim(item);
-			trim(prof);
-		}
-		if (!eq || !prof[0] || (slash && !item[0]) ||
-		    !parse_count(eq + 1, MIGCTL_PLAN_MAX_COUNT, &count))
-			return cli_usage_error(p->cli, "plan",
-					       "--demand: bad item \"%s\"; write PROFILE=N (e.g. 1g.10gb=13) or MODEL/PROFILE=N, N a count up to %u",
-					       given, MIGCTL_PLAN_MAX_COUNT);
-		if (slash && !(model = cli_model(p->cli, item, &err)))
-			return cli_report(p->cli, &err);
-		if (add_demand(p, prof, count, model, 0, &err))
-			return err.code == MIGCTL_ERR_USAGE
-				? cli_usage_error(p->cli, "plan", "--demand: %s", err.msg)
-				: cli_report(p->cli, &err);
-	}
-	return 0;
-}
-
-/* The demand file: a mapping with the one key "demand", whose value maps
- * profiles to counts, or models to such mappings. */
-struct dfile {
-	struct plan_cli *p;
-	const char *path;
-	yaml_document_t *doc;
-	struct migctl_error *err;
-};
-
-static unsigned long line_of(const yaml_node_t *n)
-{
-	return (unsigned long)n->start_mark.line + 1;
-}
-
-__attribute__((format(printf, 4, 5)))
-static enum migctl_err dfail(struct dfile *d, enum migctl_err code, const yaml_node_t *n,
-			     const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return migctl_fail(d->err, code, "%s:%lu: %s", d->path, n ? line_of(n) : 1UL, msg);
-}
-
-static const char *kind_of(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE: return "a scalar";
-	case YAML_SEQUENCE_NODE: return "a list";
-	case YAML_MAPPING_NODE: return "a mapping";
-	default: return "empty";
-	}
-}
-
-static const char *text_of(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
-
-/* Check that a mapping's keys are scalars and distinct. */
-static enum migctl_err check_map(struct dfile *d, const yaml_node_t *map, const char *what)
-{
-	for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
-		yaml_node_t *k = yaml_document_get_node(d->doc, a->key);
-		if (!k || k->type != YAML_SCALAR_NODE || !text_of(k)[0])
-			return dfail(d, MIGCTL_ERR_PARSE, k ? k : map,
-				     "%s: keys must be plain names", what);
-		for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < a; b++) {
-			yaml_node_t *k2 = yaml_document_get_node(d->doc, b->key);
-			if (strcmp(text_of(k2), text_of(k)) == 0)
-				return dfail(d, MIGCTL_ERR_PARSE, k, "duplicate key \"%s\" in %s",
-					     text_of(k), what);
-		}
-	}
-	return MIGCTL_ERR_OK;
-}
-
-/* PROFILE: N pairs of `map` (for `model`, or NULL) into the demand. */
-static enum migctl_err file_profiles(struct dfile *d, const yaml_node_t *map,
-				     const struct migctl_gpu_model *model, const char *what)
-{
-	enum migctl_err rc;
-
-	if ((rc = check_map(d, map, what)))
-		return rc;
-	for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
-		yaml_node_t *k = yaml_document_get_node(d->doc, a->key);
-		yaml_node_t *v = yaml_document_get_node(d->doc, a->value);
-		unsigned count;
-
-		if (v && v->type == YAML_MAPPING_NODE && !model) {
-			struct migctl_error merr = {0};
-			char sub[MIGCTL_NAME_MAX + 40];
-			const struct migctl_gpu_model *m = cli_model(d->p->cli, text_of(k), &merr);
-			if (!m)
-				return dfail(d, merr.code, k, "%s", merr.msg);
-			snprintf(sub, sizeof(sub), "the demand for %s", m->name);
-			if ((rc = file_profiles(d, v, m, sub)))
-				return rc;
-			continue;
-		}
-		if (!v || v->type != YAML_SCALAR_NODE ||
-		    !parse_count(text_of(v), MIGCTL_PLAN_MAX_COUNT, &count))
-			return dfail(d, MIGCTL_ERR_PARSE, v ? v : k,
-				     "the count of \"%s\" in %s must be a whole number up to %u%s, not %s%s%s",
-				     text_of(k), what, MIGCTL_PLAN_MAX_COUNT,
-				     model ? "" : " (or a mapping of profiles to counts, when the key is a model)",
-				     v && v->type == YAML_SCALAR_NODE ? "\"" : "",
-				     v && v->type == YAML_SCALAR_NODE ? text_of(v) : v ? kind_of(v) : "nothing",
-				     v && v->type == YAML_SCALAR_NODE ? "\"" : "");
-		if ((rc = add_demand(d->p, text_of(k), count, model, line_of(k), d->err)))
-			return rc == MIGCTL_ERR_USAGE ? dfail(d, MIGCTL_ERR_PARSE, k, "%s", d->err->msg) : rc;
-	}
-	return MIGCTL_ERR_OK;
-}
-
-static enum migctl_err read_demand_file(struct plan_cli *p, const char *path,
-					struct migctl_error *err)
-{
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	enum migctl_err rc = MIGCTL_ERR_OK;
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open demand file %s: %s", path,
-				   strerror(errno));
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = migctl_fail(err, MIGCTL_ERR_PARSE, "%s:%lu: YAML syntax error: %s%s%s", path,
-				 (unsigned long)parser.problem_mark.line + 1,
-				 parser.problem ? parser.problem : "unreadable",
-				 parser.context ? " " : "", parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return rc;
-	}
-	yaml_parser_delete(&parser);
-	fclose(f);
-
-	struct dfile d = {.p = p, .path = path, .doc = &doc, .err = err};
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	yaml_node_t *dem = NULL;
-	if (!root || root->type != YAML_MAPPING_NODE) {
-		rc = dfail(&d, MIGCTL_ERR_PARSE, root,
-			   "the file must be a mapping with the key \"demand\", e.g. demand: {1g.10gb: 13}, not %s",
-			   root ? kind_of(root) : "empty");
-		goto out;
-	}
-	if ((rc = check_map(&d, root, "the file")))
-		goto out;
-	for (yaml_node_pair_t *a = root->data.mapping.pairs.start; a < root->data.mapping.pairs.top; a++) {
-		yaml_node_t *k = yaml_document_get_node(&doc, a->key);
-		if (strcmp(text_of(k), "demand") != 0) {
-			rc = dfail(&d, MIGCTL_ERR_PARSE, k,
-				   "unknown key \"%s\"; the file has only \"demand\" (see 'migctl plan --help')",
-				   text_of(k));
-			goto out;
-		}
-		dem = yaml_document_get_node(&doc, a->value);
-	}
-	if (!dem) {
-		rc = dfail(&d, MIGCTL_ERR_PARSE, root,
-			   "the key \"demand\" is missing, e.g. demand: {1g.10gb: 13}");
-		goto out;
-	}
-	if (dem->type != YAML_MAPPING_NODE || dem->data.mapping.pairs.start == dem->data.mapping.pairs.top) {
-		rc = dfail(&d, MIGCTL_ERR_PARSE, dem,
-			   "\"demand\" must be a mapping of profiles to counts, e.g. {1g.10gb: 13}, not %s",
-			   dem->type == YAML_MAPPING_NODE ? "an empty one" : kind_of(dem));
-		goto out;
-	}
-	rc = file_profiles(&d, dem, NULL, "the demand");
-out:
-	yaml_document_delete(&doc);
-	return rc;
+	if (strchr(list, '/') && cli_catalog(p->cli, &err))
+		return cli_report(p->cli, &err);
+	if (!migctl_demand_parse_list(&p->dem, list, &p->cli->catalog, &err))
+		return 0;
+	return err.code == MIGCTL_ERR_USAGE ? cli_usage_error(p->cli, "plan", "%s", err.msg)
+					    : cli_report(p->cli, &err);
 }
 
 /* Does demand item i name a profile of some model that may serve it? */
@@ -503,8 +260,8 @@ static bool item_resolves(const struct plan_cli *p, size_t i)
 	struct migctl_error scratch = {0};
 	for (size_t e = 0; e < p->n_fleet; e++) {
 		const struct migctl_gpu_model *m = p->fleet[e].model;
-		if ((!p->demand[i].model || p->demand[i].model == m) &&
-		    migctl_model_find_gi_profile(m, p->demand[i].profile, &scratch))
+		if ((!p->dem.items[i].model || p->dem.items[i].model == m) &&
+		    migctl_model_find_gi_profile(m, p->dem.items[i].profile, &scratch))
 			return true;
 	}
 	return false;
@@ -516,20 +273,20 @@ static int check_demand_models(struct plan_cli *p)
 	struct migctl_error err = {0};
 	char names[400];
 
-	for (size_t i = 0; i < p->n_demand; i++) {
-		const struct migctl_gpu_model *m = p->demand[i].model;
+	for (size_t i = 0; i < p->dem.n; i++) {
+		const struct migctl_gpu_model *m = p->dem.items[i].model;
 		if (!m || in_fleet(p, m))
 			continue;
 		fleet_models(p, names, sizeof(names));
-		if (p->line[i]) {
+		if (p->dem.lines[i]) {
 			migctl_fail(&err, MIGCTL_ERR_PARSE,
 				    "%s:%lu: demand for %s, which is not in the fleet (%s); tie it to a model of the fleet or drop the model",
-				    p->demand_file, p->line[i], m->name, names);
+				    p->demand_file, p->dem.lines[i], m->name, names);
 			return cli_report(p->cli, &err);
 		}
 		return cli_usage_error(p->cli, "plan",
 				       "--demand: the item for %s is tied to %s, which is not in the fleet (%s)",
-				       p->demand[i].profile, m->name, names);
+				       p->dem.items[i].profile, m->name, names);
 	}
 	return 0;
 }
@@ -579,8 +336,8 @@ static void print_text(const struct plan_cli *p, const struct migctl_plan *plan,
 	printf("Plan: %zu of %zu GPU%s used; %s\n", plan->gpus_used, plan->n_gpus,
 	       plan->n_gpus == 1 ? "" : "s", opt);
 	printf("Demand:");
-	for (size_t i = 0; i < p->n_demand; i++) {
-		const struct migctl_plan_demand *d = &p->demand[i];
+	for (size_t i = 0; i < p->dem.n; i++) {
+		const struct migctl_plan_demand *d = &p->dem.items[i];
 		printf("%s %u x %s%s%s", i ? "," : "", d->count, d->model ? d->model->name : "",
 		       d->model ? "/" : "", d->profile);
 		if (plan->demand[i].pinned)
@@ -675,7 +432,7 @@ static void print_text(const struct plan_cli *p, const struct migctl_plan *plan,
 		for (size_t i = 0; i < plan->n_demand; i++) {
 			if (!plan->demand[i].unplaced)
 				continue;
-			const struct migctl_plan_demand *d = &p->demand[i];
+			const struct migctl_plan_demand *d = &p->dem.items[i];
 			printf("%s %u x %s%s%s (of %u)", first ? "" : ",", plan->demand[i].unplaced,
 			       d->model ? d->model->name : "", d->model ? "/" : "", d->profile,
 			       plan->demand[i].demand);
@@ -704,7 +461,7 @@ static json_t *plan_json(const struct plan_cli *p, const struct migctl_plan *pla
 			"free_capacity", (int)gp->free_capacity, "instances", inst));
 	}
 	for (size_t i = 0; i < plan->n_demand; i++) {
-		const struct migctl_plan_demand *d = &p->demand[i];
+		const struct migctl_plan_demand *d = &p->dem.items[i];
 		const struct migctl_plan_demand_result *r = &plan->demand[i];
 		json_t *item = json_pack("{s:s,s:i,s:i,s:i,s:i}", "profile", d->profile,
 					 "demand", (int)r->demand, "placed", (int)r->placed,
@@ -800,7 +557,7 @@ static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config
 		return rc;
 	struct migctl_plan_request req = {
 		.fleet = p->fleet, .n_fleet = p->n_fleet,
-		.demand = p->demand, .n_demand = p->n_demand,
+		.demand = p->dem.items, .n_demand = p->dem.n,
 		.pins = p->pins, .n_pins = p->n_pins,
 		.pins_are_extra = extra,
 		.time_budget_ms = budget,
@@ -810,14 +567,14 @@ static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config
 			   : migctl_plan_solve(&req, &plan, &err)) {
 		/* Name the demand file's line of an unknown profile. */
 		if (err.code == MIGCTL_ERR_UNKNOWN_PROFILE)
-			for (size_t i = 0; i < p->n_demand; i++) {
+			for (size_t i = 0; i < p->dem.n; i++) {
 				if (item_resolves(p, i))
 					continue;
-				if (p->line[i]) {
+				if (p->dem.lines[i]) {
 					char msg[sizeof(err.msg)];
 					snprintf(msg, sizeof(msg), "%s", err.msg);
 					migctl_fail(&err, err.code, "%s:%lu: %s", p->demand_file,
-						    p->line[i], msg);
+						    p->dem.lines[i], msg);
 				}
 				break;
 			}
@@ -838,8 +595,8 @@ static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config
 			if (plan.demand[i].unplaced)
 				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u x %s%s%s",
 							 used ? ", " : "", plan.demand[i].unplaced,
-							 p->demand[i].model ? p->demand[i].model->name : "",
-							 p->demand[i].model ? "/" : "", p->demand[i].profile);
+							 p->dem.items[i].model ? p->dem.items[i].model->name : "",
+							 p->dem.items[i].model ? "/" : "", p->dem.items[i].profile);
 		migctl_fail(&err, MIGCTL_ERR_INFEASIBLE,
 			    "the demand does not fit the fleet of %zu GPU%s: %s could not be placed; the plan printed is the closest one (add GPUs or reduce the demand)",
 			    plan.n_gpus, plan.n_gpus == 1 ? "" : "s", list);
@@ -907,7 +664,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 			break;
 		case 'D': p->demand_file = optarg; break;
 		case 't':
-			if (!parse_count(optarg, 86400000ul, &budget) || budget == 0) {
+			if (!mu_parse_count(optarg, 86400000ul, &budget) || budget == 0) {
 				rc = cli_usage_error(cli, "plan",
 						     "--time-budget: bad value \"%s\"; give milliseconds, e.g. 2000",
 						     optarg);
@@ -950,7 +707,8 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < n_demand_args; i++)
 		if ((rc = parse_demand(p, demand[i])))
 			goto out;
-	if (p->demand_file && read_demand_file(p, p->demand_file, &err)) {
+	if (p->demand_file && (cli_catalog(cli, &err) ||
+			       migctl_demand_load_file(&p->dem, p->demand_file, &cli->catalog, &err))) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}

@@ -49,3 +49,31 @@ size_t mu_list_count(const char *list)
 		n += *list == ',';
 	return n;
 }
+
+void mu_trim(char *s)
+{
+	size_t len = strlen(s), k = 0;
+
+	while (len && blank(s[len - 1]))
+		s[--len] = '\0';
+	while (blank(s[k]))
+		k++;
+	memmove(s, s + k, len - k + 1);
+}
+
+bool mu_parse_count(const char *s, unsigned long max, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}

@@ -8,6 +8,7 @@
 #ifndef MIGCTL_UTIL_LIST_H
 #define MIGCTL_UTIL_LIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum mu_list_item {
@@ -26,5 +27,12 @@ enum mu_list_item mu_list_next(const char **p, char *item, size_t cap);
 
 /* Number of items of `list` (commas + 1; 0 for NULL). */
 size_t mu_list_count(const char *list);
+
+/* Remove blanks (spaces, tabs) around `s`, in place. */
+void mu_trim(char *s);
+
+/* A whole number in 0..max written in decimal digits only (no sign, no
+ * blanks) into *out; false, *out untouched, for anything else. */
+bool mu_parse_count(const char *s, unsigned long max, unsigned *out);
 
 #endif
