@@ -710,6 +710,44 @@ static void test_resolve_mixed_node(void **state)
 	expect_substr(err.msg, "1c.4g.40gb, 2c.4g.40gb, 4g.40gb");
 }
 
+/* A config names GPUs by bus ID as the command line does: "7:0.0" is
+ * the GPU that NVML reports as 00000000:07:00.0 (one grammar, lib/util). */
+static void test_short_bus_ids(void **state)
+{
+	const struct migctl_gpu_model *m80 = model("NVIDIA A100-SXM4-80GB");
+	struct migctl_config_gpu gpus[2] = {gpu_of(m80, 0), gpu_of(m80, 1)};
+	struct migctl_gpu_plan out[2];
+	struct migctl_config cfg;
+	struct migctl_error err;
+	(void)state;
+
+	migctl_config_init(&cfg);
+	parse_ok(&cfg, HDR "    - devices: [\"7:0.0\", \"0000:c1:0.0\"]\n      mig-enabled: false\n");
+	assert_int_equal(cfg.entries[0].specs[0].n_devices, 2);
+	assert_int_equal(cfg.entries[0].specs[0].devices[0].kind, MIGCTL_DEVICE_BUS_ID);
+	assert_string_equal(cfg.entries[0].specs[0].devices[0].text, "7:0.0");
+	migctl_config_release(&cfg);
+
+	gpus[0].bus_id = "00000000:07:00.0";
+	gpus[1].bus_id = "00000000:C1:00.0";
+	assert_int_equal(resolve_text(HDR "    - devices: [\"7:0.0\"]\n      mig-enabled: false\n",
+				      NULL, MIGCTL_UNMATCHED_LEAVE, gpus, 2, out, &err),
+			 MIGCTL_ERR_OK);
+	assert_true(out[0].matched);
+	assert_false(out[1].matched);
+	/* The same GPU twice, once short and once long. */
+	static const char twice[] = HDR "    - devices: [\"7:0.0\", \"00000000:07:00.0\"]\n      mig-enabled: false\n";
+	assert_int_equal(migctl_config_parse(&cfg, "t.yaml", twice, strlen(twice), &err),
+			 MIGCTL_ERR_PARSE);
+	expect_substr(err.msg, "listed twice");
+	/* Still not a bus ID: a device number past 0x1f, a function past 7. */
+	static const char bad[] = HDR "    - devices: [\"7:20.0\"]\n      mig-enabled: false\n";
+	assert_int_equal(migctl_config_parse(&cfg, "t.yaml", bad, strlen(bad), &err),
+			 MIGCTL_ERR_PARSE);
+	expect_substr(err.msg, "invalid device \"7:20.0\"");
+	migctl_config_release(&cfg);
+}
+
 static void test_resolve_matching(void **state)
 {
 	const struct migctl_gpu_model *m80 = model("NVIDIA A100-SXM4-80GB");
@@ -1418,6 +1456,7 @@ int main(void)
 		cmocka_unit_test(test_generate_json),
 		cmocka_unit_test(test_parse_valid),
 		cmocka_unit_test(test_parse_extensions),
+		cmocka_unit_test(test_short_bus_ids),
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_resolve_mixed_node),
 		cmocka_unit_test(test_resolve_matching),
