@@ -12,48 +12,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/file.h"
 
 /* --- shared pieces ------------------------------------------------------ */
-
-static enum migctl_err read_all(const char *path, char **text, size_t *len,
-				struct migctl_error *err)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	size_t cap = 0;
-
-	*text = NULL;
-	*len = 0;
-	if (!f)
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-	for (;;) {
-		if (*len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			char *grown = realloc(*text, cap);
-			if (!grown) {
-				free(*text);
-				*text = NULL;
-				if (f != stdin)
-					fclose(f);
-				return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-			}
-			*text = grown;
-		}
-		size_t n = fread(*text + *len, 1, cap - *len - 1, f);
-		*len += n;
-		if (n == 0)
-			break;
-	}
-	(*text)[*len] = '\0';
-	bool bad = ferror(f);
-	if (f != stdin)
-		fclose(f);
-	if (bad) {
-		free(*text);
-		*text = NULL;
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot read %s", path);
-	}
-	return MIGCTL_ERR_OK;
-}
 
 static enum migctl_err parse_unmatched(const char *s, enum migctl_unmatched *out,
 				       struct migctl_error *err)
@@ -392,7 +353,7 @@ int cli_restore(struct cli *cli, const struct apply_req *req)
 	enum migctl_err rc;
 
 	migctl_checkpoint_init(&cp);
-	if ((rc = read_all(req->config_file, &text, &len, &err)) ||
+	if ((rc = mu_file_read(req->config_file, "checkpoint file", 0, &text, &len, &err)) ||
 	    (rc = migctl_checkpoint_from_json(&cp, req->config_file, text, len, &err)) ||
 	    (rc = cli_node(cli, &err)))
 		goto fail;

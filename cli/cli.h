@@ -13,6 +13,7 @@
 #include "migctl/error.h"
 #include "migctl/geometry.h"
 #include "migctl/node.h"
+#include "util/list.h"
 
 enum cli_output { CLI_TEXT, CLI_JSON };
 
@@ -143,9 +144,6 @@ const struct migctl_gi_state *cli_gi_of(const struct migctl_gpu_state *gpu,
 
 /* Put "GPU N: " before a library message that does not name its GPU. */
 void cli_prefix_gpu(struct migctl_error *err, unsigned gpu);
-/* Next comma-separated item of *p, trimmed, into `item`. Returns 0 at the
- * end of the list, -1 for an empty or overlong item, 1 otherwise. */
-int cli_next_item(const char **p, char *item, size_t cap);
 
 /* --- declarative layouts (cli/cmd_apply.c, cli/hooks.c, cli/parted.c) -- */
 

@@ -61,7 +61,7 @@ static enum migctl_err gather(struct cli *cli, const char *models,
 	char item[128];
 	const char *p = models;
 	int r;
-	while ((r = cli_next_item(&p, item, sizeof(item))) != 0) {
+	while ((r = mu_list_next(&p, item, sizeof(item))) != 0) {
 		if (r < 0)
 			return migctl_fail(err, MIGCTL_ERR_USAGE, "--model: empty or overlong item in '%s'",
 					   models);

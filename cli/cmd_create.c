@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "migctl/create.h"
 #include "migctl/online.h"
+#include "util/list.h"
 
 static const char create_usage[] =
 	"Usage: migctl create PROFILE[,PROFILE...] [-i GPUS] [--placement START]\n"
@@ -64,7 +65,7 @@ static int parse_ids(struct cli *cli, const char *opt, const char *list, unsigne
 	int r;
 
 	*n = 0;
-	while ((r = cli_next_item(&p, item, sizeof(item))) != 0) {
+	while ((r = mu_list_next(&p, item, sizeof(item))) != 0) {
 		char *end;
 		unsigned long v = r > 0 ? strtoul(item, &end, 10) : 0;
 		if (r < 0 || !isdigit((unsigned char)item[0]) || *end || v > 1000)

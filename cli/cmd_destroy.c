@@ -60,35 +60,26 @@ static bool has_id(const struct id_list *l, unsigned id)
 static int parse_ids(struct cli *cli, const char *opt, const char *list, struct id_list *out)
 {
 	const char *p = list;
+	char item[16];
+	unsigned v;
+	enum mu_list_item r;
 
 	out->given = true;
 	if (strcmp(list, "all") == 0) {
 		out->all = true;
 		return 0;
 	}
-	for (;;) {
-		const char *end = strchr(p, ',');
-		char *stop;
-		while (*p == ' ')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		unsigned long v = strtoul(p, &stop, 10);
-		while (*stop == ' ')
-			stop++;
-		if (v > 1000 || (end ? stop != end : *stop != '\0'))
-			goto bad;
+	while ((r = mu_list_next(&p, item, sizeof(item))) != MU_LIST_END) {
+		if (r != MU_LIST_ITEM || !mu_parse_count(item, 1000, &v))
+			return cli_usage_error(cli, "destroy",
+					       "%s: bad ID list \"%s\"; write IDs such as 1,2 or 'all'",
+					       opt, list);
 		if (out->n == MAX_IDS)
 			return cli_usage_error(cli, "destroy", "%s: more than %d IDs", opt, MAX_IDS);
-		if (!has_id(out, (unsigned)v))
-			out->ids[out->n++] = (unsigned)v;
-		if (!end)
-			return 0;
-		p = end + 1;
+		if (!has_id(out, v))
+			out->ids[out->n++] = v;
 	}
-bad:
-	return cli_usage_error(cli, "destroy", "%s: bad ID list \"%s\"; write IDs such as 1,2 or 'all'",
-			       opt, list);
+	return 0;
 }
 
 struct destroy_run {

@@ -133,7 +133,7 @@ static int parse_fleet(struct plan_cli *p, const char *list)
 		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
 		return cli_report(p->cli, &err);
 	}
-	while ((r = cli_next_item(&s, item, sizeof(item))) != 0) {
+	while ((r = mu_list_next(&s, item, sizeof(item))) != 0) {
 		unsigned count = 1;
 		char *colon;
 		if (r < 0)

@@ -26,23 +26,16 @@ enum migctl_err cli_select_gpus(struct cli *cli, const char *list,
 		return MIGCTL_ERR_OK;
 	}
 	const char *p = list;
-	for (;;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char item[128];
-		while (len && (*p == ' ' || *p == '\t'))
-			p++, len--;
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len == 0)
+	char item[128];
+	enum mu_list_item r;
+	while ((r = mu_list_next(&p, item, sizeof(item))) != MU_LIST_END) {
+		if (r == MU_LIST_EMPTY)
 			return migctl_fail(err, MIGCTL_ERR_USAGE,
 					   "-i: empty item in \"%s\"; write GPU indices, UUIDs or bus IDs separated by commas, e.g. -i 0,1",
 					   list);
-		if (len >= sizeof(item))
+		if (r == MU_LIST_LONG)
 			return migctl_fail(err, MIGCTL_ERR_NOT_FOUND,
-					   "-i: no GPU \"%.*s...\"", 40, p);
-		memcpy(item, p, len);
-		item[len] = '\0';
+					   "-i: no GPU \"%.40s...\"", item);
 		struct migctl_gpu_state *gpu = migctl_node_find_gpu(&cli->node, item, err);
 		if (!gpu)
 			return err->code ? err->code : MIGCTL_ERR_NOT_FOUND;
@@ -51,9 +44,6 @@ enum migctl_err cli_select_gpus(struct cli *cli, const char *list,
 			dup |= out[i] == gpu;
 		if (!dup && *n < MIGCTL_NODE_MAX_GPUS)
 			out[(*n)++] = gpu;
-		if (!end)
-			break;
-		p = end + 1;
 	}
 	return MIGCTL_ERR_OK;
 }
@@ -207,23 +197,3 @@ void cli_prefix_gpu(struct migctl_error *err, unsigned gpu)
 	err->msg[(size_t)k + len] = '\0';
 }
 
-/* Next comma-separated item of *p, trimmed, into `item`. Returns 0 at the
- * end of the list, -1 for an empty or overlong item, 1 otherwise. */
-int cli_next_item(const char **p, char *item, size_t cap)
-{
-	const char *s = *p;
-	if (!s)
-		return 0;
-	const char *end = strchr(s, ',');
-	size_t len = end ? (size_t)(end - s) : strlen(s);
-	while (len && *s == ' ')
-		s++, len--;
-	while (len && s[len - 1] == ' ')
-		len--;
-	*p = end ? end + 1 : NULL;
-	if (len == 0 || len >= cap)
-		return -1;
-	memcpy(item, s, len);
-	item[len] = '\0';
-	return 1;
-}

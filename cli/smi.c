@@ -346,23 +346,17 @@ static int select_gpus(struct smi *s)
 			s->gpus[s->n_gpus++] = &node->gpus[i];
 		return 0;
 	}
-	for (const char *p = s->ids; *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char item[128];
+	const char *p = s->ids;
+	char item[128];
+	enum mu_list_item r;
+	while ((r = mu_list_next(&p, item, sizeof(item))) != MU_LIST_END) {
 		struct migctl_error err;
 		struct migctl_gpu_state *g;
 
-		while (len > 0 && *p == ' ') {
-			p++;
-			len--;
-		}
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == 0 || len >= sizeof(item))
+		if (r == MU_LIST_EMPTY && !p)
+			break; /* as nvidia-smi: "-i 0," is GPU 0 */
+		if (r != MU_LIST_ITEM)
 			return bad_usage();
-		memcpy(item, p, len);
-		item[len] = '\0';
 		migctl_error_clear(&err);
 		g = migctl_node_find_gpu(node, item, &err);
 		if (!g) {
@@ -376,9 +370,6 @@ static int select_gpus(struct smi *s)
 			dup = dup || s->gpus[k] == g;
 		if (!dup && s->n_gpus < MIGCTL_NODE_MAX_GPUS)
 			s->gpus[s->n_gpus++] = g;
-		if (!end)
-			break;
-		p = end + 1;
 	}
 	/* By index, as nvidia-smi lists them. */
 	for (size_t i = 1; i < s->n_gpus; i++)
@@ -656,32 +647,29 @@ struct item {
 
 static bool next_item(const char **pp, struct item *it)
 {
-	const char *p = *pp, *end = strchr(p, ',');
-	size_t len = end ? (size_t)(end - p) : strlen(p);
-	const char *colon;
+	char buf[sizeof(it->text) + 24];
+	const char *p = *pp, *end = strchr(*pp, ',');
+	size_t len;
+	char *colon;
 
-	*pp = end ? end + 1 : p + len;
-	while (len > 0 && *p == ' ') {
-		p++;
-		len--;
-	}
-	while (len > 0 && p[len - 1] == ' ')
-		len--;
+	/* The callers test for the end themselves: *pp stays a string. */
+	mu_list_next(&p, buf, sizeof(buf));
+	*pp = end ? end + 1 : *pp + strlen(*pp);
 	memset(it, 0, sizeof(*it));
-	colon = memchr(p, ':', len);
+	colon = strchr(buf, ':');
 	if (colon) {
 		char *e;
 		unsigned long v = strtoul(colon + 1, &e, 10);
 		it->has_start = true;
 		it->start = (unsigned)v;
-		it->bad_start = e == colon + 1 || e != p + len || v > 64;
-		len = (size_t)(colon - p);
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
+		it->bad_start = e == colon + 1 || *e != '\0' || v > 64;
+		*colon = '\0';
+		mu_trim(buf);
 	}
+	len = strlen(buf);
 	if (len >= sizeof(it->text))
 		len = sizeof(it->text) - 1;
-	memcpy(it->text, p, len);
+	memcpy(it->text, buf, len);
 	it->text[len] = '\0';
 	return len > 0;
 }

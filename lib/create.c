@@ -10,6 +10,7 @@
 #include "migctl/catalog.h"
 #include "migctl/create.h"
 #include "migctl/geometry.h"
+#include "util/list.h"
 
 void migctl_create_result_init(struct migctl_create_result *r)
 {
@@ -42,27 +43,6 @@ static void prefix_gpu(struct migctl_error *err, unsigned gpu)
 	err->msg[(size_t)k + len] = '\0';
 }
 
-/* Next comma-separated item of *p, trimmed of spaces, into `item`:
- * 0 at the end of the list, -1 for an empty or overlong item, 1 else. */
-static int next_item(const char **p, char *item, size_t cap)
-{
-	const char *s = *p;
-	if (!s)
-		return 0;
-	const char *end = strchr(s, ',');
-	size_t len = end ? (size_t)(end - s) : strlen(s);
-	while (len && *s == ' ')
-		s++, len--;
-	while (len && s[len - 1] == ' ')
-		len--;
-	*p = end ? end + 1 : NULL;
-	if (len == 0 || len >= cap)
-		return -1;
-	memcpy(item, s, len);
-	item[len] = '\0';
-	return 1;
-}
-
 /* CI profile IDs for GI profile `gp` from `list` (NULL: its default). */
 static enum migctl_err ci_profiles(const struct migctl_gi_profile *gp, const char *list,
 				   unsigned *ids, size_t *n, struct migctl_error *err)
@@ -81,7 +61,7 @@ static enum migctl_err ci_profiles(const struct migctl_gi_profile *gp, const cha
 		ids[(*n)++] = c->id;
 		return MIGCTL_ERR_OK;
 	}
-	while ((r = next_item(&p, item, sizeof(item))) != 0) {
+	while ((r = mu_list_next(&p, item, sizeof(item))) != 0) {
 		if (r < 0)
 			return migctl_fail(err, MIGCTL_ERR_USAGE,
 					   "--ci: empty or overlong item in \"%s\"; separate profiles with single commas",

@@ -13,6 +13,7 @@
  * callback (migctl_node_options.reset_gpu).
  */
 #include "node_internal.h"
+#include "util/bus_id.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -101,29 +102,10 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* "00000000:07:00.0", "0000:07:00.0", "07:00.0" → numbers. */
-static bool parse_bus_id(const char *s, unsigned *dom, unsigned *bus, unsigned *dev,
-			 unsigned *fn)
-{
-	unsigned a, b, d, f;
-	int n = -1;
-
-	if (sscanf(s, "%x:%x:%x.%x%n", &a, &b, &d, &f, &n) == 4 && n > 0 && s[n] == '\0') {
-		*dom = a, *bus = b, *dev = d, *fn = f;
-		return true;
-	}
-	n = -1;
-	if (sscanf(s, "%x:%x.%x%n", &b, &d, &f, &n) == 3 && n > 0 && s[n] == '\0') {
-		*dom = 0, *bus = b, *dev = d, *fn = f;
-		return true;
-	}
-	return false;
-}
-
 struct migctl_gpu_state *migctl_node_find_gpu(struct migctl_node *node, const char *query,
 					      struct migctl_error *err)
 {
-	unsigned qd, qb, qv, qf;
+	struct mu_bus_id q;
 
 	if (!query)
 		query = "";
@@ -137,13 +119,10 @@ struct migctl_gpu_state *migctl_node_find_gpu(struct migctl_node *node, const ch
 		for (size_t i = 0; i < node->n_gpus; i++)
 			if (strcasecmp(node->gpus[i].uuid, query) == 0)
 				return &node->gpus[i];
-	} else if (parse_bus_id(query, &qd, &qb, &qv, &qf)) {
-		for (size_t i = 0; i < node->n_gpus; i++) {
-			unsigned d, b, v, f;
-			if (parse_bus_id(node->gpus[i].bus_id, &d, &b, &v, &f) && d == qd &&
-			    b == qb && v == qv && f == qf)
+	} else if (mu_bus_id_parse(query, &q)) {
+		for (size_t i = 0; i < node->n_gpus; i++)
+			if (mu_bus_id_same(node->gpus[i].bus_id, query))
 				return &node->gpus[i];
-		}
 	}
 	if (node->n_gpus == 0)
 		migctl_fail(err, MIGCTL_ERR_NOT_FOUND, "no GPU \"%s\": this node has no GPUs", query);

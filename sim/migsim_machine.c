@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "migsim.h"
+#include "util/list.h"
 
 /* --- init ---------------------------------------------------------------- */
 
@@ -53,26 +54,32 @@ struct gpu_item {
 static int parse_gpus(char *list, struct gpu_item *items, size_t cap, size_t *n)
 {
 	unsigned total = 0;
-	char *save = NULL;
+	const char *p = list;
+	char buf[256];
+	enum mu_list_item r;
 
 	*n = 0;
-	if (!list[0] || list[0] == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
-		return ms_usage_error("init", "--gpus: empty item in \"%s\"; write MODEL[:COUNT][,MODEL[:COUNT]...]",
-				      list);
-	for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		char *colon = strrchr(item, ':');
+	for (const char *q = list; (r = mu_list_next(&q, buf, sizeof(buf))) != MU_LIST_END;)
+		if (r == MU_LIST_EMPTY)
+			return ms_usage_error("init", "--gpus: empty item in \"%s\"; write MODEL[:COUNT][,MODEL[:COUNT]...]",
+					      list);
+	for (const char *seg = p; (r = mu_list_next(&p, buf, sizeof(buf))) != MU_LIST_END; seg = p) {
+		/* The item, trimmed, goes back where it was (it is no longer). */
+		char *item = list + (seg - list);
+		char *colon;
 		unsigned count = 1;
 
-		while (*item == ' ')
-			item++;
+		if (r == MU_LIST_LONG)
+			return ms_usage_error("init", "--gpus: model \"%.40s...\" is too long", buf);
+		memcpy(item, buf, strlen(buf) + 1);
+		colon = strrchr(item, ':');
 		if (colon) {
 			*colon = '\0';
 			if (!ms_parse_uint(colon + 1, SIM_MAX_GPUS, &count) || count == 0)
 				return ms_usage_error("init", "--gpus: bad count \"%s\" for %s; use a number from 1 to %d",
 						      colon + 1, item, SIM_MAX_GPUS);
 		}
-		for (char *e = item + strlen(item); e > item && e[-1] == ' ';)
-			*--e = '\0';
+		mu_trim(item);
 		if (!item[0])
 			return ms_usage_error("init", "--gpus: missing model before ':%u'", count);
 		total += count;
