@@ -2,7 +2,7 @@
  * personality (cli/parted.c) reuses: reading a config and resolving it on
  * the node, running an apply with hooks, printing per-GPU reports, and the
  * flags of those commands. The logic is in lib/apply.c, lib/transition.c
- * and lib/config.c; this file reads flags, runs hooks and prints. */
+ * and lib/config_*.c; this file reads flags, runs hooks and prints. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

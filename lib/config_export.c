@@ -437,7 +437,7 @@ static enum migctl_err gen_each_profile(struct gen *g, const char **names, size_
 		if ((rc = migctl_export_add_label(g->x, label, &g->entry, err)))
 			return rc;
 		for (size_t k = 0; k < g->n_kinds; k++) {
-			long gi = find_gi(g->kinds[k].model, names[j]);
+			long gi = migctl_config_find_gi(g->kinds[k].model, names[j]);
 			if (gi < 0 || strcmp(g->kinds[k].model->gi[gi].name, names[j]) != 0)
 				continue;
 			struct migctl_export_count it = count_of(names[j], g->kinds[k].model->gi[gi].max);

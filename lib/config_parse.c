@@ -67,7 +67,7 @@ enum migctl_err migctl_cfg_check_keys(struct cfg_ctx *c, yaml_node_t *map,
 		return MIGCTL_ERR_OK;
 	case MU_YAML_KEY_NOT_TEXT:
 	case MU_YAML_KEY_EMPTY:
-		return k ? text_scalar(c, k, "a key") : fail_at(c, map, "unreadable key");
+		return k ? migctl_cfg_text(c, k, "a key") : fail_at(c, map, "unreadable key");
 	case MU_YAML_KEY_UNKNOWN:
 		return fail_at(c, k, "unexpected field: %s; %s", sval(k), hint);
 	case MU_YAML_KEY_DUPLICATE:
@@ -83,7 +83,7 @@ enum migctl_err migctl_cfg_check_version(struct cfg_ctx *c, yaml_node_t *root)
 
 	if (!v)
 		return fail_at(c, root, "unable to parse with missing 'version' field; add \"version: v1\" at the top");
-	if ((rc = text_scalar(c, v, "'version'")))
+	if ((rc = migctl_cfg_text(c, v, "'version'")))
 		return rc;
 	if (strcmp(sval(v), "v1") != 0)
 		return fail_at(c, v, "unknown version: %s; this format is \"version: v1\"", sval(v));
@@ -290,7 +290,7 @@ static enum migctl_err parse_device_item(struct cfg_ctx *c, yaml_node_t *n,
 	enum migctl_err rc;
 	const char *s;
 
-	if ((rc = text_scalar(c, n, "an item of 'devices'")))
+	if ((rc = migctl_cfg_text(c, n, "an item of 'devices'")))
 		return rc;
 	s = sval(n);
 	memset(ref, 0, sizeof(*ref));
@@ -338,7 +338,7 @@ static enum migctl_err parse_devices(struct cfg_ctx *c, yaml_node_t *v,
 	enum migctl_err rc;
 
 	if (v->type == YAML_SCALAR_NODE) {
-		if ((rc = text_scalar(c, v, "'devices'")))
+		if ((rc = migctl_cfg_text(c, v, "'devices'")))
 			return rc;
 		if (strcmp(sval(v), "all") == 0) {
 			s->all_devices = true;
@@ -352,7 +352,7 @@ static enum migctl_err parse_devices(struct cfg_ctx *c, yaml_node_t *v,
 			       node_kind(v));
 	if (seq_len(v) > MAX_DEVICES)
 		return fail_at(c, v, "'devices' lists more than %d GPUs", MAX_DEVICES);
-	if ((rc = spend(c, v, seq_len(v))))
+	if ((rc = migctl_cfg_spend(c, v, seq_len(v))))
 		return rc;
 	s->devices = calloc(seq_len(v) + 1, sizeof(*s->devices));
 	if (!s->devices)
@@ -375,7 +375,7 @@ static enum migctl_err parse_filter_item(struct cfg_ctx *c, yaml_node_t *n,
 					 struct migctl_device_filter *f)
 {
 	struct migctl_error ferr;
-	enum migctl_err rc = text_scalar(c, n, "a 'device-filter'");
+	enum migctl_err rc = migctl_cfg_text(c, n, "a 'device-filter'");
 
 	if (rc)
 		return rc;
@@ -398,7 +398,7 @@ static enum migctl_err parse_filters(struct cfg_ctx *c, yaml_node_t *v,
 		return fail_at(c, v, "'device-filter' is an empty list; remove it to match every GPU, or list PCI IDs");
 	if (n > MAX_FILTERS)
 		return fail_at(c, v, "'device-filter' lists more than %d PCI IDs", MAX_FILTERS);
-	if ((rc = spend(c, v, n)))
+	if ((rc = migctl_cfg_spend(c, v, n)))
 		return rc;
 	s->filters = calloc(n, sizeof(*s->filters));
 	if (!s->filters)
@@ -472,7 +472,7 @@ static enum migctl_err parse_mig_devices(struct cfg_ctx *c, yaml_node_t *v,
 
 	if (n > MAX_MIG_DEVICES)
 		return fail_at(c, v, "'mig-devices' has more than %d profiles", MAX_MIG_DEVICES);
-	if ((rc = spend(c, v, n)))
+	if ((rc = migctl_cfg_spend(c, v, n)))
 		return rc;
 	s->mig_devices = calloc(n + 1, sizeof(*s->mig_devices));
 	if (!s->mig_devices)
@@ -483,7 +483,7 @@ static enum migctl_err parse_mig_devices(struct cfg_ctx *c, yaml_node_t *v,
 		struct migctl_config_count *cnt = &s->mig_devices[s->n_mig_devices];
 		struct migctl_error perr;
 
-		if ((rc = text_scalar(c, k, "a profile in 'mig-devices'")))
+		if ((rc = migctl_cfg_text(c, k, "a profile in 'mig-devices'")))
 			return rc;
 		if (migctl_profile_name_parse(sval(k), &cnt->parsed, &perr))
 			return fail_at(c, k, "error validating values in 'mig-devices' field: invalid format for '%s': %s",
@@ -519,7 +519,7 @@ static enum migctl_err parse_pins(struct cfg_ctx *c, yaml_node_t *v,
 	if (seq_len(v) > MIGCTL_LAYOUT_MAX_GIS)
 		return fail_at(c, v, "'migctl-placements' pins more than %d GPU instances",
 			       MIGCTL_LAYOUT_MAX_GIS);
-	if ((rc = spend(c, v, seq_len(v))))
+	if ((rc = migctl_cfg_spend(c, v, seq_len(v))))
 		return rc;
 	s->pins = calloc(seq_len(v) + 1, sizeof(*s->pins));
 	if (!s->pins)
@@ -533,7 +533,7 @@ static enum migctl_err parse_pins(struct cfg_ctx *c, yaml_node_t *v,
 		unsigned start = 0;
 		bool known = false;
 
-		if ((rc = text_scalar(c, it, "an item of 'migctl-placements'")))
+		if ((rc = migctl_cfg_text(c, it, "an item of 'migctl-placements'")))
 			return rc;
 		at = strrchr(sval(it), '@');
 		if (!at || (size_t)(at - sval(it)) >= sizeof(pin->profile))
@@ -555,7 +555,7 @@ static enum migctl_err parse_pins(struct cfg_ctx *c, yaml_node_t *v,
 		for (size_t j = 0; j < s->n_mig_devices && !known; j++) {
 			const struct migctl_config_count *cnt = &s->mig_devices[j];
 			known = strcasecmp(cnt->profile, pin->profile) == 0 ||
-				strcasecmp(gi_part(cnt->profile, &cnt->parsed), pin->profile) == 0;
+				strcasecmp(migctl_config_gi_part(cnt->profile, &cnt->parsed), pin->profile) == 0;
 		}
 		if (!known)
 			return fail_at(c, it, "placement \"%s\" names profile '%s', which this spec's 'mig-devices' does not ask for; add it there or fix the name",
@@ -584,7 +584,7 @@ static enum migctl_err parse_spec(struct cfg_ctx *c, yaml_node_t *n,
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(c, n, "each config spec must be a mapping with 'devices' and 'mig-enabled', not %s",
 			       node_kind(n));
-	if ((rc = check_keys(c, n, allowed,
+	if ((rc = migctl_cfg_check_keys(c, n, allowed,
 			     "a config spec takes devices, device-filter, mig-enabled, mig-devices (and migctl-placements)")))
 		return rc;
 	v = map_get(c, n, "devices", NULL);
@@ -627,7 +627,7 @@ static enum migctl_err parse_entry(struct cfg_ctx *c, yaml_node_t *k, yaml_node_
 	enum migctl_err rc;
 
 	e->line = line_of(k);
-	if ((rc = text_scalar(c, k, "a config label")))
+	if ((rc = migctl_cfg_text(c, k, "a config label")))
 		return rc;
 	if (k->data.scalar.length == 0 || k->data.scalar.length >= sizeof(e->label))
 		return fail_at(c, k, "config labels must be 1 to %zu characters long",
@@ -685,15 +685,15 @@ enum migctl_err migctl_config_parse(struct migctl_config *cfg,
 			     node_kind(root));
 		goto out;
 	}
-	if ((rc = check_keys(&c, root, top_keys,
+	if ((rc = migctl_cfg_check_keys(&c, root, top_keys,
 			     "a config file takes version and mig-configs (and migctl-unmatched)")) ||
-	    (rc = check_version(&c, root)))
+	    (rc = migctl_cfg_check_version(&c, root)))
 		goto out;
 	v = map_get(&c, root, "migctl-unmatched", &vk);
 	if (v) {
 		ext = true;
 		tmp.unmatched_set = true;
-		if ((rc = text_scalar(&c, v, "'migctl-unmatched'")))
+		if ((rc = migctl_cfg_text(&c, v, "'migctl-unmatched'")))
 			goto out;
 		if (strcmp(sval(v), "leave") == 0) {
 			tmp.unmatched = MIGCTL_UNMATCHED_LEAVE;

@@ -64,11 +64,4 @@ const char *migctl_config_gi_part(const char *profile, const struct migctl_profi
 /* Index of the GI profile called `name` (any case) in `m`, or -1. */
 long migctl_config_find_gi(const struct migctl_gpu_model *m, const char *name);
 
-#define spend migctl_cfg_spend
-#define text_scalar migctl_cfg_text
-#define check_keys migctl_cfg_check_keys
-#define check_version migctl_cfg_check_version
-#define gi_part migctl_config_gi_part
-#define find_gi migctl_config_find_gi
-
 #endif

@@ -159,7 +159,7 @@ static enum migctl_err resolve_count(const struct migctl_config_gpu *g,
 {
 	const struct migctl_gpu_model *m = g->model;
 	char list[300];
-	long gix = find_gi(m, gi_part(cnt->profile, &cnt->parsed));
+	long gix = migctl_config_find_gi(m, migctl_config_gi_part(cnt->profile, &cnt->parsed));
 
 	if (gix < 0) {
 		gi_names(m, list, sizeof(list));
@@ -205,7 +205,7 @@ static enum migctl_err resolve_pin(const struct migctl_config_gpu *g,
 
 	if (migctl_profile_name_parse(pin->profile, &pn, err))
 		return MIGCTL_ERR_INVALID_PLACEMENT; /* checked at parse time */
-	gix = find_gi(m, gi_part(pin->profile, &pn));
+	gix = migctl_config_find_gi(m, migctl_config_gi_part(pin->profile, &pn));
 	if (gix < 0) {
 		gi_names(m, list, sizeof(list));
 		return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,

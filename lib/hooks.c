@@ -55,7 +55,7 @@ void migctl_hooks_release(struct migctl_hooks *hooks)
 static enum migctl_err dup_text(struct cfg_ctx *c, yaml_node_t *n, const char *what,
 				bool nonempty, char **out)
 {
-	enum migctl_err rc = text_scalar(c, n, what);
+	enum migctl_err rc = migctl_cfg_text(c, n, what);
 
 	if (rc)
 		return rc;
@@ -78,7 +78,7 @@ static enum migctl_err parse_hook_command(struct cfg_ctx *c, yaml_node_t *n,
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(c, n, "each hook must be a mapping with 'command', not %s",
 			       node_kind(n));
-	if ((rc = check_keys(c, n, allowed, "a hook takes command, args, envs and workdir")))
+	if ((rc = migctl_cfg_check_keys(c, n, allowed, "a hook takes command, args, envs and workdir")))
 		return rc;
 	v = map_get(c, n, "command", NULL);
 	if (is_null(v))
@@ -91,7 +91,7 @@ static enum migctl_err parse_hook_command(struct cfg_ctx *c, yaml_node_t *n,
 			return fail_at(c, v, "'args' must be a list of strings, not %s", node_kind(v));
 		if (seq_len(v) > MAX_HOOK_ITEMS)
 			return fail_at(c, v, "'args' has more than %d items", MAX_HOOK_ITEMS);
-		if ((rc = spend(c, v, seq_len(v))))
+		if ((rc = migctl_cfg_spend(c, v, seq_len(v))))
 			return rc;
 		h->args = calloc(seq_len(v) + 1, sizeof(*h->args));
 		if (!h->args)
@@ -110,7 +110,7 @@ static enum migctl_err parse_hook_command(struct cfg_ctx *c, yaml_node_t *n,
 				       node_kind(v));
 		if (map_len(v) > MAX_HOOK_ITEMS)
 			return fail_at(c, v, "'envs' has more than %d items", MAX_HOOK_ITEMS);
-		if ((rc = spend(c, v, map_len(v))))
+		if ((rc = migctl_cfg_spend(c, v, map_len(v))))
 			return rc;
 		h->envs = calloc(map_len(v) + 1, sizeof(*h->envs));
 		if (!h->envs)
@@ -118,7 +118,7 @@ static enum migctl_err parse_hook_command(struct cfg_ctx *c, yaml_node_t *n,
 		for (size_t i = 0; i < map_len(v); i++) {
 			yaml_node_t *k = mu_yaml_map_key(c->y, v, i);
 			struct migctl_hook_env *e = &h->envs[h->n_envs];
-			if ((rc = text_scalar(c, k, "an environment variable name")))
+			if ((rc = migctl_cfg_text(c, k, "an environment variable name")))
 				return rc;
 			if (k->data.scalar.length == 0 || strchr(sval(k), '='))
 				return fail_at(c, k, "environment variable name \"%s\" must be non-empty and without '='",
@@ -146,7 +146,7 @@ static enum migctl_err parse_hook_list(struct cfg_ctx *c, yaml_node_t *k, yaml_n
 	enum migctl_err rc;
 	int point = -1;
 
-	if ((rc = text_scalar(c, k, "a hook name")))
+	if ((rc = migctl_cfg_text(c, k, "a hook name")))
 		return rc;
 	for (int p = 0; p < MIGCTL_HOOK_POINTS; p++)
 		if (strcmp(sval(k), hook_names[p]) == 0)
@@ -165,7 +165,7 @@ static enum migctl_err parse_hook_list(struct cfg_ctx *c, yaml_node_t *k, yaml_n
 			       sval(k), node_kind(v));
 	if (seq_len(v) > MAX_HOOK_COMMANDS)
 		return fail_at(c, v, "hook %s has more than %d commands", sval(k), MAX_HOOK_COMMANDS);
-	if ((rc = spend(c, v, seq_len(v))))
+	if ((rc = migctl_cfg_spend(c, v, seq_len(v))))
 		return rc;
 	tmp->commands[point] = calloc(seq_len(v) + 1, sizeof(**tmp->commands));
 	if (!tmp->commands[point])
@@ -205,8 +205,8 @@ enum migctl_err migctl_hooks_parse(struct migctl_hooks *hooks,
 			     node_kind(root));
 		goto out;
 	}
-	if ((rc = check_keys(&c, root, top_keys, "a hooks file takes version and hooks")) ||
-	    (rc = check_version(&c, root)))
+	if ((rc = migctl_cfg_check_keys(&c, root, top_keys, "a hooks file takes version and hooks")) ||
+	    (rc = migctl_cfg_check_version(&c, root)))
 		goto out;
 	v = map_get(&c, root, "hooks", NULL);
 	if (v && !is_null(v)) {
