@@ -43,6 +43,7 @@ void migctl_export_release(struct migctl_export *x)
 		for (size_t j = 0; j < x->entries[i].n_specs; j++)
 			spec_free(&x->entries[i].specs[j]);
 		free(x->entries[i].specs);
+		free(x->entries[i].label);
 	}
 	free(x->entries);
 	migctl_export_init(x);
@@ -54,18 +55,18 @@ enum migctl_err migctl_export_add_label(struct migctl_export *x, const char *lab
 {
 	struct migctl_export_entry *grown;
 
+	char *copy = strdup(label);
+
 	*out = NULL;
-	if (!label[0] || strlen(label) >= sizeof(grown->label))
-		return migctl_fail(err, MIGCTL_ERR_USAGE,
-				   "config label \"%.40s\" must be 1 to %zu characters long", label,
-				   sizeof(grown->label) - 1);
-	grown = realloc(x->entries, (x->n_entries + 1) * sizeof(*grown));
-	if (!grown)
+	grown = copy ? realloc(x->entries, (x->n_entries + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(copy);
 		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	}
 	x->entries = grown;
 	*out = &x->entries[x->n_entries++];
 	memset(*out, 0, sizeof(**out));
-	snprintf((*out)->label, sizeof((*out)->label), "%s", label);
+	(*out)->label = copy;
 	return MIGCTL_ERR_OK;
 }
 
@@ -416,8 +417,8 @@ static enum migctl_err gen_balanced(struct gen *g, struct migctl_error *err)
 		if (n && (rc = gen_add(g, k, items, n, err)))
 			return rc;
 	}
-	if (!g->entry->n_specs)
-		g->x->n_entries--; /* no model has a balanced layout: no label */
+	if (!g->entry->n_specs) /* no model has a balanced layout: no label */
+		free(g->x->entries[--g->x->n_entries].label);
 	return MIGCTL_ERR_OK;
 }
 
@@ -445,7 +446,7 @@ static enum migctl_err gen_each_profile(struct gen *g, const char **names, size_
 				return rc;
 		}
 		if (!g->entry->n_specs)
-			g->x->n_entries--;
+			free(g->x->entries[--g->x->n_entries].label);
 	}
 	return MIGCTL_ERR_OK;
 }

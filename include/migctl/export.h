@@ -39,7 +39,7 @@ struct migctl_export_spec {
 };
 
 struct migctl_export_entry {
-	char label[MIGCTL_NAME_MAX * 2];
+	char *label;                      /* owned */
 	struct migctl_export_spec *specs;
 	size_t n_specs;
 };
@@ -52,9 +52,8 @@ struct migctl_export {
 void migctl_export_init(struct migctl_export *x);
 void migctl_export_release(struct migctl_export *x);
 
-/* A new label at the end (no specs yet); *out points into `x` until the
- * next add. MIGCTL_ERR_NOMEM, or MIGCTL_ERR_USAGE for a label that is
- * empty or longer than the struct holds. */
+/* A new label at the end (no specs yet; `label` is copied); *out points
+ * into `x` until the next add. MIGCTL_ERR_NOMEM when out of memory. */
 enum migctl_err migctl_export_add_label(struct migctl_export *x, const char *label,
 					struct migctl_export_entry **out,
 					struct migctl_error *err);
