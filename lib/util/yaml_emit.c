@@ -98,7 +98,8 @@ void mu_yemit_comment(struct mu_yemit *w, const char *text)
 	/* A value that closes its node has been written out whole (libyaml
 	 * holds back only collection starts); it ends without a newline, and
 	 * the emitter starts its next line itself, as the column is past the
-	 * indentation. */
+	 * indentation. libyaml has no comment events; its current indentation
+	 * (a field of yaml_emitter_t, in yaml.h) places the line. */
 	if (w->failed || !yaml_emitter_flush(&w->e)) {
 		w->failed = true;
 		return;
