@@ -23,13 +23,15 @@
 
 #include "nvml_abi.h"
 
+#include "nvml_abi_monitor.h"
+
 /* Structs that only the NOT_SUPPORTED stubs of the simulator hand out, and
  * only by pointer: their layout never matters to us. */
-typedef struct nvmlUtilization_st nvmlUtilization_t;
 typedef struct nvmlGpuFabricInfo_st nvmlGpuFabricInfo_t;
 typedef struct nvmlGpuFabricInfoV_st nvmlGpuFabricInfoV_t;
-typedef unsigned int nvmlTemperatureSensors_t;
-typedef unsigned int nvmlEnableState_t;
+typedef struct nvmlBridgeChipHierarchy_st nvmlBridgeChipHierarchy_t;
+typedef struct nvmlGridLicensableFeatures_st nvmlGridLicensableFeatures_t;
+typedef struct nvmlEccSramErrorStatus_st nvmlEccSramErrorStatus_t;
 
 /* nvmlProcessInfo_v1_t: what the unversioned
  * nvmlDeviceGetComputeRunningProcesses fills (no instance IDs). migctl
@@ -124,6 +126,93 @@ enum nvml_era { NVML_ERA_LEGACY, NVML_ERA_LATER, NVML_ERA_SIM };
 	X(nvmlReturn_t, nvmlDeviceGetTemperature, (nvmlDevice_t device, nvmlTemperatureSensors_t sensorType, unsigned int *temp), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetPowerUsage, (nvmlDevice_t device, unsigned int *power), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetPersistenceMode, (nvmlDevice_t device, nvmlEnableState_t *mode), LEGACY) \
+	X(nvmlReturn_t, nvmlInternalGetExportTable, (const void **ppExportTable, const void *pExportTableId), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetTemperatureThreshold, (nvmlDevice_t device, nvmlTemperatureThresholds_t thresholdType, unsigned int *temp), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetPowerManagementMode, (nvmlDevice_t device, nvmlEnableState_t *mode), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetPowerManagementLimit, (nvmlDevice_t device, unsigned int *limit), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetPowerManagementDefaultLimit, (nvmlDevice_t device, unsigned int *defaultLimit), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetPowerManagementLimitConstraints, (nvmlDevice_t device, unsigned int *minLimit, unsigned int *maxLimit), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetEnforcedPowerLimit, (nvmlDevice_t device, unsigned int *limit), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetTotalEnergyConsumption, (nvmlDevice_t device, unsigned long long *energy), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetFanSpeed, (nvmlDevice_t device, unsigned int *speed), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetClockInfo, (nvmlDevice_t device, nvmlClockType_t type, unsigned int *clock), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetMaxClockInfo, (nvmlDevice_t device, nvmlClockType_t type, unsigned int *clock), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetClock, (nvmlDevice_t device, nvmlClockType_t clockType, nvmlClockId_t clockId, unsigned int *clockMHz), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetApplicationsClock, (nvmlDevice_t device, nvmlClockType_t clockType, unsigned int *clockMHz), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetDefaultApplicationsClock, (nvmlDevice_t device, nvmlClockType_t clockType, unsigned int *clockMHz), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetAutoBoostedClocksEnabled, (nvmlDevice_t device, nvmlEnableState_t *isEnabled, nvmlEnableState_t *defaultIsEnabled), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetSupportedMemoryClocks, (nvmlDevice_t device, unsigned int *count, unsigned int *clocksMHz), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetSupportedGraphicsClocks, (nvmlDevice_t device, unsigned int memoryClockMHz, unsigned int *count, unsigned int *clocksMHz), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetCurrentClocksThrottleReasons, (nvmlDevice_t device, unsigned long long *clocksThrottleReasons), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetSupportedClocksThrottleReasons, (nvmlDevice_t device, unsigned long long *supportedClocksThrottleReasons), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetPerformanceState, (nvmlDevice_t device, nvmlPstates_t *pState), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetEncoderUtilization, (nvmlDevice_t device, unsigned int *utilization, unsigned int *samplingPeriodUs), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetDecoderUtilization, (nvmlDevice_t device, unsigned int *utilization, unsigned int *samplingPeriodUs), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetJpgUtilization, (nvmlDevice_t device, unsigned int *utilization, unsigned int *samplingPeriodUs), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetOfaUtilization, (nvmlDevice_t device, unsigned int *utilization, unsigned int *samplingPeriodUs), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetEncoderStats, (nvmlDevice_t device, unsigned int *sessionCount, unsigned int *averageFps, unsigned int *averageLatency), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetFBCStats, (nvmlDevice_t device, nvmlFBCStats_t *fbcStats), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetSamples, (nvmlDevice_t device, nvmlSamplingType_t type, unsigned long long lastSeenTimeStamp, nvmlValueType_t *sampleValType, unsigned int *sampleCount, nvmlSample_t *samples), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetBAR1MemoryInfo, (nvmlDevice_t device, nvmlBAR1Memory_t *bar1Memory), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetConfComputeProtectedMemoryUsage, (nvmlDevice_t device, nvmlMemory_t *memory), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetEccMode, (nvmlDevice_t device, nvmlEnableState_t *current, nvmlEnableState_t *pending), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetTotalEccErrors, (nvmlDevice_t device, nvmlMemoryErrorType_t errorType, nvmlEccCounterType_t counterType, unsigned long long *eccCounts), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetMemoryErrorCounter, (nvmlDevice_t device, nvmlMemoryErrorType_t errorType, nvmlEccCounterType_t counterType, nvmlMemoryLocation_t locationType, unsigned long long *count), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetRetiredPages, (nvmlDevice_t device, nvmlPageRetirementCause_t cause, unsigned int *pageCount, unsigned long long *addresses), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetRetiredPagesPendingStatus, (nvmlDevice_t device, nvmlEnableState_t *isPending), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetRemappedRows, (nvmlDevice_t device, unsigned int *corrRows, unsigned int *uncRows, unsigned int *isPending, unsigned int *failureOccurred), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetRowRemapperHistogram, (nvmlDevice_t device, nvmlRowRemapperHistogramValues_t *values), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetSramEccErrorStatus, (nvmlDevice_t device, nvmlEccSramErrorStatus_t *status), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetCurrPcieLinkGeneration, (nvmlDevice_t device, unsigned int *currLinkGen), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetCurrPcieLinkWidth, (nvmlDevice_t device, unsigned int *currLinkWidth), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetMaxPcieLinkGeneration, (nvmlDevice_t device, unsigned int *maxLinkGen), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetMaxPcieLinkWidth, (nvmlDevice_t device, unsigned int *maxLinkWidth), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetGpuMaxPcieLinkGeneration, (nvmlDevice_t device, unsigned int *maxLinkGenDevice), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetPcieThroughput, (nvmlDevice_t device, nvmlPcieUtilCounter_t counter, unsigned int *value), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetPcieReplayCounter, (nvmlDevice_t device, unsigned int *value), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetComputeMode, (nvmlDevice_t device, nvmlComputeMode_t *mode), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetDisplayMode, (nvmlDevice_t device, nvmlEnableState_t *display), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetDisplayActive, (nvmlDevice_t device, nvmlEnableState_t *isActive), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetDriverModel, (nvmlDevice_t device, nvmlDriverModel_t *current, nvmlDriverModel_t *pending), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetGpuOperationMode, (nvmlDevice_t device, unsigned int *current, unsigned int *pending), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetVirtualizationMode, (nvmlDevice_t device, nvmlGpuVirtualizationMode_t *pVirtualMode), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetHostVgpuMode, (nvmlDevice_t device, nvmlHostVgpuMode_t *pHostVgpuMode), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetGridLicensableFeatures_v4, (nvmlDevice_t device, nvmlGridLicensableFeatures_t *pGridLicensableFeatures), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetBoardId, (nvmlDevice_t device, unsigned int *boardId), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetMultiGpuBoard, (nvmlDevice_t device, unsigned int *multiGpuBool), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetBoardPartNumber, (nvmlDevice_t device, char *partNumber, unsigned int length), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetBrand, (nvmlDevice_t device, nvmlBrandType_t *type), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetBridgeChipInfo, (nvmlDevice_t device, nvmlBridgeChipHierarchy_t *bridgeHierarchy), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetVbiosVersion, (nvmlDevice_t device, char *version, unsigned int length), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetInforomImageVersion, (nvmlDevice_t device, char *version, unsigned int length), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetInforomVersion, (nvmlDevice_t device, nvmlInforomObject_t object, char *version, unsigned int length), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceValidateInforom, (nvmlDevice_t device), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetLastBBXFlushTime, (nvmlDevice_t device, unsigned long long *timestamp, unsigned long *durationUs), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetModuleId, (nvmlDevice_t device, unsigned int *moduleId), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetGspFirmwareVersion, (nvmlDevice_t device, char *version), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetGspFirmwareMode, (nvmlDevice_t device, unsigned int *isEnabled, unsigned int *defaultMode), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetAccountingMode, (nvmlDevice_t device, nvmlEnableState_t *mode), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetAccountingBufferSize, (nvmlDevice_t device, unsigned int *bufferSize), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetAccountingPids, (nvmlDevice_t device, unsigned int *count, unsigned int *pids), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetGraphicsRunningProcesses, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_v1_t *infos), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetGraphicsRunningProcesses_v2, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetGraphicsRunningProcesses_v3, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetMPSComputeRunningProcesses_v3, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetFieldValues, (nvmlDevice_t device, int valuesCount, nvmlFieldValue_t *values), LEGACY) \
+	X(nvmlReturn_t, nvmlEventSetCreate, (nvmlEventSet_t *set), LEGACY) \
+	X(nvmlReturn_t, nvmlEventSetFree, (nvmlEventSet_t set), LEGACY) \
+	X(nvmlReturn_t, nvmlEventSetWait, (nvmlEventSet_t set, nvmlEventData_t *data, unsigned int timeoutms), LEGACY) \
+	X(nvmlReturn_t, nvmlEventSetWait_v2, (nvmlEventSet_t set, nvmlEventData_t *data, unsigned int timeoutms), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceRegisterEvents, (nvmlDevice_t device, unsigned long long eventTypes, nvmlEventSet_t set), LEGACY) \
+	X(nvmlReturn_t, nvmlDeviceGetSupportedEventTypes, (nvmlDevice_t device, unsigned long long *eventTypes), LEGACY) \
+	X(nvmlReturn_t, nvmlGpmQueryDeviceSupport, (nvmlDevice_t device, nvmlGpmSupport_t *gpmSupport), LATER) \
+	X(nvmlReturn_t, nvmlGpmQueryIfStreamingEnabled, (nvmlDevice_t device, unsigned int *state), LATER) \
+	X(nvmlReturn_t, nvmlGpmSetStreamingEnabled, (nvmlDevice_t device, unsigned int state), LATER) \
+	X(nvmlReturn_t, nvmlGpmSampleAlloc, (nvmlGpmSample_t *gpmSample), LATER) \
+	X(nvmlReturn_t, nvmlGpmSampleFree, (nvmlGpmSample_t gpmSample), LATER) \
+	X(nvmlReturn_t, nvmlGpmSampleGet, (nvmlDevice_t device, nvmlGpmSample_t gpmSample), LATER) \
+	X(nvmlReturn_t, nvmlGpmMigSampleGet, (nvmlDevice_t device, unsigned int gpuInstanceId, nvmlGpmSample_t gpmSample), LATER) \
+	X(nvmlReturn_t, nvmlGpmMetricsGet, (nvmlGpmMetricsGet_t *metricsGet), LATER) \
 	X(int, migsimResetGpu, (unsigned int index), SIM) \
 	X(int, migsimSetStateDir, (const char *dir), SIM)
 

@@ -256,6 +256,7 @@ static const struct command commands[] = {
 	{"reboot", cmd_reboot, "reset every GPU and drop every registered process"},
 	{"exec", cmd_exec, "run a command registered as a process on a GPU or MIG device"},
 	{"fault", cmd_fault, "make NVML calls fail: fault add|list|clear"},
+	{"event", cmd_event, "inject an NVML event (XID, ECC, ...) for event sets"},
 };
 
 static void usage(FILE *out)

@@ -28,6 +28,7 @@ int cmd_reset(struct app *app, int argc, char **argv);
 int cmd_reboot(struct app *app, int argc, char **argv);
 int cmd_exec(struct app *app, int argc, char **argv);
 int cmd_fault(struct app *app, int argc, char **argv);
+int cmd_event(struct app *app, int argc, char **argv);
 
 /* --- errors: print "migsim: error: ..." and return the exit code ------- */
 

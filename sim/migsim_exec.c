@@ -1,6 +1,6 @@
 /* migsim — the commands that register things in the machine for other
- * processes to meet: exec (a command as a GPU process) and fault (NVML
- * calls that fail). */
+ * processes to meet: exec (a command as a GPU process, with a load), fault
+ * (NVML calls that fail) and event (NVML events for event sets). */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 /* --- exec ------------------------------------------------------------------ */
 
 static const char exec_usage[] =
-	"Usage: migsim exec -d UUID [--memory MIB] -- CMD [ARGS...]\n"
+	"Usage: migsim exec -d DEVICE [--memory MIB] [--load SPEC] -- CMD [ARGS...]\n"
 	"\n"
 	"Run CMD as a compute process on a GPU or MIG device of the simulated\n"
 	"machine: NVML clients list its PID among the device's running processes,\n"
@@ -32,13 +32,22 @@ static const char exec_usage[] =
 	"it cannot be run).\n"
 	"While CMD runs, migsim ignores SIGINT and SIGQUIT (a terminal sends them\n"
 	"to CMD as well) and passes SIGTERM and SIGHUP on to CMD.\n"
+	"CMD gets CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES set to the\n"
+	"device's UUID.\n"
 	"\n"
 	"Options:\n"
-	"  -d, --device UUID  a GPU UUID (the process runs on the whole GPU) or a\n"
-	"                     MIG device UUID (on that GPU and compute instance);\n"
-	"                     'migsim show' lists both. A GPU index works too.\n"
+	"  -d, --device DEV   a GPU UUID or index (the process runs on the whole\n"
+	"                     GPU), a MIG device UUID, or the legacy form\n"
+	"                     MIG-GPU-<GPU UUID>/<GI>/<CI> (on that compute\n"
+	"                     instance); 'migsim show' lists the UUIDs\n"
 	"  -m, --memory MIB   GPU memory the process uses (default 0); at most what\n"
 	"                     the device has left\n"
+	"  -l, --load SPEC    the work CMD puts on the device while it runs, as\n"
+	"                     KEY=FRACTION pairs (0 to 1), comma-separated: sm,\n"
+	"                     occupancy, tensor, fp64, fp32, fp16, dram, pcie-tx,\n"
+	"                     pcie-rx; e.g. sm=0.8,tensor=0.6,dram=0.3. NVML's\n"
+	"                     utilization, GPM, power, clocks and temperature\n"
+	"                     follow it (docs/simulator-model.md); default idle\n"
 	"  -h, --help         show this help\n";
 
 /* A device of the machine: gi = ci = NVML_VALUE_NOT_AVAILABLE_UINT for a
@@ -63,14 +72,38 @@ static int find_device(const struct sim_machine *m, const char *query,
 	}
 	if (sim_find_uuid(m, query, &out->gpu, &out->gi, &out->ci))
 		return 0;
+	/* The legacy form of drivers before R470 (seed 004):
+	 * MIG-GPU-<GPU UUID>/<GI>/<CI>. */
+	if (strncasecmp(query, "MIG-GPU-", 8) == 0) {
+		char gpu_uuid[64];
+		unsigned gi, ci, g, x, y;
+		int n = -1;
+		const char *slash = strchr(query + 8, '/');
+		if (slash && (size_t)(slash - (query + 4)) < sizeof(gpu_uuid) &&
+		    sscanf(slash, "/%u/%u%n", &gi, &ci, &n) == 2 && n > 0 && slash[n] == '\0') {
+			memcpy(gpu_uuid, query + 4, (size_t)(slash - (query + 4)));
+			gpu_uuid[slash - (query + 4)] = '\0';
+			if (sim_find_uuid(m, gpu_uuid, &g, &x, &y) && x == NVML_VALUE_NOT_AVAILABLE_UINT &&
+			    gi < SIM_MAX_GIS && ci < SIM_MAX_CIS) {
+				struct sim_gi *gp = sim_gi_find((struct sim_gpu *)&m->gpus[g], gi);
+				if (gp && sim_ci_find(gp, ci)) {
+					*out = (struct device_ref){g, gi, ci};
+					return 0;
+				}
+			}
+		}
+	}
 	return ms_fail(MIGCTL_ERR_NOT_FOUND,
 		       "no GPU or MIG device with UUID \"%s\"; run 'migsim show' to see the UUIDs",
 		       query);
 }
 
-/* Register `pid` on the device; returns the exit code. */
+/* Register `pid` on the device with its memory and load, and put the
+ * device's UUID in `uuid` (for CUDA_VISIBLE_DEVICES); returns the exit
+ * code. */
 static int register_process(struct app *app, pid_t pid, const char *device,
-			    unsigned long long memory)
+			    unsigned long long memory, const struct sim_load *load,
+			    char *uuid, size_t uuid_len)
 {
 	struct sim_session s;
 	struct device_ref d = {0};
@@ -108,8 +141,12 @@ static int register_process(struct app *app, pid_t pid, const char *device,
 	}
 	m->procs[m->n_procs++] = (struct sim_process){
 		.pid = (unsigned)pid, .gpu = d.gpu, .gi = d.gi, .ci = d.ci,
-		.used_mib = memory,
+		.used_mib = memory, .load = *load,
 	};
+	if (d.gi == NVML_VALUE_NOT_AVAILABLE_UINT)
+		snprintf(uuid, uuid_len, "%s", g->uuid);
+	else
+		sim_mig_uuid(g, d.gi, d.ci, uuid, uuid_len);
 	return ms_commit_close(&s);
 out:
 	sim_close(&s);
@@ -144,11 +181,13 @@ static void forward_signal(int sig)
 }
 
 /* The child of `migsim exec`: wait until the parent has registered us
- * (one byte on `fd`), then become CMD. */
+ * (one byte on `fd`, then the device's UUID up to end of file), set the
+ * CUDA and container device variables, then become CMD. */
 static void run_child(int fd, char **cmd) __attribute__((noreturn));
 static void run_child(int fd, char **cmd)
 {
-	char go;
+	char go, uuid[128];
+	size_t have = 0;
 	ssize_t n;
 
 	do
@@ -156,6 +195,19 @@ static void run_child(int fd, char **cmd)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		_exit(127); /* the parent failed and said why */
+	while (have < sizeof(uuid) - 1) {
+		n = read(fd, uuid + have, sizeof(uuid) - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	uuid[have] = '\0';
+	if (have > 0) {
+		setenv("CUDA_VISIBLE_DEVICES", uuid, 1);
+		setenv("NVIDIA_VISIBLE_DEVICES", uuid, 1);
+	}
 	execvp(cmd[0], cmd);
 	int e = errno;
 	fprintf(stderr, PROG ": error: cannot run '%s': %s\n", cmd[0], strerror(e));
@@ -167,16 +219,20 @@ int cmd_exec(struct app *app, int argc, char **argv)
 	static const struct option opts[] = {
 		{"device", required_argument, NULL, 'd'},
 		{"memory", required_argument, NULL, 'm'},
+		{"load", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
 	const char *device = NULL;
 	unsigned long long memory = 0;
+	struct sim_load load = {0};
+	struct migctl_error lerr;
+	char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE] = "";
 	int opt, rc, fds[2];
 
 	optind = 0;
 	/* '+': stop at CMD, so that its own options stay its own. */
-	while ((opt = getopt_long(argc, argv, "+d:m:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+d:m:l:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			fputs(exec_usage, stdout);
@@ -185,6 +241,10 @@ int cmd_exec(struct app *app, int argc, char **argv)
 		case 'm':
 			if (!ms_parse_ull(optarg, ULLONG_MAX, &memory))
 				return ms_usage_error("exec", "bad --memory '%s'; give MiB as a whole number", optarg);
+			break;
+		case 'l':
+			if (sim_load_parse(optarg, &load, &lerr) != MIGCTL_ERR_OK)
+				return ms_usage_error("exec", "%s", lerr.msg);
 			break;
 		default:
 			return ms_usage_error("exec", "unknown option");
@@ -226,12 +286,18 @@ int cmd_exec(struct app *app, int argc, char **argv)
 	sigaction(SIGTERM, &fwd, &old_term);
 	sigaction(SIGHUP, &fwd, &old_hup);
 
-	rc = register_process(app, pid, device, memory);
+	rc = register_process(app, pid, device, memory, &load, uuid, sizeof(uuid));
 	if (rc == 0) {
-		ssize_t n;
-		do
-			n = write(fds[1], "g", 1);
-		while (n < 0 && errno == EINTR);
+		char msg[sizeof(uuid) + 1];
+		size_t len = (size_t)snprintf(msg, sizeof(msg), "g%s", uuid), off = 0;
+		while (off < len) {
+			ssize_t n = write(fds[1], msg + off, len - off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
 	}
 	close(fds[1]);
 
@@ -476,3 +542,101 @@ int cmd_fault(struct app *app, int argc, char **argv)
 	return rc;
 }
 
+
+/* --- event ----------------------------------------------------------------- */
+
+static const char event_usage[] =
+	"Usage: migsim event -d DEVICE (--xid N | --type TYPE [--data N])\n"
+	"\n"
+	"Inject an NVML event: clients that registered for its type on the GPU\n"
+	"(nvmlDeviceRegisterEvents) get it from nvmlEventSetWait_v2, with the GI\n"
+	"and CI IDs of a MIG device (0xFFFFFFFF for a whole GPU). ECC events also\n"
+	"count in the GPU's ECC error counters. The machine keeps the last 64\n"
+	"events.\n"
+	"\n"
+	"Options:\n"
+	"  -d, --device DEV   a GPU UUID or index, or a MIG device UUID (also the\n"
+	"                     legacy MIG-GPU-<UUID>/<GI>/<CI> form)\n"
+	"  --xid N            an XID critical error with code N (same as\n"
+	"                     --type xid --data N)\n"
+	"  --type TYPE        xid, ecc-sbe (single-bit ECC), ecc-dbe (double-bit\n"
+	"                     ECC), pstate, clock or mig-config\n"
+	"  --data N           the event's data (the XID for xid; default 0)\n"
+	"  -h, --help         show this help\n";
+
+/* NVML event type bits (nvml.h), by the names the command takes. */
+static const struct {
+	const char *name;
+	unsigned long long bit;
+} event_types[] = {
+	{"ecc-sbe", 0x1ULL}, {"ecc-dbe", 0x2ULL}, {"pstate", 0x4ULL},
+	{"xid", 0x8ULL},     {"clock", 0x10ULL},  {"mig-config", 0x100ULL},
+};
+
+int cmd_event(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"device", required_argument, NULL, 'd'},
+		{"xid", required_argument, NULL, 'x'},
+		{"type", required_argument, NULL, 't'},
+		{"data", required_argument, NULL, 'D'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *device = NULL;
+	unsigned long long type = 0, data = 0;
+	int opt, rc;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(event_usage, stdout);
+			return 0;
+		case 'd': device = optarg; break;
+		case 'x':
+		case 'D':
+			if (!ms_parse_ull(optarg, ULLONG_MAX, &data))
+				return ms_usage_error("event", "bad number '%s'", optarg);
+			if (opt == 'x') {
+				if (type && type != 0x8ULL)
+					return ms_usage_error("event", "--xid and --type %s do not go together", "other than xid");
+				type = 0x8ULL;
+			}
+			break;
+		case 't': {
+			size_t i = 0;
+			for (; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+				if (strcasecmp(optarg, event_types[i].name) == 0)
+					break;
+			if (i == sizeof(event_types) / sizeof(event_types[0]))
+				return ms_usage_error("event", "unknown event type '%s' (xid, ecc-sbe, ecc-dbe, pstate, clock, mig-config)", optarg);
+			if (type && type != event_types[i].bit)
+				return ms_usage_error("event", "give one event type");
+			type = event_types[i].bit;
+			break;
+		}
+		default:
+			return ms_usage_error("event", "unknown option");
+		}
+	}
+	if (!device)
+		return ms_usage_error("event", "which device? give -d UUID (see 'migsim show')");
+	if (!type)
+		return ms_usage_error("event", "which event? give --xid N or --type TYPE");
+	if (optind < argc)
+		return ms_usage_error("event", "unexpected argument '%s'", argv[optind]);
+
+	struct sim_session s;
+	struct device_ref d = {0};
+	rc = ms_open_state(app, &s, SIM_EXCLUSIVE);
+	if (rc)
+		return rc;
+	rc = find_device(s.m, device, &d);
+	if (rc) {
+		sim_close(&s);
+		return rc;
+	}
+	sim_event_add(s.m, d.gpu, d.gi, d.ci, type, data);
+	return ms_commit_close(&s);
+}

@@ -85,6 +85,11 @@ nvmlReturn_t nv_enter_obj(struct call *c, const char *name, const void *handle,
 			  unsigned kinds, bool args_ok, bool write, struct ref *r,
 			  struct obj *o);
 
+/* A device query the simulator does not model: checked like every call
+ * (initialisation, handle, pointer, faults), then NOT_SUPPORTED, so
+ * clients take their "no data" path. */
+nvmlReturn_t nv_unsupported(const char *name, nvmlDevice_t device, bool args_ok);
+
 /* Copy `s` into a caller's buffer of `length` bytes, as NVML does:
  * INSUFFICIENT_SIZE if it does not fit with its NUL. */
 nvmlReturn_t nv_put_str(char *buf, unsigned int length, const char *s);

@@ -272,9 +272,9 @@ nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int *index)
 
 /* Total: the model's memory, or the GI profile's memory for a MIG device
  * (the CIs of a GI share its memory, so "used" counts the whole GI). Used:
- * the registered processes' memory. On a parent in MIG mode the aggregate
- * needs a privileged user (header l.6678). Reserved is 0: the simulator
- * keeps no driver reservation. */
+ * the registered processes' memory plus, in MIG mode, the driver's own
+ * reservation in each GI (sim_used_mib). On a parent in MIG mode the
+ * aggregate needs a privileged user (header l.6678). Reserved (v2) is 0. */
 static nvmlReturn_t memory_of(const struct call *c, const struct ref *r, const struct obj *o,
 			      unsigned long long *total, unsigned long long *used)
 {
@@ -282,12 +282,12 @@ static nvmlReturn_t memory_of(const struct call *c, const struct ref *r, const s
 
 	if (r->kind == H_MIG) {
 		*total = (unsigned long long)o->gp->memory_mib * mib;
-		*used = sim_gpu_used_mib(c->m, r->gpu, r->gi, NO_ID) * mib;
+		*used = sim_used_mib(c->m, r->gpu, r->gi) * mib;
 	} else {
 		if (o->g->mig_current && c->m->non_root)
 			return NVML_ERROR_NO_PERMISSION;
 		*total = (unsigned long long)o->model->memory_mib * mib;
-		*used = sim_gpu_used_mib(c->m, r->gpu, NO_ID, NO_ID) * mib;
+		*used = sim_used_mib(c->m, r->gpu, NO_ID) * mib;
 	}
 	if (*used > *total)
 		*used = *total;
@@ -554,7 +554,7 @@ nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device,
 
 /* Checked like every call (initialisation, handle, pointer, faults), then
  * NOT_SUPPORTED, so clients take their "no data" path. */
-static nvmlReturn_t unsupported(const char *name, nvmlDevice_t device, bool args_ok)
+nvmlReturn_t nv_unsupported(const char *name, nvmlDevice_t device, bool args_ok)
 {
 	struct call c;
 	struct ref r;
@@ -568,33 +568,11 @@ static nvmlReturn_t unsupported(const char *name, nvmlDevice_t device, bool args
 
 nvmlReturn_t nvmlDeviceGetGpuFabricInfo(nvmlDevice_t device, nvmlGpuFabricInfo_t *gpuFabricInfo)
 {
-	return unsupported(__func__, device, gpuFabricInfo != NULL);
+	return nv_unsupported(__func__, device, gpuFabricInfo != NULL);
 }
 
 nvmlReturn_t nvmlDeviceGetGpuFabricInfoV(nvmlDevice_t device, nvmlGpuFabricInfoV_t *gpuFabricInfo)
 {
-	return unsupported(__func__, device, gpuFabricInfo != NULL);
-}
-
-nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_t *utilization)
-{
-	return unsupported(__func__, device, utilization != NULL);
-}
-
-nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device, nvmlTemperatureSensors_t sensorType,
-				      unsigned int *temp)
-{
-	(void)sensorType;
-	return unsupported(__func__, device, temp != NULL);
-}
-
-nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int *power)
-{
-	return unsupported(__func__, device, power != NULL);
-}
-
-nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t device, nvmlEnableState_t *mode)
-{
-	return unsupported(__func__, device, mode != NULL);
+	return nv_unsupported(__func__, device, gpuFabricInfo != NULL);
 }
 

@@ -59,18 +59,50 @@ struct sim_gpu {
 	bool mig_current;
 	bool mig_pending;
 	bool half_swapped;                  /* GI-ID mapping of this board */
+	/* ECC errors counted from injected events (sim/telemetry.c); "ecc" in
+	 * the state, optional on load (older states load with 0). */
+	unsigned long long ecc_corrected;
+	unsigned long long ecc_uncorrected;
 	struct sim_gi gis[SIM_MAX_GIS];
 	unsigned n_gis;
 };
 
+/* The load a process puts on its device (`migsim exec --load`): each a
+ * fraction 0..1 of what the device can do (docs/simulator-model.md). */
+struct sim_load {
+	double sm;          /* SM activity: cycles with a warp resident */
+	double occupancy;   /* resident warps / maximum */
+	double tensor;      /* any tensor pipe active */
+	double fp64, fp32, fp16;
+	double dram;        /* memory interface active */
+	double pcie_tx;     /* share of the PCIe link's bandwidth, GPU to host */
+	double pcie_rx;     /* host to GPU */
+};
+
 /* A process registered by `migsim exec` on a GPU (gi/ci =
- * NVML_VALUE_NOT_AVAILABLE_UINT) or on a MIG device. */
+ * NVML_VALUE_NOT_AVAILABLE_UINT) or on a MIG device. `load` is stored as
+ * "load" only when not all zero, so older states load unchanged. */
 struct sim_process {
 	unsigned pid;
 	unsigned gpu;
 	unsigned gi;
 	unsigned ci;
 	unsigned long long used_mib;
+	struct sim_load load;
+};
+
+/* An event that `migsim event` injected (nvmlEventSetWait_v2 hands it
+ * out): its NVML event type bit, data (the XID for an XID event) and the
+ * MIG instance it is attributed to (NO_ID when none). `seq` orders events
+ * across processes; the machine keeps the last SIM_MAX_EVENTS. */
+#define SIM_MAX_EVENTS 64
+struct sim_event {
+	unsigned long long seq;
+	unsigned gpu;
+	unsigned gi;
+	unsigned ci;
+	unsigned long long type;
+	unsigned long long data;
 };
 
 /* Fault injection. A fault matches a call by its exact name, by the base
@@ -113,6 +145,9 @@ struct sim_machine {
 	unsigned n_procs;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 	unsigned n_faults;
+	struct sim_event events[SIM_MAX_EVENTS];  /* oldest first */
+	unsigned n_events;
+	unsigned long long event_seq;       /* seq of the last event injected */
 	struct migctl_catalog catalog;      /* builtin + catalog_file; owned */
 };
 
@@ -245,6 +280,70 @@ bool sim_find_uuid(const struct sim_machine *m, const char *uuid,
  * from the GI profile and the model. */
 unsigned long long sim_gpu_used_mib(const struct sim_machine *m, unsigned gpu,
 				    unsigned gi, unsigned ci);
+
+/* --- telemetry model (sim/telemetry.c) -------------------------------------
+ *
+ * Pure functions of the machine: every value follows from the loads of
+ * the registered processes, the board's constants and the MIG layout, so
+ * the same state always reads the same. docs/simulator-model.md gives the
+ * formulas. */
+
+/* True if any field of the load is non-zero. */
+bool sim_load_any(const struct sim_load *l);
+
+/* Activity of a CI (gi, ci given), a GI (ci == ~0u: its CIs weighted by
+ * their SMs) or the whole GPU (gi == ci == ~0u: with MIG enabled, every CI
+ * weighted by its share of the GPU's MIG SMs; else the GPU's processes).
+ * Processes on the same device add up, each field clamped to 1. */
+void sim_activity(const struct sim_machine *m, unsigned gpu, unsigned gi, unsigned ci,
+		  struct sim_load *out);
+
+/* Parse a load as `migsim exec --load` takes it: comma-separated
+ * KEY=VALUE pairs, keys sm, occupancy, tensor, fp64, fp32, fp16, dram,
+ * pcie-tx, pcie-rx (each at most once), values decimal fractions 0..1
+ * ("0.8", "1", ".5"). Unnamed keys are 0. MIGCTL_ERR_USAGE naming the
+ * bad pair; `out` is set only on success. */
+enum migctl_err sim_load_parse(const char *spec, struct sim_load *out,
+			       struct migctl_error *err);
+
+/* Constants of a board, by model (docs/simulator-model.md lists them). */
+struct sim_board {
+	unsigned tdp_w, min_limit_w, idle_w;
+	unsigned max_sm_mhz, idle_sm_mhz, mem_mhz;
+	unsigned temp_idle_c, temp_rise_c;      /* at idle, and more at full power */
+	unsigned slowdown_c, shutdown_c, gpu_max_c, mem_max_c;
+	unsigned pcie_gen, pcie_width;
+	bool has_fan;
+	const char *vbios;
+	const char *part_number;
+};
+const struct sim_board *sim_board_of(const struct migctl_gpu_model *model);
+
+/* GPU-level readings derived from the GPU's activity. */
+struct sim_reading {
+	struct sim_load act;                /* sim_activity of the GPU */
+	unsigned power_mw;
+	unsigned temp_c, mem_temp_c;
+	unsigned sm_mhz, mem_mhz;
+	unsigned util_gpu, util_mem;        /* percent */
+	unsigned pcie_tx_kbs, pcie_rx_kbs;  /* KB/s */
+};
+void sim_read_gpu(const struct sim_machine *m, unsigned gpu, struct sim_reading *out);
+
+/* PCIe link bandwidth of the board in KB/s (per direction). */
+unsigned sim_pcie_link_kbs(const struct sim_board *b);
+
+/* The driver's own memory reservation in a GI, MiB (the seeds show it as
+ * the "used" memory of an idle MIG device), and the memory used on a MIG
+ * device's GI (reservation + its processes) or on the GPU (MIG enabled:
+ * every GI's; else its processes'). */
+unsigned long long sim_gi_reserved_mib(const struct migctl_gi_profile *gp);
+unsigned long long sim_used_mib(const struct sim_machine *m, unsigned gpu, unsigned gi);
+
+/* Record an injected event (the oldest is dropped when full) and count
+ * ECC errors for ECC event types. */
+void sim_event_add(struct sim_machine *m, unsigned gpu, unsigned gi, unsigned ci,
+		   unsigned long long type, unsigned long long data);
 
 /* --- persistence (sim/state.c) ------------------------------------------ */
 

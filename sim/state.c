@@ -59,6 +59,34 @@ static json_t *id_or_null(unsigned id)
 	return id == NVML_VALUE_NOT_AVAILABLE_UINT ? json_null() : json_integer(id);
 }
 
+/* The load as {"sm": 0.8, ...}, in struct order. */
+#define LOAD_FIELDS(X) X(sm) X(occupancy) X(tensor) X(fp64) X(fp32) X(fp16) \
+	X(dram) X(pcie_tx) X(pcie_rx)
+
+static json_t *load_json(const struct sim_load *l)
+{
+	json_t *o = json_object();
+#define LOAD_SET(f) json_object_set_new(o, #f, json_real(l->f));
+	LOAD_FIELDS(LOAD_SET)
+#undef LOAD_SET
+	return o;
+}
+
+/* {"seq": last seq, "list": [{seq, gpu, gi, ci, type, data}...]} */
+static json_t *events_json(const struct sim_machine *m)
+{
+	json_t *list = json_array();
+
+	for (unsigned i = 0; i < m->n_events; i++) {
+		const struct sim_event *e = &m->events[i];
+		json_array_append_new(list, json_pack("{s:I,s:i,s:o,s:o,s:I,s:I}",
+			"seq", (json_int_t)e->seq, "gpu", (int)e->gpu,
+			"gi", id_or_null(e->gi), "ci", id_or_null(e->ci),
+			"type", (json_int_t)e->type, "data", (json_int_t)e->data));
+	}
+	return json_pack("{s:I,s:o}", "seq", (json_int_t)m->event_seq, "list", list);
+}
+
 char *sim_machine_to_json(const struct sim_machine *m)
 {
 	json_t *gpus = json_array(), *procs = json_array(), *faults = json_array();
@@ -78,18 +106,27 @@ char *sim_machine_to_json(const struct sim_machine *m)
 				"placement", placement_json(gi->placement),
 				"compute_instances", cis));
 		}
-		json_array_append_new(gpus, json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:b,s:b,s:o}",
+		json_t *gj = json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:b,s:b,s:o}",
 			"model", g->model, "uuid", g->uuid, "serial", g->serial,
 			"pci_bus", (int)g->pci_bus, "minor", (int)g->minor,
 			"mig_current", g->mig_current, "mig_pending", g->mig_pending,
-			"half_swapped", g->half_swapped, "gpu_instances", gis));
+			"half_swapped", g->half_swapped, "gpu_instances", gis);
+		/* Only when there is something to keep: states stay as before. */
+		if (gj && (g->ecc_corrected || g->ecc_uncorrected))
+			json_object_set_new(gj, "ecc", json_pack("{s:I,s:I}",
+				"corrected", (json_int_t)g->ecc_corrected,
+				"uncorrected", (json_int_t)g->ecc_uncorrected));
+		json_array_append_new(gpus, gj);
 	}
 	for (unsigned i = 0; i < m->n_procs; i++) {
 		const struct sim_process *p = &m->procs[i];
-		json_array_append_new(procs, json_pack("{s:I,s:i,s:o,s:o,s:I}",
+		json_t *pj = json_pack("{s:I,s:i,s:o,s:o,s:I}",
 			"pid", (json_int_t)p->pid, "gpu", (int)p->gpu,
 			"gi", id_or_null(p->gi), "ci", id_or_null(p->ci),
-			"used_mib", (json_int_t)p->used_mib));
+			"used_mib", (json_int_t)p->used_mib);
+		if (pj && sim_load_any(&p->load))
+			json_object_set_new(pj, "load", load_json(&p->load));
+		json_array_append_new(procs, pj);
 	}
 	for (unsigned i = 0; i < m->n_faults; i++)
 		json_array_append_new(faults, json_pack("{s:s,s:i,s:i,s:i}",
@@ -101,6 +138,8 @@ char *sim_machine_to_json(const struct sim_machine *m)
 		"generation", (json_int_t)m->generation, "non_root", m->non_root,
 		"catalog_file", m->catalog_file, "gpus", gpus,
 		"processes", procs, "faults", faults);
+	if (root && m->event_seq)
+		json_object_set_new(root, "events", events_json(m));
 	char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(root);
 	return text;
@@ -216,13 +255,20 @@ static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machin
 	enum migctl_err rc;
 
 	snprintf(what, sizeof(what), "GPU %u", index);
-	rc = unpack(p, obj, what, "{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:b,s:o}",
+	json_int_t ecc_c = 0, ecc_u = 0;
+	/* "ecc" is optional: states from before it load with no errors. */
+	rc = unpack(p, obj, what, "{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:b,s:o,s?{s:I,s:I}}",
 		    "model", &model, "uuid", &uuid, "serial", &serial,
 		    "pci_bus", &bus, "minor", &minor, "mig_current", &cur,
 		    "mig_pending", &pend, "half_swapped", &swapped,
-		    "gpu_instances", &gis);
+		    "gpu_instances", &gis, "ecc", "corrected", &ecc_c,
+		    "uncorrected", &ecc_u);
 	if (rc)
 		return rc;
+	if (ecc_c < 0 || ecc_u < 0)
+		return bad(p, "%s: negative ECC counts", what);
+	g->ecc_corrected = (unsigned long long)ecc_c;
+	g->ecc_uncorrected = (unsigned long long)ecc_u;
 	if (strlen(model) >= sizeof(g->model) || strlen(uuid) >= sizeof(g->uuid) ||
 	    strlen(serial) >= sizeof(g->serial) || bus < 0 || bus > 255 ||
 	    minor < 0 || minor > 255 || !json_is_array(gis))
@@ -280,6 +326,62 @@ static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machin
 	return MIGCTL_ERR_OK;
 }
 
+/* A process's load: every field optional, each a number in 0..1. */
+static enum migctl_err parse_load(struct parse *p, json_t *obj, struct sim_load *l)
+{
+	enum migctl_err rc;
+
+	memset(l, 0, sizeof(*l));
+	rc = unpack(p, obj, "process load", "{s?F,s?F,s?F,s?F,s?F,s?F,s?F,s?F,s?F}",
+		    "sm", &l->sm, "occupancy", &l->occupancy, "tensor", &l->tensor,
+		    "fp64", &l->fp64, "fp32", &l->fp32, "fp16", &l->fp16, "dram", &l->dram,
+		    "pcie_tx", &l->pcie_tx, "pcie_rx", &l->pcie_rx);
+	if (rc)
+		return rc;
+#define LOAD_CHECK(f) if (!(l->f >= 0.0 && l->f <= 1.0)) return bad(p, "load %s out of 0..1", #f);
+	LOAD_FIELDS(LOAD_CHECK)
+#undef LOAD_CHECK
+	return MIGCTL_ERR_OK;
+}
+
+/* Events: optional (states from before them have none). Each must name a
+ * GPU of the machine; seq strictly increasing, at most the last seq. */
+static enum migctl_err parse_events(struct parse *p, json_t *obj, struct sim_machine *m)
+{
+	json_int_t seq = 0, prev = 0;
+	json_t *list, *o;
+	size_t i;
+	enum migctl_err rc = unpack(p, obj, "events", "{s:I,s:o}", "seq", &seq, "list", &list);
+
+	if (rc)
+		return rc;
+	if (seq < 0 || !json_is_array(list) || json_array_size(list) > SIM_MAX_EVENTS)
+		return bad(p, "events: malformed (at most %d events)", SIM_MAX_EVENTS);
+	m->event_seq = (unsigned long long)seq;
+	json_array_foreach(list, i, o) {
+		struct sim_event *e = &m->events[m->n_events];
+		json_int_t es, gpu, type, data;
+		json_t *gi, *ci;
+		rc = unpack(p, o, "event", "{s:I,s:I,s:o,s:o,s:I,s:I}", "seq", &es, "gpu", &gpu,
+			    "gi", &gi, "ci", &ci, "type", &type, "data", &data);
+		if (rc)
+			return rc;
+		if (es <= prev || es > seq || gpu < 0 || gpu >= m->n_gpus || type <= 0 ||
+		    data < 0 || (!json_is_null(gi) && !json_is_integer(gi)) ||
+		    (!json_is_null(ci) && !json_is_integer(ci)))
+			return bad(p, "event #%zu is malformed", i);
+		prev = es;
+		e->seq = (unsigned long long)es;
+		e->gpu = (unsigned)gpu;
+		e->gi = json_is_null(gi) ? NVML_VALUE_NOT_AVAILABLE_UINT : (unsigned)json_integer_value(gi);
+		e->ci = json_is_null(ci) ? NVML_VALUE_NOT_AVAILABLE_UINT : (unsigned)json_integer_value(ci);
+		e->type = (unsigned long long)type;
+		e->data = (unsigned long long)data;
+		m->n_events++;
+	}
+	return MIGCTL_ERR_OK;
+}
+
 static enum migctl_err parse_procs(struct parse *p, json_t *procs, struct sim_machine *m)
 {
 	size_t i;
@@ -290,11 +392,14 @@ static enum migctl_err parse_procs(struct parse *p, json_t *procs, struct sim_ma
 	json_array_foreach(procs, i, o) {
 		struct sim_process *pr = &m->procs[m->n_procs];
 		json_int_t pid, gpu, used;
-		json_t *gi, *ci;
-		enum migctl_err rc = unpack(p, o, "process", "{s:I,s:I,s:o,s:o,s:I}",
+		json_t *gi, *ci, *load = NULL;
+		/* "load" is optional: states from before it, and idle processes. */
+		enum migctl_err rc = unpack(p, o, "process", "{s:I,s:I,s:o,s:o,s:I,s?o}",
 					    "pid", &pid, "gpu", &gpu, "gi", &gi, "ci", &ci,
-					    "used_mib", &used);
+					    "used_mib", &used, "load", &load);
 		if (rc)
+			return rc;
+		if (load && (rc = parse_load(p, load, &pr->load)))
 			return rc;
 		if (pid <= 0 || pid > 0x7fffffff || gpu < 0 || gpu >= m->n_gpus || used < 0 ||
 		    json_is_null(gi) != json_is_null(ci) ||
@@ -360,7 +465,7 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 	const char *format = NULL, *catalog_file = "";
 	json_int_t version = 0, generation = 0;
 	int non_root = 0;
-	json_t *gpus = NULL, *procs = NULL, *faults = NULL;
+	json_t *gpus = NULL, *procs = NULL, *faults = NULL, *events = NULL;
 	struct migctl_catalog kept = m->catalog;
 	char kept_file[sizeof(m->catalog_file)];
 	enum migctl_err rc;
@@ -390,10 +495,11 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 				 : "run 'migsim init' to start a fresh machine");
 		goto out;
 	}
-	rc = unpack(p, root, "machine", "{s:s,s:I,s:I,s:b,s:s,s:o,s:o,s:o}",
+	rc = unpack(p, root, "machine", "{s:s,s:I,s:I,s:b,s:s,s:o,s:o,s:o,s?o}",
 		    "format", &format, "version", &version, "generation", &generation,
 		    "non_root", &non_root, "catalog_file", &catalog_file,
-		    "gpus", &gpus, "processes", &procs, "faults", &faults);
+		    "gpus", &gpus, "processes", &procs, "faults", &faults,
+		    "events", &events);
 	if (rc)
 		goto out;
 	if (!json_is_array(gpus) || !json_is_array(procs) || !json_is_array(faults) ||
@@ -425,6 +531,8 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 		m->n_gpus++;
 	}
 	if ((rc = parse_procs(p, procs, m)) || (rc = parse_faults(p, faults, m)))
+		goto out;
+	if (events && (rc = parse_events(p, events, m)))
 		goto out;
 out:
 	migctl_catalog_release(&kept);
