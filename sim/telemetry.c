@@ -336,18 +336,21 @@ void sim_read_gpu(const struct sim_machine *m, unsigned gpu, struct sim_reading 
 
 /* --- memory ------------------------------------------------------------- */
 
-/* The seeds' idle MIG devices: 37 MiB on a 3g.40gb (A100 80GB, 535), 11
- * on a 3g.20gb, 7 on a 2g.10gb, 3 on a 1g.5gb (A100 40GB), 12 on an A30
- * 2g.12gb. Those sizes answer as seen; others scale at about 1 MiB per
- * GiB of the instance (37 per 40 GiB), at least 3. */
+/* The seeds' idle MIG devices: 37 MiB on a 3g.40gb (A100 80GB PCIe, seed
+ * 000), 11 on a 3g.20gb, 7 on a 2g.10gb, 3 on a 1g.5gb (A100 40GB, seed
+ * 004), 12 on a 2g.12gb (A30, seed 003). Those profiles answer as seen;
+ * others scale with the instance's memory at 37 MiB per 40192 MiB,
+ * rounded up, at least 3. */
 unsigned long long sim_gi_reserved_mib(const struct migctl_gi_profile *gp)
 {
 	static const struct {
-		unsigned long long mem, reserved;
-	} seen[] = {{40192, 37}, {20096, 11}, {9984, 7}, {4864, 3}, {12032, 12}};
+		const char *profile;
+		unsigned long long reserved;
+	} seen[] = {{"3g.40gb", 37}, {"3g.20gb", 11}, {"2g.10gb", 7}, {"1g.5gb", 3},
+		    {"2g.12gb", 12}};
 
 	for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
-		if (gp->memory_mib == seen[i].mem)
+		if (strcmp(gp->name, seen[i].profile) == 0)
 			return seen[i].reserved;
 	unsigned long long r = (gp->memory_mib * 37 + 40191) / 40192;
 	return r < 3 ? 3 : r;

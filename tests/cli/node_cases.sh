@@ -104,7 +104,7 @@ nd_expect "create \"MIG 3g.40gb\": prints the MIG device" 0 '^GPU 1: created com
 expect_stdout "second GI: GI 2 at 0:4" '^     2   0    1  3g\.40gb  0:4 ' -- status -i 1
 expect_stdout "list: MIG devices" '^  MIG 3g\.40gb     Device  1: \(UUID: MIG-[0-9a-f-]{36}\)$' -- list -i 1
 expect_json "list -o json: MIG devices by index" '[.gpus[0].mig_devices[] | [.index, .gi, .ci]]' '[[0,1,0],[1,2,0]]' -- list -i 1 -o json
-expect_stdout "status: MIG devices table" '^     1   0    0  3g\.40gb  4:4        0MiB / 40192MiB +42   3    0    2    0    0$' -- status -i 1
+expect_stdout "status: MIG devices table" '^     1   0    0  3g\.40gb  4:4        37MiB / 40192MiB +42   3    0    2    0    0$' -- status -i 1
 expect_json "profiles: 3g.40gb 0/2 now" '.gpus[0].gpu_instance_profiles[] | select(.id == 9) | [.free, .free_starts]' '[0,[]]' -- profiles -i 1 -o json
 expect_json "profiles --gi: default CI taken" '[.gpus[0].gpu_instance.compute_instance_profiles[] | "\(.name):\(.free)/\(.total):\(.default)"] | join(" ")' "1c.3g.40gb:0/3:false 2c.3g.40gb:0/1:false 3g.40gb:0/1:true" -- profiles -i 1 --gi 1 -o json
 expect_exit "profiles --gi: no such GI" 13 'GPU 1 has no GPU instance 3; its GPU instances: 1, 2' -- profiles -i 1 --gi 3

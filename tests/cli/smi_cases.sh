@@ -156,8 +156,8 @@ smi_edit '.gpus[0].mig_current = true | .gpus[0].mig_pending = true | .gpus[0].g
 	{"id": 1, "profile_id": 9, "placement": {"start": 4, "size": 4}, "compute_instances": []}]'
 smi_grep "seed 003: 1g.12gb has 2/7 free" 0 '^\|   0  MIG 1g\.12gb +19 +2/7 +11\.75 +No +8 +1 +0 +\|$' -- mig -lgip
 smi_golden "seed 003: -cgi 19,1g.12gb,1" 2 smi-seed003-cgi.txt -- mig -i 0 -cgi 19,1g.12gb,1
-smi_grep "seed 003: MIG device 0 is GI 11, 12032 MiB, 8 SMs" 0 '^\|  0   11   0   0  \| +0MiB / 12032MiB +\| 8 +0 \|  1 ' --
-smi_grep "seed 003: MIG device 1 is GI 12" 0 '^\|  0   12   0   1  \| +0MiB / 12032MiB +\| 8 +0 \|  1 ' --
+smi_grep "seed 003: MIG device 0 is GI 11, 12032 MiB, 8 SMs" 0 '^\|  0   11   0   0  \| +12MiB / 12032MiB +\| 8 +0 \|  1 ' --
+smi_grep "seed 003: MIG device 1 is GI 12" 0 '^\|  0   12   0   1  \| +12MiB / 12032MiB +\| 8 +0 \|  1 ' --
 
 # --- NVIDIA MIG user guide: A100-SXM4-40GB ---------------------------------------------------
 smi_machine --gpus "A100-SXM4-40GB"

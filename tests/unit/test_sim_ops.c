@@ -82,7 +82,7 @@ static void add_proc(struct sim_machine *m, unsigned pid, unsigned gpu,
 		     unsigned gi, unsigned ci, unsigned long long mib)
 {
 	assert_true(m->n_procs < SIM_MAX_PROCS);
-	m->procs[m->n_procs++] = (struct sim_process){pid, gpu, gi, ci, mib};
+	m->procs[m->n_procs++] = (struct sim_process){.pid = pid, .gpu = gpu, .gi = gi, .ci = ci, .used_mib = mib};
 }
 
 static unsigned create_gi(struct sim_machine *m, unsigned gpu, unsigned profile)
