@@ -366,9 +366,14 @@ static enum migctl_err parse_events(struct parse *p, json_t *obj, struct sim_mac
 			    "gi", &gi, "ci", &ci, "type", &type, "data", &data);
 		if (rc)
 			return rc;
+		/* A GPU's event has no instance (both null); a MIG device's has
+		 * both IDs in range (the instance may be gone since). */
 		if (es <= prev || es > seq || gpu < 0 || gpu >= m->n_gpus || type <= 0 ||
-		    data < 0 || (!json_is_null(gi) && !json_is_integer(gi)) ||
-		    (!json_is_null(ci) && !json_is_integer(ci)))
+		    data < 0 || json_is_null(gi) != json_is_null(ci) ||
+		    (!json_is_null(gi) &&
+		     (!json_is_integer(gi) || !json_is_integer(ci) ||
+		      json_integer_value(gi) < 0 || json_integer_value(gi) >= SIM_MAX_GIS ||
+		      json_integer_value(ci) < 0 || json_integer_value(ci) >= SIM_MAX_CIS)))
 			return bad(p, "event #%zu is malformed", i);
 		prev = es;
 		e->seq = (unsigned long long)es;
