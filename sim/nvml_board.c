@@ -276,11 +276,11 @@ nvmlReturn_t nvmlDeviceGetDriverModel(nvmlDevice_t device, nvmlDriverModel_t *cu
 	return nv_unsupported(__func__, device, current != NULL || pending != NULL);
 }
 
-/* GeForce/Tesla K-series only. */
+/* GeForce/Tesla K-series only (nvidia-smi asks with one pointer NULL). */
 nvmlReturn_t nvmlDeviceGetGpuOperationMode(nvmlDevice_t device, unsigned int *current,
 					   unsigned int *pending)
 {
-	return nv_unsupported(__func__, device, current != NULL && pending != NULL);
+	return nv_unsupported(__func__, device, current != NULL || pending != NULL);
 }
 
 /* Bare metal: no virtualization. */

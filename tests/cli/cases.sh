@@ -72,3 +72,4 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/legacy_cases.sh"
 . "$here/exports_cases.sh"
 . "$here/realcheck_cases.sh"
+. "$here/nvsmi_cases.sh"
