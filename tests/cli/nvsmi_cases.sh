@@ -18,10 +18,23 @@ if ! ns_smi=$("$ns_root/scripts/fetch-nvidia-smi.sh" "$ns_root/build/nvidia-smi"
 fi
 case $ns_smi in /*) ;; *) ns_smi=$ns_root/$ns_smi ;; esac
 
+# A sanitizer build of the simulator (make check) needs its runtimes loaded
+# first into the uninstrumented nvidia-smi; leaks are nvidia-smi's own
+# business there (the simulator's are checked by its own tests).
+ns_preload=$(ldd "$ns_lib/libnvidia-ml.so.1" 2>/dev/null |
+	awk '/lib(asan|ubsan)\.so/ {print $3}' | paste -sd: -)
+
+# ns_env COMMAND...: run COMMAND with the simulator as libnvidia-ml.so.1 on
+# the machine $ns_state.
+ns_env() {
+	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$ns_preload LD_LIBRARY_PATH=$ns_lib \
+		MIGSIM_STATE=$ns_state "$@"
+}
+
 # ns_run ARGS...: NVIDIA's nvidia-smi on the machine $ns_state; output in
 # $tmp/ns_out, exit status in $ns_rc.
 ns_run() {
-	LD_LIBRARY_PATH=$ns_lib MIGSIM_STATE=$ns_state "$ns_smi" "$@" >"$tmp/ns_out" 2>&1
+	ns_env "$ns_smi" "$@" >"$tmp/ns_out" 2>&1
 	ns_rc=$?
 }
 
@@ -115,14 +128,14 @@ else
 		--format=csv,noheader -i 0
 	# A process with memory and a load: the GPU's memory and utilization
 	# follow; the other GPU stays idle.
-	LD_LIBRARY_PATH=$ns_lib MIGSIM_STATE=$ns_state "$MIGSIM_BIN" exec -d 0 --memory 1234 \
+	ns_env "$MIGSIM_BIN" exec -d 0 --memory 1234 \
 		--load sm=0.8,dram=0.3 -- "$ns_smi" --query-gpu=index,memory.used,utilization.gpu,utilization.memory \
 		--format=csv,noheader >"$tmp/ns_out" 2>&1
 	ns_name="A100: a process with --memory 1234 and --load sm=0.8,dram=0.3 shows"
 	ns_check grep -q '^0, 1234 MiB, 80 %, 30 %$' "$tmp/ns_out"
 	ns_name="A100: the load does not show on the other GPU"
 	ns_check grep -q '^1, 0 MiB, 0 %, 0 %$' "$tmp/ns_out"
-	LD_LIBRARY_PATH=$ns_lib MIGSIM_STATE=$ns_state "$MIGSIM_BIN" exec -d 0 \
+	ns_env "$MIGSIM_BIN" exec -d 0 \
 		--load sm=1,tensor=1,dram=1 -- "$ns_smi" --query-gpu=power.draw,clocks.sm,temperature.gpu \
 		--format=csv,noheader,nounits -i 0 >"$tmp/ns_out" 2>&1
 	ns_name="A100: full load draws the 300 W limit at the 1410 MHz boost clock, warmer"
@@ -139,7 +152,7 @@ else
 	ns_grep "A100 MIG: seed 000's 74 MiB on the GPU" '^0, 74 MiB, \[N/A\]$' \
 		--query-gpu=index,memory.used,utilization.gpu --format=csv,noheader
 	ns_mig_uuid=$(MIGSIM_STATE=$ns_state "$MIGSIM_BIN" show -o json | jq -r '.gpus[0].uuid')
-	LD_LIBRARY_PATH=$ns_lib MIGSIM_STATE=$ns_state "$MIGSIM_BIN" exec -d "MIG-$ns_mig_uuid/2/0" \
+	ns_env "$MIGSIM_BIN" exec -d "MIG-$ns_mig_uuid/2/0" \
 		--memory 2000 -- "$ns_smi" >"$tmp/ns_out" 2>&1
 	ns_name="A100 MIG: a process on GI 2 (legacy device form) shows on that MIG device only"
 	ns_check grep -Eq '\|  0    2   0   1  \| +2037MiB / 40192MiB' "$tmp/ns_out"
