@@ -214,6 +214,24 @@ static void run_child(int fd, char **cmd)
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+/* Tell the child it is registered: "g" and the device's UUID (run_child). */
+static void release_child(int fd, const char *uuid)
+{
+	char msg[NVML_DEVICE_UUID_V2_BUFFER_SIZE + 1];
+	size_t len = (size_t)snprintf(msg, sizeof(msg), "g%s", uuid), off = 0;
+
+	if (len >= sizeof(msg))
+		len = sizeof(msg) - 1;
+	while (off < len) {
+		ssize_t n = write(fd, msg + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
 int cmd_exec(struct app *app, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -287,18 +305,8 @@ int cmd_exec(struct app *app, int argc, char **argv)
 	sigaction(SIGHUP, &fwd, &old_hup);
 
 	rc = register_process(app, pid, device, memory, &load, uuid, sizeof(uuid));
-	if (rc == 0) {
-		char msg[sizeof(uuid) + 1];
-		size_t len = (size_t)snprintf(msg, sizeof(msg), "g%s", uuid), off = 0;
-		while (off < len) {
-			ssize_t n = write(fds[1], msg + off, len - off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			off += (size_t)n;
-		}
-	}
+	if (rc == 0)
+		release_child(fds[1], uuid);
 	close(fds[1]);
 
 	int status = 0;

@@ -207,36 +207,22 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, unsigned l
 
 /* --- clocks and performance -------------------------------------------- */
 
-static nvmlReturn_t max_clock(const struct tctx *t, unsigned type, unsigned *v)
+/* A clock of the board: the current one (sim_read_gpu) or its maximum.
+ * The video clock runs at 90 % of the graphics clock. */
+static nvmlReturn_t clock_of(const struct tctx *t, unsigned type, bool max, unsigned *v)
 {
-	switch (type) {
-	case NVML_CLOCK_GRAPHICS:
-	case NVML_CLOCK_SM:
-		*v = t->b->max_sm_mhz;
-		return NVML_SUCCESS;
-	case NVML_CLOCK_MEM:
-		*v = t->b->mem_mhz;
-		return NVML_SUCCESS;
-	case NVML_CLOCK_VIDEO:
-		*v = t->b->max_sm_mhz * 9u / 10u;
-		return NVML_SUCCESS;
-	default:
-		return NVML_ERROR_INVALID_ARGUMENT;
-	}
-}
+	unsigned sm = max ? t->b->max_sm_mhz : t->rd.sm_mhz;
 
-static nvmlReturn_t current_clock(const struct tctx *t, unsigned type, unsigned *v)
-{
 	switch (type) {
 	case NVML_CLOCK_GRAPHICS:
 	case NVML_CLOCK_SM:
-		*v = t->rd.sm_mhz;
+		*v = sm;
 		return NVML_SUCCESS;
 	case NVML_CLOCK_MEM:
-		*v = t->rd.mem_mhz;
+		*v = max ? t->b->mem_mhz : t->rd.mem_mhz;
 		return NVML_SUCCESS;
 	case NVML_CLOCK_VIDEO:
-		*v = t->rd.sm_mhz * 9u / 10u;
+		*v = sm * 9u / 10u;
 		return NVML_SUCCESS;
 	default:
 		return NVML_ERROR_INVALID_ARGUMENT;
@@ -245,12 +231,12 @@ static nvmlReturn_t current_clock(const struct tctx *t, unsigned type, unsigned 
 
 static nvmlReturn_t rd_clock(const struct tctx *t, unsigned *v)
 {
-	return current_clock(t, t->arg, v);
+	return clock_of(t, t->arg, false, v);
 }
 
 static nvmlReturn_t rd_max_clock(const struct tctx *t, unsigned *v)
 {
-	return max_clock(t, t->arg, v);
+	return clock_of(t, t->arg, true, v);
 }
 
 nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t device, nvmlClockType_t type, unsigned int *clock)
@@ -284,9 +270,9 @@ static nvmlReturn_t rd_clock_id(const struct tctx *t, unsigned *v)
 	unsigned type = t->arg >> 8, id = t->arg & 0xFFu;
 
 	if (id == NVML_CLOCK_ID_CURRENT)
-		return current_clock(t, type, v);
+		return clock_of(t, type, false, v);
 	if (id <= NVML_CLOCK_ID_CUSTOMER_BOOST_MAX)
-		return max_clock(t, type, v);
+		return clock_of(t, type, true, v);
 	return NVML_ERROR_INVALID_ARGUMENT;
 }
 
