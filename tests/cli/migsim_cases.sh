@@ -277,3 +277,25 @@ jq '.gpus[0].mig_current = true | .gpus[0].gpu_instances = [
       {"id": 4, "profile_id": 5, "placement": {"start": 0, "size": 2}, "compute_instances": []}]' \
    "$ms_state/machine.json" > "$tmp/badid.json" && cp "$tmp/badid.json" "$ms_state/machine.json"
 ms_exit "GI ID that does not match its placement" 12 'ID 4 does not match its placement 0:2 \(expected 1\)' -- show
+
+# --- exec --load and event ---------------------------------------------------
+ms_new
+migsim_run init --gpus A100-SXM4-80GB:2 >/dev/null
+ms_exit "exec --load: unknown key" 2 "bad load 'gpu=1'" -- exec -d 0 --load gpu=1 -- true
+ms_exit "exec --load: value above 1" 2 "bad load value '1.5' for sm" -- exec -d 0 --load sm=1.5 -- true
+ms_exit "exec --load: not a plain fraction" 2 "bad load value '1e-1' for dram" -- exec -d 0 --load dram=1e-1 -- true
+ms_exit "exec --load: key given twice" 2 'load key sm given twice' -- exec -d 0 --load sm=0.1,sm=0.2 -- true
+ms_exit "exec: legacy MIG-GPU form of a MIG device that does not exist" 13 'no GPU or MIG device' \
+	-- exec -d "MIG-$(migsim_run show -o json | jq -r '.gpus[0].uuid')/1/0" -- true
+migsim_run exec -d 1 --load sm=0.5,pcie-rx=1 -- "$MIGSIM_BIN" --state "$ms_state" show -o json >"$tmp/ms_load.json" 2>&1
+ms_check "exec --load: the load is stored with the process while it runs" \
+	[ "$(jq -c '.processes[0] | [.gpu, .load.sm, .load.pcie_rx, .load.dram]' "$tmp/ms_load.json")" = '[1,0.5,1,0]' ]
+ms_json "exec --load: the process and its load go with the command" '.processes | length' 0
+ms_exit "event: which event?" 2 'which event\? give --xid N or --type TYPE' -- event -d 0
+ms_exit "event: unknown type" 2 "unknown event type 'boom'" -- event -d 0 --type boom
+ms_exit "event: no such GPU" 13 'no GPU 5' -- event -d 5 --xid 79
+ms_ok "event: an XID on GPU 1" -- event -d 1 --xid 79
+ms_ok "event: a double-bit ECC error on GPU 1" -- event -d 1 --type ecc-dbe
+ms_json "event: both stored in order, the ECC one counted" \
+	'[.events.seq, [.events.list[] | [.seq, .gpu, .type, .data]], .gpus[1].ecc.uncorrected]' \
+	'[2,[[1,1,8,79],[2,1,2,0]],1]'
