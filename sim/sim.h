@@ -299,7 +299,7 @@ void sim_activity(const struct sim_machine *m, unsigned gpu, unsigned gi, unsign
 		  struct sim_load *out);
 
 /* Parse a load as `migsim exec --load` takes it: comma-separated
- * KEY=VALUE pairs, keys sm, occupancy, tensor, fp64, fp32, fp16, dram,
+ * KEY=VALUE pairs (blanks around a pair are ignored), keys sm, occupancy, tensor, fp64, fp32, fp16, dram,
  * pcie-tx, pcie-rx (each at most once), values decimal fractions 0..1
  * ("0.8", "1", ".5"). Unnamed keys are 0. MIGCTL_ERR_USAGE naming the
  * bad pair; `out` is set only on success. */

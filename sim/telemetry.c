@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "util/list.h"
 
 #define NO_ID NVML_VALUE_NOT_AVAILABLE_UINT
 
@@ -189,34 +190,31 @@ enum migctl_err sim_load_parse(const char *spec, struct sim_load *out,
 	};
 	struct sim_load l;
 	unsigned seen = 0;
+	const char *p = spec;
+	char item[64];
+	enum mu_list_item kind;
 
 	memset(&l, 0, sizeof(l));
-	for (const char *p = spec;;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		const char *eq = memchr(p, '=', len);
-		size_t k = 0, klen = eq ? (size_t)(eq - p) : 0;
+	while ((kind = mu_list_next(&p, item, sizeof(item))) != MU_LIST_END) {
+		char *eq = kind == MU_LIST_ITEM ? strchr(item, '=') : NULL;
+		size_t k = 0, klen = eq ? (size_t)(eq - item) : 0;
 		for (; eq && k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (strlen(keys[k].key) == klen && memcmp(keys[k].key, p, klen) == 0)
+			if (strlen(keys[k].key) == klen && memcmp(keys[k].key, item, klen) == 0)
 				break;
 		if (!eq || k == sizeof(keys) / sizeof(keys[0]))
 			return migctl_fail(err, MIGCTL_ERR_USAGE,
-					   "bad load '%.*s': write KEY=VALUE with KEY one of sm, occupancy, tensor, fp64, fp32, fp16, dram, pcie-tx, pcie-rx",
-					   (int)(len > 64 ? 64 : len), p);
+					   "bad load '%s': write KEY=VALUE with KEY one of sm, occupancy, tensor, fp64, fp32, fp16, dram, pcie-tx, pcie-rx",
+					   item);
 		double v;
-		if (!parse_fraction(eq + 1, len - klen - 1, &v))
+		if (!parse_fraction(eq + 1, strlen(eq + 1), &v))
 			return migctl_fail(err, MIGCTL_ERR_USAGE,
-					   "bad load value '%.*s' for %s: give a fraction from 0 to 1, e.g. 0.8",
-					   (int)((len - klen - 1) > 64 ? 64 : len - klen - 1), eq + 1,
-					   keys[k].key);
+					   "bad load value '%s' for %s: give a fraction from 0 to 1, e.g. 0.8",
+					   eq + 1, keys[k].key);
 		if (seen & (1u << k))
 			return migctl_fail(err, MIGCTL_ERR_USAGE, "load key %s given twice",
 					   keys[k].key);
 		seen |= 1u << k;
 		memcpy((char *)&l + keys[k].offset, &v, sizeof(v));
-		if (!end)
-			break;
-		p = end + 1;
 	}
 	*out = l;
 	return MIGCTL_ERR_OK;
