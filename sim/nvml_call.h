@@ -1,8 +1,11 @@
 /* migsim — internal: the call path that every exported NVML function of
  * the simulator takes (sim/nvml.c), shared by the files that define them:
  * sim/nvml.c (library, system, simulator control), sim/nvml_device.c
- * (devices, MIG mode, processes, stubs) and sim/nvml_mig.c (GPU and
- * compute instances, their profiles, MIG devices). */
+ * (devices, MIG mode, processes, stubs), sim/nvml_mig.c (GPU and
+ * compute instances, their profiles, MIG devices), sim/nvml_telemetry.c
+ * (sensors, power, clocks, utilization), sim/nvml_board.c (ECC, PCIe,
+ * board identity, modes) and sim/nvml_monitor.c (field values, events,
+ * GPM). */
 #ifndef MIGSIM_NVML_CALL_H
 #define MIGSIM_NVML_CALL_H
 
