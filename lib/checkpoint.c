@@ -245,14 +245,15 @@ enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 		const struct migctl_gpu_model *m = migctl_gpu_target_model(gpu);
 		pl->matched = pl->managed = true;
 		pl->target.mig_enabled = g->mig_enabled;
-		/* CI placements too, when every GI has CIs and all of their
-		 * placements are known: the target is then exact. */
+		/* CI placements too, when all of them are known (migctl's own
+		 * checkpoints): the target is then exact, which is the only
+		 * kind that can name a GI without a CI or a partial CI set.
+		 * mig-parted's files have no CI placements: counts then. */
 		bool exact = true;
-		for (size_t k = 0; k < g->layout.n_gis; k++) {
-			exact &= g->layout.gis[k].n_cis > 0;
+		for (size_t k = 0; k < g->layout.n_gis; k++)
 			for (size_t n = 0; n < g->layout.gis[k].n_cis; n++)
 				exact &= g->layout.gis[k].cis[n].placement.size > 0;
-		}
+		pl->target.exact = exact && g->mig_enabled;
 		for (size_t k = 0; g->mig_enabled && k < g->layout.n_gis; k++) {
 			long gp = migctl_gi_index_by_id(m, g->gi_profile_id[k]);
 			if (gp < 0)

@@ -59,11 +59,12 @@ size_t migctl_pin_match_cis(const struct migctl_layout_gi *g,
 }
 
 /* The GI holds exactly the pin's CIs, if it names any. */
-static bool holds_pinned_cis(const struct migctl_layout_gi *g, const struct migctl_target_pin *pin)
+static bool holds_pinned_cis(const struct migctl_layout_gi *g, const struct migctl_target_pin *pin,
+			     bool exact)
 {
 	long match[MIGCTL_LAYOUT_MAX_CIS];
 
-	return pin->n_cis == 0 ||
+	return (pin->n_cis == 0 && !exact) ||
 	       (g->n_cis == pin->n_cis && migctl_pin_match_cis(g, pin, match) == pin->n_cis);
 }
 
@@ -74,7 +75,10 @@ bool migctl_layout_satisfies(const struct migctl_gpu_model *model,
 	struct migctl_gpu_target have;
 
 	(void)model;
-	for (size_t g = 0; g < layout->n_gis; g++)
+	/* An exact target is its pins: one GI per pin and nothing else. */
+	if (target->exact && layout->n_gis != target->n_pins)
+		return false;
+	for (size_t g = 0; g < layout->n_gis && !target->exact; g++)
 		if (layout->gis[g].n_cis == 0)
 			return false; /* a stray empty GI */
 	migctl_layout_to_target(layout, &have);
@@ -102,7 +106,7 @@ bool migctl_layout_satisfies(const struct migctl_gpu_model *model,
 		for (size_t g = 0; g < layout->n_gis && !found; g++)
 			found = layout->gis[g].profile == target->pins[p].gi &&
 				migctl_placement_equal(layout->gis[g].placement, target->pins[p].placement) &&
-				holds_pinned_cis(&layout->gis[g], &target->pins[p]);
+				holds_pinned_cis(&layout->gis[g], &target->pins[p], target->exact);
 		if (!found)
 			return false;
 	}

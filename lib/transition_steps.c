@@ -386,6 +386,8 @@ static enum migctl_err fail_busy(const struct migctl_gpu_model *m,
 
 static bool exact_target(const struct migctl_gpu_target *t)
 {
+	if (t->exact)
+		return true;
 	for (size_t q = 0; q < t->n_pins; q++)
 		if (t->pins[q].n_cis > 0)
 			return true;
@@ -409,7 +411,7 @@ static enum migctl_err check_exact(const struct migctl_gpu_model *m,
 		struct migctl_grid cig;
 
 		fmt_placement(b, sizeof(b), pin->placement);
-		if (pin->n_cis == 0 || pin->n_cis > MAXC)
+		if ((pin->n_cis == 0 && !t->exact) || pin->n_cis > MAXC)
 			return migctl_fail(err, MIGCTL_ERR_USAGE,
 					   "pin %s at %s: an exact target pins 1 to %d CIs in every GI",
 					   gp->name, b, MAXC);

@@ -21,6 +21,11 @@
  * exactly (else MIGCTL_ERR_USAGE); the final layout is then fixed, and the
  * transition keeps what matches it, destroys the rest and creates what is
  * missing, which is the fewest destroyed instances there can be.
+ * `exact` set says the same explicitly, and then a pin may name no CI: the
+ * GI is kept or made empty. That is how a checkpoint names a GI without a
+ * CI (`create --no-ci`, `nvidia-smi mig -cgi` without -C), which a target
+ * of counts cannot express; an empty GI is a stray only in a target that
+ * is not exact.
  *
  * migctl_transition_plan finds, among all layouts that satisfy the target,
  * one that the current layout reaches by destroying the fewest instances
@@ -99,6 +104,8 @@ struct migctl_gpu_target {
 	size_t n_items;               /* one item per (gi, ci) pair */
 	struct migctl_target_pin pins[MIGCTL_LAYOUT_MAX_GIS];
 	size_t n_pins;
+	bool exact;                   /* the pins are the whole layout, each
+	                               * with exactly its CIs (none: empty) */
 };
 
 /* Add `count` CIs to a target, merging with an existing (gi, ci) item.

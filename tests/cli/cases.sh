@@ -69,6 +69,7 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/smi_cases.sh"
 . "$here/plan_cases.sh"
 . "$here/apply_cases.sh"
+. "$here/hardening_cases.sh"
 . "$here/legacy_cases.sh"
 . "$here/exports_cases.sh"
 . "$here/realcheck_cases.sh"
