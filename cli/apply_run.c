@@ -293,6 +293,15 @@ static int run_apply(struct cli *cli, const struct apply_req *req,
 		cli_report(cli, &err);
 		goto out;
 	}
+	/* The node lock covers the hooks too: a pre-apply hook is no window
+	 * for another migctl. */
+	if (!req->dry_run && (rc = cli_lock(cli, &err))) {
+		if (req->parted)
+			fprintf(stderr, "Error: %s\n", err.msg);
+		else
+			cli_report(cli, &err);
+		goto out;
+	}
 	if (req->dry_run)
 		opts.hook = NULL;
 	else if ((rc = hook_run(MIGCTL_HOOK_APPLY_START, &runner, &err))) {

@@ -12,6 +12,7 @@
 #include "migctl/config.h"
 #include "migctl/error.h"
 #include "migctl/geometry.h"
+#include "migctl/lock.h"
 #include "migctl/node.h"
 #include "util/list.h"
 
@@ -27,15 +28,20 @@ struct cli {
 	const char *sim_state;     /* DIR of --sim=DIR, or NULL */
 	struct migctl_node node;
 	bool node_open;
+	long lock_wait_ms;         /* --wait[=SECONDS]: 0 refuses at once,
+	                            * < 0 waits for as long as it takes */
+	struct migctl_lock lock;   /* the node lock, while `locked` */
+	bool locked;
 };
 
 /* Long options every command accepts (besides its own). */
 #define CLI_COMMON_LONG_OPTIONS                                    \
 	{"output", required_argument, NULL, 'o'},                  \
 	{"catalog", required_argument, NULL, 'C'},                 \
-	{"help", no_argument, NULL, 'h'}
+	{"help", no_argument, NULL, 'h'},                          \
+	{"wait", optional_argument, NULL, 'W'}
 
-/* Handle an option from CLI_COMMON_LONG_OPTIONS (-o, --catalog). Returns
+/* Handle an option from CLI_COMMON_LONG_OPTIONS (-o, --catalog, --wait). Returns
  * 1 if handled, 0 if not one of them, or a negative value on a bad
  * argument. */
 int cli_common_option(struct cli *cli, int opt, const char *arg);
@@ -48,6 +54,13 @@ int cli_common_option(struct cli *cli, int opt, const char *arg);
 #define CLI_OPT_MINE (-1)
 int cli_option(struct cli *cli, const char *cmd, const char *usage, int opt,
 	       const char *arg);
+
+/* Take the node lock (include/migctl/lock.h) for a command that changes
+ * the node; once per run, kept until the process exits. The file is
+ * "migctl.lock" next to the simulator's state on the simulator (where the
+ * default journal is), /run/migctl/migctl.lock on a real node. Needs the
+ * open node. --wait decides how long a held lock is waited for. */
+enum migctl_err cli_lock(struct cli *cli, struct migctl_error *err);
 
 /* Load the built-in catalog plus --catalog FILE (once). */
 enum migctl_err cli_catalog(struct cli *cli, struct migctl_error *err);

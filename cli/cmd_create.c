@@ -229,7 +229,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "create", "--placement needs exactly one PROFILE");
 	if (pick_gpu && (place_arg || gi_arg || strchr(profiles, ',')))
 		return cli_usage_error(cli, "create", "--pick-gpu takes one PROFILE and no --placement or --gi");
-	if (cli_select_gpus(cli, ids, gpus, &n, &err))
+	if (cli_select_gpus(cli, ids, gpus, &n, &err) || cli_lock(cli, &err))
 		return cli_report(cli, &err);
 	if (!ids) {
 		size_t k = cli_keep_mig_enabled(gpus, n);

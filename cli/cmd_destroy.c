@@ -342,7 +342,7 @@ int cmd_destroy(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "destroy", "what to destroy? give --gi IDS, --ci IDS or --all");
 	if (all && cis.given)
 		return cli_usage_error(cli, "destroy", "--all and --ci exclude each other: --all destroys CIs and their GIs, --ci only CIs");
-	if (cli_select_gpus(cli, ids, gpus, &n, &err))
+	if (cli_select_gpus(cli, ids, gpus, &n, &err) || cli_lock(cli, &err))
 		return cli_report(cli, &err);
 	if (!ids) {
 		size_t k = cli_keep_mig_enabled(gpus, n);

@@ -211,7 +211,7 @@ int cmd_mode(struct cli *cli, int argc, char **argv)
 	m.verb = m.enable ? "enable" : "disable";
 	if (optind != argc)
 		return cli_usage_error(cli, "mode", "unexpected argument '%s'", argv[optind]);
-	if (cli_select_gpus(cli, ids, gpus, &n, &err))
+	if (cli_select_gpus(cli, ids, gpus, &n, &err) || cli_lock(cli, &err))
 		return cli_report(cli, &err);
 
 	if (cli->output == CLI_JSON)

@@ -33,7 +33,7 @@ int cmd_recover(struct cli *cli, int argc, char **argv)
 
 	if (r != CLI_OPT_NEXT)
 		return r;
-	if ((rc = cli_node(cli, &err)))
+	if ((rc = cli_node(cli, &err)) || (rc = cli_lock(cli, &err)))
 		return cli_report(cli, &err);
 	migctl_apply_report_init(&rep);
 	char journal[600];

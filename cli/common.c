@@ -21,6 +21,15 @@ int cli_common_option(struct cli *cli, int opt, const char *arg)
 	case 'C':
 		cli->catalog_file = arg;
 		return 1;
+	case 'W': {
+		/* --wait: as long as it takes; --wait=SECONDS: that long. */
+		char *end;
+		long s = arg ? strtol(arg, &end, 10) : -1;
+		if (arg && (end == arg || *end || s < 0 || s > 86400))
+			return -2;
+		cli->lock_wait_ms = s < 0 ? -1 : s * 1000;
+		return 1;
+	}
 	default:
 		return 0;
 	}
@@ -31,6 +40,8 @@ int cli_option(struct cli *cli, const char *cmd, const char *usage, int opt,
 {
 	int r = cli_common_option(cli, opt, arg);
 
+	if (r == -2)
+		return cli_usage_error(cli, cmd, "bad --wait '%s' (seconds, 0 to 86400)", arg);
 	if (r < 0)
 		return cli_usage_error(cli, cmd, "bad output format '%s' (use text or json)", arg);
 	if (r > 0)
@@ -98,6 +109,34 @@ enum migctl_err cli_node(struct cli *cli, struct migctl_error *err)
 	if ((rc = migctl_node_open(&cli->node, &opts, err)))
 		return rc;
 	cli->node_open = true;
+	return migctl_node_refresh(&cli->node, err);
+}
+
+enum migctl_err cli_lock(struct cli *cli, struct migctl_error *err)
+{
+	struct apply_req req = {0};
+	char path[640], journal[600];
+	enum migctl_err rc;
+
+	if (cli->locked)
+		return MIGCTL_ERR_OK;
+	if ((rc = cli_node(cli, err)))
+		return rc;
+	if (cli->node.simulated) {
+		/* Next to the default journal, in the simulator's state dir. */
+		snprintf(path, sizeof(path), "%s", cli_journal_path(cli, &req, journal, sizeof(journal)));
+		char *slash = strrchr(path, '/');
+		snprintf(slash ? slash + 1 : path, sizeof(path) - (size_t)(slash ? slash + 1 - path : 0),
+			 "migctl.lock");
+	} else {
+		snprintf(path, sizeof(path), "/run/migctl/migctl.lock");
+	}
+	migctl_lock_init(&cli->lock);
+	if ((rc = migctl_lock_acquire(&cli->lock, path, cli->lock_wait_ms, NULL, NULL, err)))
+		return rc;
+	cli->locked = true;
+	/* Whoever held the lock before may have changed the node since it
+	 * was read: read it again under the lock. */
 	return migctl_node_refresh(&cli->node, err);
 }
 

@@ -1034,6 +1034,18 @@ static int report_init(const struct smi *s, enum migctl_err rc, const struct mig
 	return smi_exit(rc);
 }
 
+/* The actions that change the node hold the node lock (cli_lock); a
+ * held lock is refused at once, as nvidia-smi has no --wait. */
+static int smi_lock(struct smi *s)
+{
+	struct migctl_error err = {0};
+	enum migctl_err rc = cli_lock(s->cli, &err);
+
+	if (rc)
+		fprintf(stderr, "%s: %s\n", s->cli->prog, err.msg);
+	return smi_exit(rc);
+}
+
 int smi_main(struct cli *cli, int argc, char **argv)
 {
 	struct smi s = {.cli = cli, .mig_mode = -1};
@@ -1059,7 +1071,7 @@ int smi_main(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (s.mig_mode >= 0)
-		return do_mig_mode(&s);
+		return (r = smi_lock(&s)) ? r : do_mig_mode(&s);
 	if (!s.mig) {
 		char stamp[64] = "";
 		time_t now = time(NULL);
@@ -1071,6 +1083,9 @@ int smi_main(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if ((r = keep_mig_gpus(&s)))
+		return r;
+	if ((s.action == SMI_CGI || s.action == SMI_CCI || s.action == SMI_DGI ||
+	     s.action == SMI_DCI) && (r = smi_lock(&s)))
 		return r;
 	switch (s.action) {
 	case SMI_LGIP:

@@ -66,6 +66,11 @@ enum migctl_err migctl_journal_read(const char *path, struct migctl_checkpoint *
 				    char (**settled)[96], size_t *n_settled,
 				    struct migctl_error *err);
 
+/* Whether the process that wrote the journal at `path` still runs (same
+ * PID and start time, and not this process); its PID in *pid. Such a
+ * journal is a running apply's, not a crash's: recovery must not touch it. */
+bool migctl_journal_owner_alive(const char *path, long *pid);
+
 /* Remove the journal file (one that is already gone is fine) and sync its
  * directory. */
 enum migctl_err migctl_journal_remove(const char *path, struct migctl_error *err);

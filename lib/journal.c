@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apply_impl.h"
+#include "migctl/lock.h"
 
 /* A rename or unlink is durable only once its directory is synced. */
 static enum migctl_err sync_dir_of(const char *path, struct migctl_error *err)
@@ -63,8 +64,12 @@ enum migctl_err migctl_journal_open(struct migctl_journal *j, const struct migct
 {
 	char tmp[600];
 	enum migctl_err rc;
-	json_t *hdr = json_pack("{s:s,s:i,s:i,s:I,s:o}", "journal", "migctl", "version", 1,
-				"pid", (int)getpid(), "time", (json_int_t)time(NULL),
+	/* pid and start: the owner, which recovery leaves alone while it
+	 * runs (see migctl_journal_owner). */
+	json_t *hdr = json_pack("{s:s,s:i,s:i,s:I,s:I,s:o}", "journal", "migctl", "version", 1,
+				"pid", (int)getpid(),
+				"start", (json_int_t)migctl_process_self_start(),
+				"time", (json_int_t)time(NULL),
 				"checkpoint", migctl_checkpoint_json(cp));
 
 	if (!hdr)
@@ -221,4 +226,32 @@ enum migctl_err migctl_journal_remove(const char *path, struct migctl_error *err
 				   strerror(errno));
 	sync_dir_of(path, NULL);
 	return MIGCTL_ERR_OK;
+}
+
+bool migctl_journal_owner_alive(const char *path, long *pid)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	bool alive = false;
+
+	*pid = 0;
+	if (!f)
+		return false;
+	if (getline(&line, &cap, f) > 0) {
+		json_t *j = json_loads(line, 0, NULL);
+		json_t *p = json_object_get(j, "pid"), *s = json_object_get(j, "start");
+		/* A journal without a start time (older migctl) has no owner
+		 * that can be told from a later process with its PID. */
+		if (json_is_integer(p) && json_is_integer(s) && json_integer_value(p) > 0 &&
+		    json_integer_value(s) > 0) {
+			*pid = (long)json_integer_value(p);
+			alive = *pid != (long)getpid() &&
+				migctl_process_alive(*pid, (unsigned long long)json_integer_value(s));
+		}
+		json_decref(j);
+	}
+	free(line);
+	fclose(f);
+	return alive;
 }

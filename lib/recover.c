@@ -79,6 +79,12 @@ enum migctl_err migctl_recover(struct migctl_node *node, const char *journal_pat
 				       : migctl_fail(err, MIGCTL_ERR_IO, "cannot check the journal %s: %s",
 						     r.journal.path, strerror(errno));
 	*found = true;
+	long owner;
+	if (migctl_journal_owner_alive(r.journal.path, &owner))
+		return migctl_fail(err, MIGCTL_ERR_LOCKED,
+				   "the journal %s belongs to process %ld, an apply that is still "
+				   "running: it is no crash to recover; wait for it to finish",
+				   r.journal.path, owner);
 	if ((rc = migctl_journal_read(r.journal.path, &cp, &settled, &n_settled, err)))
 		return rc;
 	if ((rc = migctl_node_refresh(node, err)) ||

@@ -214,7 +214,10 @@ enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
  * unless `evict` is given: it then stops their processes, as under an
  * apply's `force`. A journal whose last line was cut short by the crash
  * is read up to that line. MIGCTL_ERR_PARSE for a journal that is not
- * one. */
+ * one; MIGCTL_ERR_LOCKED, touching nothing, for the journal of an apply
+ * that still runs (the PID and start time in its header name a live
+ * process): the caller holds the node lock (migctl/lock.h) and this is
+ * the second line of defence. */
 enum migctl_err migctl_recover(struct migctl_node *node,
 			       const char *journal_path,
 			       migctl_evict_fn evict, void *evict_ctx,

@@ -40,7 +40,9 @@
 	  "the GPUs do not match the configuration")                          \
 	X(ROLLED_BACK, 22, "rolled-back",                                      \
 	  "the apply failed; the GPU was rolled back to its checkpoint")      \
-	X(HOOK, 23, "hook", "a hook command failed")
+	X(HOOK, 23, "hook", "a hook command failed")                         \
+	X(LOCKED, 24, "locked",                                                \
+	  "another migctl is changing this node (it holds the node lock)")
 
 enum migctl_err {
 #define MIGCTL_ERR_ENUM(name, code, str, msg) MIGCTL_ERR_##name = code,

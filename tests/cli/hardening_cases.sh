@@ -31,3 +31,64 @@ ap_expect "partial CIs: a failed step rolls back" 22 '^GPU 0 .*: rolled-back$' '
 "$MIGSIM_BIN" fault clear >/dev/null
 ap_do "checkpoint after rollback" -- checkpoint -f "$tmp/h1_cp2.json"
 ap_eq "partial CIs: rolled back exactly" "$(cmp -s "$tmp/h1_cp.json" "$tmp/h1_cp2.json" && echo same)" same
+
+# --- finding 1: the node lock -----------------------------------------------------------------------
+# An apply held in its pre-apply-config hook (until $lk/go appears) owns
+# the node; every other mutating command is refused with exit 24 naming
+# it, read-only ones still run, and nothing rolls the apply back.
+ap_new --gpus A100-SXM4-80GB:2
+ap_do "lock: mode on" -- mode enable --reset
+lk=$(mktemp -d "$tmp/lock.XXXXXX")
+cat >"$lk/hooks.yaml" <<EOF2
+version: v1
+hooks:
+  pre-apply-config:
+    - command: /bin/sh
+      args: ["-c", "touch $lk/started; i=0; while [ ! -e $lk/go ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done"]
+EOF2
+h1_wait_file() {
+	h1_i=0
+	while [ ! -e "$1" ] && [ "$h1_i" -lt 200 ]; do sleep 0.05; h1_i=$((h1_i + 1)); done
+}
+"$migctl" apply -k "$lk/hooks.yaml" -f "$ap_cfg/a100.yaml" -c all-balanced >"$lk/out" 2>&1 &
+h1_job=$!
+h1_wait_file "$lk/started"
+ap_eq "lock: the held apply reached its hook" "$([ -e "$lk/started" ] && echo yes)" yes
+ap_eq "lock: its journal exists" "$(ap_journal)" 1
+ap_expect "lock: recover refused, naming the holder" 24 '' "process $h1_job \\(.*apply -k .* -c all-balanced\\) holds .*migctl\\.lock since [0-9-]+ [0-9:]+ UTC" -- recover
+ap_expect "lock: a second apply refused" 24 '' 'another migctl is changing this node' -- apply -f "$ap_cfg/a100.yaml" -c 3g-4x1g
+ap_expect "lock: create refused" 24 '' "process $h1_job " -- create 1g.10gb -i 1
+ap_expect "lock: destroy refused" 24 '' 'holds .*migctl\.lock' -- destroy -i 0 --gi all
+ap_expect "lock: mode refused" 24 '' 'holds .*migctl\.lock' -- mode disable -i 1
+ap_expect "lock: restore refused" 24 '' 'holds' -- restore -f "$tmp/h1_cp.json"
+ap_expect "lock: --wait=0 refuses too" 24 '' 'run again with --wait' -- --wait=0 recover
+ap_expect "lock: nvidia-smi -cgi refused" 255 '' 'holds .*migctl\.lock' -- smi mig -cgi 19 -i 1
+ap_expect "lock: mig-parted apply refused" 24 '' 'holds .*migctl\.lock' -- parted apply -f "$ap_cfg/a100.yaml" -c 3g-4x1g
+ap_expect "lock: read-only commands run" 0 'GPU 0' '' -- status
+ap_expect "lock: a bad --wait" 2 '' "bad --wait 'x'" -- recover --wait=x
+# a waiting recover gets the node once the apply is done; nothing to do then
+"$migctl" recover --wait=20 >"$lk/rec" 2>&1 &
+h1_rec=$!
+sleep 0.2
+touch "$lk/go"
+wait "$h1_job"
+ap_eq "lock: the held apply succeeded" "$?" 0
+wait "$h1_rec"
+ap_eq "lock: the waiting recover ran after it" "$?:$(cat "$lk/rec")" "0:no interrupted apply: nothing to recover"
+ap_eq "lock: the apply's layout stands" "$(ap_counts)" "0:1g.10gbx2,2g.20gbx1,3g.40gbx1 1:1g.10gbx2,2g.20gbx1,3g.40gbx1"
+ap_eq "lock: no journal left" "$(ap_journal)" 0
+
+# recover never touches a journal whose owner runs (pid and start time),
+# even without the lock (another --journal, an older migctl)
+sleep 30 &
+h1_owner=$!
+h1_start=$(sed 's/.*) //' "/proc/$h1_owner/stat" | cut -d' ' -f20)
+"$migctl" checkpoint -f "$lk/cp.json" >/dev/null
+jq -c --argjson p "$h1_owner" --argjson s "$h1_start" \
+	'{journal: "migctl", version: 1, pid: $p, start: $s, time: 0, checkpoint: .}' "$lk/cp.json" >"$lk/j.jsonl"
+ap_expect "journal owner alive: recover refuses" 24 '' "belongs to process $h1_owner, an apply that is still running" -- recover --journal "$lk/j.jsonl"
+ap_eq "journal owner alive: the journal stays" "$([ -e "$lk/j.jsonl" ] && echo yes)" yes
+kill "$h1_owner"
+wait "$h1_owner" 2>/dev/null
+ap_expect "journal owner gone: recover runs" 0 'rolled-back|unchanged' '' -- recover --journal "$lk/j.jsonl"
+ap_eq "journal owner gone: journal removed" "$([ -e "$lk/j.jsonl" ] && echo yes)" ""
