@@ -58,7 +58,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all deps check portable test-run demo fuzz fuzz-smoke bench install clean
+.PHONY: FORCE all deps check portable test-run demo fuzz fuzz-smoke bench install clean crash-long
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1
@@ -153,6 +153,12 @@ check: deps
 # The benchmarks are built (not run) too, so that they keep compiling.
 test-run: all $(BUILD)/sim-legacy/libnvidia-ml.so.1 $(BUILD)/tools/nvml_map $(TESTS) $(BENCHES) fuzz
 	@tests/run-tests.sh $(BUILD)
+
+# The crash-consistency test of tests/unit/test_apply_crash.c at full
+# length: 20 seeds, over 1,000 trials (`make check` runs 2 seeds).
+crash-long: all $(BUILD)/tests/test_apply_crash
+	MIGSIM_LIB=$(abspath $(BUILD))/sim/libnvidia-ml.so.1 MIGSIM_BIN=$(abspath $(BUILD))/migsim \
+	    MIGCTL_CRASH_SEEDS=20 $(BUILD)/tests/test_apply_crash
 
 demo: deps all
 	@scripts/demo.sh $(BUILD)/migctl

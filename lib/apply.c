@@ -299,6 +299,12 @@ static enum migctl_err run_transition(struct migctl_run *r, size_t gi,
 	return MIGCTL_ERR_OK;
 }
 
+/* Whether a GPU has MIG mode `want` with no change pending. */
+static bool same_mode(const struct migctl_gpu_state *gpu, bool want)
+{
+	return gpu->mig_current == want && gpu->mig_pending == want;
+}
+
 static bool needs_reset_for_mode(const struct migctl_gpu_state *gpu)
 {
 	/* From Hopper on the mode is driver-held and switches at once; the
@@ -349,11 +355,18 @@ static enum migctl_err set_mode(struct migctl_run *r, size_t gi, bool enable, bo
 				   "(nvidia-smi --gpu-reset -i %s)", gpu->index, gpu->name,
 				   enable ? "enable" : "disable", gpu->bus_id);
 	if ((rc = migctl_node_reset_gpu(r->node, gpu, err))) {
+		/* Take the pending change back (the mode is still the old one,
+		 * so that needs no reset): a failed apply must leave no change
+		 * for the next reset or reboot to make. The caller rolls back. */
 		char msg[sizeof(err->msg)];
+		struct migctl_error e2;
 		copy_str(msg, sizeof(msg), err ? err->msg : "");
-		return migctl_fail(err, rc == MIGCTL_ERR_BUSY ? rc : MIGCTL_ERR_REBOOT_REQUIRED,
-				   "%s; MIG mode %s stays pending until a reset or reboot", msg,
-				   enable ? "enable" : "disable");
+		gpu = gpu_at(r->node, gi);
+		bool undone = migctl_node_set_mig_mode(r->node, gpu, !enable, &res, &e2) ==
+			      MIGCTL_ERR_OK && !res.pending;
+		return migctl_fail(err, rc == MIGCTL_ERR_BUSY ? rc : MIGCTL_ERR_NVML,
+				   "%s; %s", msg, undone ? "the MIG mode change was taken back"
+				   : "the MIG mode change stays pending until a reset or reboot");
 	}
 	rep->reset = true;
 	gpu = gpu_at(r->node, gi);
@@ -376,7 +389,9 @@ enum migctl_err migctl_apply_reach(struct migctl_run *r, size_t gi,
 	struct migctl_transition *t;
 	enum migctl_err rc;
 
-	if (gpu_at(r->node, gi)->mig_current != target->mig_enabled &&
+	/* A pending change counts: left alone, the next reset would make
+	 * it current (a kill between setting the mode and the reset). */
+	if (!same_mode(gpu_at(r->node, gi), target->mig_enabled) &&
 	    (rc = set_mode(r, gi, target->mig_enabled, allow_busy, rep, err)))
 		return rc;
 	if (!target->mig_enabled)
@@ -476,11 +491,6 @@ static enum migctl_err verify(struct migctl_node *node, size_t i,
 				   want, live.n_pins ? " at the pinned placements" : "");
 	}
 	return MIGCTL_ERR_OK;
-}
-
-static bool same_mode(const struct migctl_gpu_state *gpu, bool want)
-{
-	return gpu->mig_current == want && gpu->mig_pending == want;
 }
 
 /* Validate and plan every managed GPU; nothing changes. */
@@ -728,6 +738,28 @@ static enum migctl_err config_phase(struct apply_state *a, bool any_layout,
 	return MIGCTL_ERR_OK;
 }
 
+/* After a failure: a GPU whose MIG mode the apply changed (or left
+ * pending) but that did not reach its target goes back to its checkpoint
+ * too, so that a failed apply changes no mode (finding 5). Its journal
+ * events ("rolled-back", or none when that fails) keep the journal until
+ * it has. */
+static void undo_mode_changes(struct apply_state *a)
+{
+	struct migctl_run *r = &a->r;
+
+	for (size_t i = 0; i < r->report->n_gpus; i++) {
+		struct migctl_gpu_report *rep = &r->report->gpus[i];
+		struct migctl_error why;
+		if (!rep->mode_change ||
+		    (rep->outcome != MIGCTL_GPU_NOT_REACHED && rep->outcome != MIGCTL_GPU_PENDING))
+			continue;
+		migctl_fail(&why, MIGCTL_ERR_ROLLED_BACK,
+			    "GPU %u: the apply failed on another GPU; its MIG mode change was undone",
+			    rep->index);
+		roll_back(r, i, &a->cp, rep, &why);
+	}
+}
+
 /* Run the phases of an apply that changes something. */
 static enum migctl_err change(struct apply_state *a, bool any_mode, bool any_layout,
 			      struct migctl_error *err)
@@ -740,7 +772,17 @@ static enum migctl_err change(struct apply_state *a, bool any_mode, bool any_lay
 		return rc;
 	if (any_mode && (rc = mode_phase(a, err)))
 		return rc;
-	if (!opts->mode_only && (rc = config_phase(a, any_layout, err)))
+	if (!opts->mode_only && (rc = config_phase(a, any_layout, err))) {
+		/* The pre-apply-config hook failed: no layout changed, but
+		 * modes may have. */
+		for (size_t i = 0; i < report->n_gpus; i++)
+			if (report->gpus[i].outcome == MIGCTL_GPU_PLANNED)
+				report->gpus[i].outcome = MIGCTL_GPU_NOT_REACHED;
+		a->stop = true;
+	}
+	if (a->stop)
+		undo_mode_changes(a);
+	if (rc)
 		return rc;
 	/* GPUs whose only change was the mode are done with it. */
 	for (size_t i = 0; i < report->n_gpus; i++)

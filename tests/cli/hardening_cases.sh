@@ -92,3 +92,51 @@ kill "$h1_owner"
 wait "$h1_owner" 2>/dev/null
 ap_expect "journal owner gone: recover runs" 0 'rolled-back|unchanged' '' -- recover --journal "$lk/j.jsonl"
 ap_eq "journal owner gone: journal removed" "$([ -e "$lk/j.jsonl" ] && echo yes)" ""
+
+# --- concurrency: applies, creates and destroys at once ---------------------------------------------
+# Each apply holds a window open in its pre-apply-config hook, and its
+# apply-exit hook asserts, still under the node lock, that the node holds
+# its config: an apply that another process rolled back fails that hook
+# (exit 23), and one that found another's live journal says "recovered".
+ap_new --gpus A100-SXM4-80GB:2
+ap_do "concurrency: mode on" -- mode enable --reset
+cc_dir=$(mktemp -d "$tmp/conc.XXXXXX")
+for cc_label in all-balanced 3g-4x1g balanced-less-1g; do
+	cat >"$cc_dir/$cc_label.yaml" <<EOF2
+version: v1
+hooks:
+  pre-apply-config:
+    - command: /bin/sh
+      args: ["-c", "sleep 0.2"]
+  apply-exit:
+    - command: $migctl
+      args: ["assert", "-f", "$ap_cfg/a100.yaml", "-c", "$cc_label"]
+      envs:
+        MIGCTL_SIM: "1"
+        MIGSIM_STATE: "$MIGSIM_STATE"
+EOF2
+done
+cc_n=0
+for cc_round in 1 2 3; do
+	for cc_label in all-balanced 3g-4x1g balanced-less-1g; do
+		cc_n=$((cc_n + 1))
+		( "$migctl" apply --wait=120 -o json -k "$cc_dir/$cc_label.yaml" -f "$ap_cfg/a100.yaml" -c "$cc_label" \
+			>"$cc_dir/apply.$cc_n.json" 2>"$cc_dir/apply.$cc_n.err"; echo $? >"$cc_dir/apply.$cc_n.rc" ) &
+	done
+	( "$migctl" create 1g.10gb -i 1 --wait=120 >/dev/null 2>"$cc_dir/create.$cc_round.err"; echo $? >"$cc_dir/create.$cc_round.rc" ) &
+	( "$migctl" destroy -i 0 --gi all --all --wait=120 >/dev/null 2>"$cc_dir/destroy.$cc_round.err"; echo $? >"$cc_dir/destroy.$cc_round.rc" ) &
+done
+wait
+cc_bad=
+for cc_i in $(seq 1 "$cc_n"); do
+	cc_got="$(cat "$cc_dir/apply.$cc_i.rc"):$(jq -c '[.recovered, ([.gpus[].outcome] | map(select(. == "rolled-back" or . == "failed")) | length)]' "$cc_dir/apply.$cc_i.json" 2>/dev/null)"
+	[ "$cc_got" = "0:[false,0]" ] || { cc_bad="$cc_bad apply$cc_i=$cc_got"; cat "$cc_dir/apply.$cc_i.err"; }
+done
+for cc_round in 1 2 3; do
+	for cc_op in create destroy; do
+		# no room left (10) or nothing to destroy (13) are fine; a lock refusal is not
+		case $(cat "$cc_dir/$cc_op.$cc_round.rc") in 0 | 10 | 13) ;; *) cc_bad="$cc_bad $cc_op$cc_round=$(cat "$cc_dir/$cc_op.$cc_round.rc")"; cat "$cc_dir/$cc_op.$cc_round.err" ;; esac
+	done
+done
+ap_eq "concurrency: no apply was rolled back or saw another's journal; creates and destroys waited" "$cc_bad" ""
+ap_eq "concurrency: no journal left" "$(ap_journal)" 0
