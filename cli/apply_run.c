@@ -136,6 +136,7 @@ void cli_print_apply_report(struct cli *cli, const struct migctl_apply_report *r
 			    enum migctl_err rc, const struct migctl_error *err, const char *verb)
 {
 	json_t *gpus = cli->output == CLI_JSON ? json_array() : NULL;
+	bool err_shown = false;
 
 	if (rep->recovered && !gpus)
 		printf(strcmp(verb, "recover") == 0
@@ -172,7 +173,11 @@ void cli_print_apply_report(struct cli *cli, const struct migctl_apply_report *r
 		if (g->outcome == MIGCTL_GPU_UNMANAGED)
 			continue;
 		printf("GPU %u (%s): %s", g->index, gs->name, migctl_gpu_outcome_name(g->outcome));
-		if (g->mode_change)
+		/* The mode only where it changed, or would in a dry run: a
+		 * refused or rolled-back GPU kept its mode. */
+		if (g->mode_change && (g->outcome == MIGCTL_GPU_APPLIED ||
+				       g->outcome == MIGCTL_GPU_PENDING ||
+				       g->outcome == MIGCTL_GPU_PLANNED))
 			printf(", MIG mode %s%s", g->mig_enabled ? "enabled" : "disabled",
 			       g->reset ? " (GPU reset)" : "");
 		if (g->layout_change && g->error.code == MIGCTL_ERR_OK)
@@ -182,8 +187,12 @@ void cli_print_apply_report(struct cli *cli, const struct migctl_apply_report *r
 		for (size_t s = 0; steps && (dry || g->outcome == MIGCTL_GPU_APPLIED) &&
 				   s < g->transition.n_steps; s++)
 			print_step(m, &g->transition.steps[s], dry);
-		/* The overall error is printed once below; other GPUs' here. */
-		if (g->error.code && strcmp(g->error.msg, err->msg) != 0) {
+		/* Each GPU's error under its line, the overall one included
+		 * (it is some GPU's), so that GPUs come in order; stdout first,
+		 * as the two streams often go to one terminal. */
+		if (g->error.code) {
+			fflush(stdout);
+			err_shown |= strcmp(g->error.msg, err->msg) == 0;
 			/* Most messages name their GPU already. */
 			if (strncmp(g->error.msg, "GPU ", 4) == 0)
 				fprintf(stderr, "migctl: error: %s\n", g->error.msg);
@@ -200,7 +209,7 @@ void cli_print_apply_report(struct cli *cli, const struct migctl_apply_report *r
 			json_object_set_new(o, "error", cli_json_error(err));
 		cli_print_json(o);
 	}
-	if (rc)
+	if (rc && !err_shown)
 		cli_report(cli, err);
 }
 

@@ -603,6 +603,15 @@ static void note_failure(struct apply_state *a, enum migctl_err rc,
 		*err = rep->error;
 }
 
+/* The apply's result for a GPU that failed and was rolled back: a
+ * permission error stays one (a non-root user: exit 16 and "run as
+ * root" say what to do; the GPU is as it was). */
+static enum migctl_err rolled_back_code(const struct migctl_gpu_report *rep)
+{
+	return rep->error.code == MIGCTL_ERR_NO_PERMISSION ? MIGCTL_ERR_NO_PERMISSION
+							   : MIGCTL_ERR_ROLLED_BACK;
+}
+
 /* Validate every GPU and fix what the apply will change; nothing changes
  * on the node. */
 static enum migctl_err prepare(struct apply_state *a, struct migctl_error *err)
@@ -680,7 +689,7 @@ static enum migctl_err mode_phase(struct apply_state *a, struct migctl_error *er
 		} else if (rc) {
 			roll_back(r, i, &a->cp, rep, &rep->error);
 			a->stop = true;
-			note_failure(a, MIGCTL_ERR_ROLLED_BACK, rep, err);
+			note_failure(a, rolled_back_code(rep), rep, err);
 		}
 	}
 	return MIGCTL_ERR_OK;
@@ -728,7 +737,7 @@ static enum migctl_err config_phase(struct apply_state *a, bool any_layout,
 		if (config_gpu(a, i, rep)) {
 			roll_back(r, i, &a->cp, rep, &rep->error);
 			a->stop = true;
-			note_failure(a, MIGCTL_ERR_ROLLED_BACK, rep, err);
+			note_failure(a, rolled_back_code(rep), rep, err);
 			continue;
 		}
 		rep->outcome = MIGCTL_GPU_APPLIED;

@@ -140,3 +140,15 @@ for cc_round in 1 2 3; do
 done
 ap_eq "concurrency: no apply was rolled back or saw another's journal; creates and destroys waited" "$cc_bad" ""
 ap_eq "concurrency: no journal left" "$(ap_journal)" 0
+
+# --- finding 11 and part of 10: dry run of a layout that does not fit; non-root apply -------------
+ap_new --gpus A100-SXM4-80GB:3
+ap_do "dry run: GPU 1 on" -- mode enable -i 1 --reset
+"$migctl" apply --dry-run -f "$ap_cfg/a100.yaml" -c three-3g >"$tmp/h1_dry" 2>&1
+ap_eq "dry run: exit 11" "$?" 11
+ap_eq "dry run: GPUs in order, each with its error" "$(sed 's/ (NVIDIA A100-SXM4-80GB)//; s/: 3 x 3g.*//' "$tmp/h1_dry" | tr '\n' '|')" \
+	"GPU 0: refused|migctl: error: GPU 0|GPU 1: refused|migctl: error: GPU 1|GPU 2: refused|migctl: error: GPU 2|"
+ap_eq "dry run: no 'MIG mode enabled' when nothing was enabled" "$(grep -c 'MIG mode enabled' "$tmp/h1_dry")" 0
+ap_new --gpus A100-SXM4-80GB --non-root
+ap_expect "non-root apply: exit 16, run as root" 16 '' 'Insufficient Permissions; run as root' -- apply -f "$ap_cfg/a100.yaml" -c all-balanced
+ap_expect "non-root restore: exit 16" 16 '' 'run as root' -- restore -f "$tmp/h1_cp.json"
