@@ -53,8 +53,9 @@ static const char apply_usage[] =
 	"Exit status: 0 every GPU at its target; 5 malformed config; 8 unknown\n"
 	"profile; 9 invalid placement; 11 layout does not fit; 13 unknown GPU or\n"
 	"label; 14 busy instance in the way (nothing changed); 17 MIG requested on\n"
-	"a GPU without MIG; 18 reset required; 19 reboot required; 22 a step failed\n"
-	"and the GPU was rolled back; 23 a hook failed.\n";
+	"a GPU without MIG; 16 not root; 18 reset required; 19 reboot required;\n"
+	"22 a step failed and the GPU was rolled back; 23 a hook failed; 24\n"
+	"another migctl holds the node lock (--wait[=SECONDS] waits for it).\n";
 
 /* Long-only options map to 'F' (force), 'G' (unmatched), 'H' (journal):
  * see cli_parse_apply_req. */

@@ -53,6 +53,9 @@ static void usage(FILE *out)
 		"                    environment MIGCTL_SIM=1 does the same\n"
 		"  --catalog FILE    add or override GPU models (docs/catalog-format.md)\n"
 		"  -o, --output FMT  text (default) or json\n"
+		"  --wait[=SECONDS]  when another migctl is changing the node (it holds\n"
+		"                    the node lock), wait for it, at most SECONDS;\n"
+		"                    without --wait such a command exits 24 at once\n"
 		"  -h, --help        show this help; 'migctl COMMAND --help' for a command\n"
 		"  --version         print the version\n"
 		"\n"
@@ -62,7 +65,7 @@ static void usage(FILE *out)
 		"resources, 11 layout does not fit, 12 simulator state, 13 not found,\n"
 		"14 busy, 15 no driver, 16 no permission, 17 not supported, 18 reset\n"
 		"required, 19 reboot required, 20 other driver error, 21 not applied,\n"
-		"22 rolled back, 23 hook failed (see README.md).\n");
+		"22 rolled back, 23 hook failed, 24 node locked (see README.md).\n");
 }
 
 int main(int argc, char **argv)
