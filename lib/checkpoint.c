@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apply_impl.h"
+#include "migctl/geometry.h"
 
 void migctl_checkpoint_init(struct migctl_checkpoint *c)
 {
@@ -225,6 +226,36 @@ enum migctl_err migctl_checkpoint_from_json(struct migctl_checkpoint *c, const c
 	return rc;
 }
 
+/* A checkpoint without CI placements (mig-parted's) that holds a GI
+ * without a CI: only an exact target can name that GI, so pin every CI
+ * where the driver puts it when none is given, created in the order
+ * listed (geometry.h's placement rule). False, with no CI pinned, when
+ * the listed CIs do not fit their GI. */
+static bool pin_driver_ci_placements(const struct migctl_gpu_model *m,
+				     const struct migctl_gpu_checkpoint *g,
+				     struct migctl_gpu_target *t)
+{
+	for (size_t k = 0; k < t->n_pins && k < g->layout.n_gis; k++) {
+		struct migctl_target_pin *pin = &t->pins[k];
+		struct migctl_slot slots[MIGCTL_LAYOUT_MAX_CIS];
+		struct migctl_grid grid;
+		migctl_grid_of_gi(&grid, &m->gi[pin->gi]);
+		for (size_t n = 0; n < g->layout.gis[k].n_cis; n++) {
+			long cp = migctl_ci_index_by_id(&m->gi[pin->gi], g->ci_profile_id[k][n]);
+			int gp = cp < 0 ? -1 : migctl_grid_profile_index(&grid, m->gi[pin->gi].ci[cp].id);
+			struct migctl_placement p;
+			if (gp < 0 || migctl_grid_choose_placement(&grid, slots, n, (size_t)gp, &p)) {
+				for (size_t q = 0; q < t->n_pins; q++)
+					t->pins[q].n_cis = 0;
+				return false;
+			}
+			slots[n] = (struct migctl_slot){(size_t)gp, p};
+			pin->cis[pin->n_cis++] = (struct migctl_target_ci_pin){(size_t)cp, p};
+		}
+	}
+	return true;
+}
+
 enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 					const struct migctl_checkpoint *c,
 					struct migctl_gpu_plan *plans,
@@ -248,7 +279,8 @@ enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 		/* CI placements too, when all of them are known (migctl's own
 		 * checkpoints): the target is then exact, which is the only
 		 * kind that can name a GI without a CI or a partial CI set.
-		 * mig-parted's files have no CI placements: counts then. */
+		 * mig-parted's files have no CI placements: counts then,
+		 * unless a GI has no CI (pin_driver_ci_placements). */
 		bool exact = true;
 		for (size_t k = 0; k < g->layout.n_gis; k++)
 			for (size_t n = 0; n < g->layout.gis[k].n_cis; n++)
@@ -280,6 +312,11 @@ enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 						(size_t)cp, g->layout.gis[k].cis[n].placement};
 			}
 		}
+		bool empty_gi = false;
+		for (size_t k = 0; k < g->layout.n_gis; k++)
+			empty_gi |= g->layout.gis[k].n_cis == 0;
+		if (!exact && empty_gi && g->mig_enabled)
+			pl->target.exact = pin_driver_ci_placements(m, g, &pl->target);
 	}
 	return MIGCTL_ERR_OK;
 }

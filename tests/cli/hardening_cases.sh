@@ -152,3 +152,16 @@ ap_eq "dry run: no 'MIG mode enabled' when nothing was enabled" "$(grep -c 'MIG 
 ap_new --gpus A100-SXM4-80GB --non-root
 ap_expect "non-root apply: exit 16, run as root" 16 '' 'Insufficient Permissions; run as root' -- apply -f "$ap_cfg/a100.yaml" -c all-balanced
 ap_expect "non-root restore: exit 16" 16 '' 'run as root' -- restore -f "$tmp/h1_cp.json"
+
+# --- a checkpoint in mig-parted's form (no CI placements) with an empty GI ---------------------
+ap_new --gpus A100-SXM4-80GB
+ap_do "mp: mode on" -- mode enable --reset
+ap_do "mp: an empty 1g GI" -- create 1g.10gb --no-ci -i 0
+ap_do "mp: a 3g GI with two 1c CIs" -- create 3g.40gb --no-ci -i 0
+ap_do "mp: the two 1c CIs" -- create -i 0 --gi 1 --ci 1c.3g.40gb,1c.3g.40gb
+ap_do "mp: checkpoint" -- checkpoint -f "$tmp/h1_mp_full.json"
+jq 'del(.MigState.Devices[].GpuInstances[].ComputeInstances[].Placement)' "$tmp/h1_mp_full.json" >"$tmp/h1_mp.json"
+ap_do "mp: another layout" -- apply -f "$ap_cfg/a100.yaml" -c 3g-4x1g
+ap_expect "mp: restore without CI placements, empty GI included" 0 '^GPU 0 .*: applied' '' -- restore -f "$tmp/h1_mp.json"
+ap_do "mp: checkpoint after restore" -- checkpoint -f "$tmp/h1_mp_now.json"
+ap_eq "mp: the layout is back, CIs where the driver puts them" "$(cmp -s "$tmp/h1_mp_full.json" "$tmp/h1_mp_now.json" && echo same)" same

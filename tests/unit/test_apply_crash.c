@@ -17,7 +17,8 @@
  * tests/run-tests.sh exports MIGSIM_LIB and MIGSIM_BIN. MIGCTL_CRASH_SEEDS
  * sets the number of seeds. Each trial costs thousands of simulated NVML
  * calls (every operation re-reads its GPU), about 0.3 s under ASan here,
- * so `make check` runs 2 seeds (about 120 trials); `make crash-long` runs
+ * so `make check` runs 4 seeds (about 240 trials, under a minute under
+ * ASan here); `make crash-long` runs
  * 20 seeds (over 1,000 trials) outside it.
  */
 #include <stdarg.h>
@@ -464,7 +465,7 @@ static void test_crash_consistency(void **state)
 	struct migctl_gpu_plan plans[N_GPUS];
 	unsigned trials = 0, kills = 0;
 	const char *env = getenv("MIGCTL_CRASH_SEEDS");
-	unsigned seeds = env && atoi(env) > 0 ? (unsigned)atoi(env) : 2;
+	unsigned seeds = env && atoi(env) > 0 ? (unsigned)atoi(env) : 4;
 
 	migctl_checkpoint_init(&a);
 	migctl_checkpoint_init(&b);
