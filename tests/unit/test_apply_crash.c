@@ -18,8 +18,7 @@
  * sets the number of seeds. Each trial costs thousands of simulated NVML
  * calls (every operation re-reads its GPU), about 0.3 s under ASan here,
  * so `make check` runs 4 seeds (about 240 trials, under a minute under
- * ASan here); `make crash-long` runs
- * 20 seeds (over 1,000 trials) outside it.
+ * ASan here); `make crash-long` runs 20 seeds (over 1,000 trials).
  */
 #include <stdarg.h>
 #include <stddef.h>
