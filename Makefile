@@ -155,7 +155,7 @@ test-run: all $(BUILD)/sim-legacy/libnvidia-ml.so.1 $(BUILD)/tools/nvml_map $(TE
 	@tests/run-tests.sh $(BUILD)
 
 # The crash-consistency test of tests/unit/test_apply_crash.c at full
-# length: 20 seeds, over 1,000 trials (`make check` runs 4).
+# length: 20 seeds, over 1,000 trials (`make check` runs 3).
 crash-long: all $(BUILD)/tests/test_apply_crash
 	MIGSIM_LIB=$(abspath $(BUILD))/sim/libnvidia-ml.so.1 MIGSIM_BIN=$(abspath $(BUILD))/migsim \
 	    MIGCTL_CRASH_SEEDS=20 $(BUILD)/tests/test_apply_crash

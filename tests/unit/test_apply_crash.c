@@ -17,7 +17,7 @@
  * tests/run-tests.sh exports MIGSIM_LIB and MIGSIM_BIN. MIGCTL_CRASH_SEEDS
  * sets the number of seeds. Each trial costs thousands of simulated NVML
  * calls (every operation re-reads its GPU), about 0.3 s under ASan here,
- * so `make check` runs 4 seeds (about 240 trials, under a minute under
+ * so `make check` runs 3 seeds (about 180 trials, under a minute under
  * ASan here); `make crash-long` runs 20 seeds (over 1,000 trials).
  */
 #include <stdarg.h>
@@ -464,7 +464,7 @@ static void test_crash_consistency(void **state)
 	struct migctl_gpu_plan plans[N_GPUS];
 	unsigned trials = 0, kills = 0;
 	const char *env = getenv("MIGCTL_CRASH_SEEDS");
-	unsigned seeds = env && atoi(env) > 0 ? (unsigned)atoi(env) : 4;
+	unsigned seeds = env && atoi(env) > 0 ? (unsigned)atoi(env) : 3;
 
 	migctl_checkpoint_init(&a);
 	migctl_checkpoint_init(&b);
