@@ -364,9 +364,12 @@ static enum migctl_err set_mode(struct migctl_run *r, size_t gi, bool enable, bo
 		gpu = gpu_at(r->node, gi);
 		bool undone = migctl_node_set_mig_mode(r->node, gpu, !enable, &res, &e2) ==
 			      MIGCTL_ERR_OK && !res.pending;
+		if (!undone) /* pending it stays: a reset or reboot finishes it */
+			return migctl_fail(err, rc == MIGCTL_ERR_BUSY ? rc : MIGCTL_ERR_REBOOT_REQUIRED,
+					   "%s; MIG mode %s stays pending until a reset or reboot",
+					   msg, enable ? "enable" : "disable");
 		return migctl_fail(err, rc == MIGCTL_ERR_BUSY ? rc : MIGCTL_ERR_NVML,
-				   "%s; %s", msg, undone ? "the MIG mode change was taken back"
-				   : "the MIG mode change stays pending until a reset or reboot");
+				   "%s; the MIG mode change was taken back", msg);
 	}
 	rep->reset = true;
 	gpu = gpu_at(r->node, gi);
