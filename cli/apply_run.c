@@ -448,60 +448,39 @@ out:
 
 /* --- the commands ---------------------------------------------------------- */
 
-enum { OPT_FORCE = 1000, OPT_UNMATCHED, OPT_JOURNAL };
-
-static const struct option apply_opts[] = {
-	CLI_COMMON_LONG_OPTIONS,
-	{"config-file", required_argument, NULL, 'f'},
-	{"checkpoint-file", required_argument, NULL, 'f'},
-	{"selected-config", required_argument, NULL, 'c'},
-	{"hooks-file", required_argument, NULL, 'k'},
-	{"dry-run", no_argument, NULL, 'n'},
-	{"force", no_argument, NULL, OPT_FORCE},
-	{"skip-reset", no_argument, NULL, 's'},
-	{"mode-only", no_argument, NULL, 'm'},
-	{"valid-config", no_argument, NULL, 'a'},
-	{"unmatched", required_argument, NULL, OPT_UNMATCHED},
-	{"journal", required_argument, NULL, OPT_JOURNAL},
-	{0, 0, 0, 0},
-};
-
-/* Parse the flags `allowed` (getopt letters and long-only codes) of one
- * of apply/assert/restore/recover/checkpoint into `req`. Returns CLI_OPT_NEXT when
- * the command should run, else the exit status. */
-int cli_parse_apply_req(struct cli *cli, const char *cmd, const char *usage, const char *allowed,
-			int argc, char **argv, struct apply_req *req)
+/* Parse the flags of one of apply/assert/restore/recover/checkpoint (its
+ * descriptor's table says which) into `req`. Returns CLI_OPT_NEXT when the
+ * command should run, else the exit status. */
+int cli_parse_apply_req(struct cli *cli, const struct cli_command *desc, int argc, char **argv,
+			struct apply_req *req)
 {
+	const char *cmd = desc->name;
+	bool needs_file = false;
+	struct cli_parse p;
 	int opt;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:hf:c:k:nsma", apply_opts, NULL)) != -1) {
-		int r = cli_option(cli, cmd, usage, opt, optarg);
-		if (r != CLI_OPT_MINE) {
-			if (r == CLI_OPT_NEXT)
-				continue;
-			return r;
-		}
-		if (!strchr(allowed, opt > 255 ? 'F' + (opt - OPT_FORCE) : opt))
-			return cli_usage_error(cli, cmd, "option '%s' does not apply to %s",
-					       argv[optind - 1], cmd);
+	for (const struct cli_opt *o = desc->opts; o->name; o++)
+		needs_file |= o->required;
+	cli_parse_init(&p, cli, desc, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
 		switch (opt) {
-		case 'f': req->config_file = optarg; break;
-		case 'c': req->label = optarg; break;
-		case 'k': req->hooks_file = optarg; break;
+		case 'f': req->config_file = p.arg; break;
+		case 'c': req->label = p.arg; break;
+		case 'k': req->hooks_file = p.arg; break;
 		case 'n': req->dry_run = true; break;
 		case 's': req->skip_reset = true; break;
 		case 'm': req->mode_only = true; break;
 		case 'a': req->valid_only = true; break;
-		case OPT_FORCE: req->force = true; break;
-		case OPT_UNMATCHED: req->unmatched = optarg; break;
-		case OPT_JOURNAL: req->journal = optarg; break;
-		default: return cli_usage_error(cli, cmd, "unknown option");
+		case APPLY_OPT_FORCE: req->force = true; break;
+		case APPLY_OPT_UNMATCHED: req->unmatched = p.arg; break;
+		case APPLY_OPT_JOURNAL: req->journal = p.arg; break;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error(cli, cmd, "unexpected argument '%s'", argv[optind]);
-	if (strchr(allowed, 'f') && !req->config_file)
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind < argc)
+		return cli_usage_error(cli, cmd, "unexpected argument '%s'", argv[p.ind]);
+	if (needs_file && !req->config_file)
 		return cli_usage_error(cli, cmd, "missing required flag -f FILE");
 	return CLI_OPT_NEXT;
 }

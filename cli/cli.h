@@ -3,6 +3,7 @@
 #ifndef MIGCTL_CLI_H
 #define MIGCTL_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,28 +33,107 @@ struct cli {
 	                            * < 0 waits for as long as it takes */
 	struct migctl_lock lock;   /* the node lock, while `locked` */
 	bool locked;
+	const char *format;        /* -o value as given ("yaml", "config"), or NULL */
+	struct migctl_error failure; /* the first error reported (JSON errors) */
 };
 
-/* Long options every command accepts (besides its own). */
-#define CLI_COMMON_LONG_OPTIONS                                    \
-	{"output", required_argument, NULL, 'o'},                  \
-	{"catalog", required_argument, NULL, 'C'},                 \
-	{"help", no_argument, NULL, 'h'},                          \
-	{"wait", optional_argument, NULL, 'W'}
+/* --- command descriptors (cli/command.c) ----------------------------------
+ * Every command is described once: the dispatcher, the option parser,
+ * --help, the man pages and bash completion all read the same descriptor,
+ * so they cannot disagree with the code. */
 
-/* Handle an option from CLI_COMMON_LONG_OPTIONS (-o, --catalog, --wait). Returns
- * 1 if handled, 0 if not one of them, or a negative value on a bad
- * argument. */
-int cli_common_option(struct cli *cli, int opt, const char *arg);
+/* What an option's argument (or an operand) completes to. */
+enum cli_values {
+	CLI_V_NONE,                /* free text: nothing to offer */
+	CLI_V_FILE,                /* a file name */
+	CLI_V_MODEL,               /* catalog model names, comma list */
+	CLI_V_PROFILE,             /* GI profile names, comma list */
+	CLI_V_CI_PROFILE,          /* CI profile names, comma list */
+	CLI_V_GPU,                 /* GPU indices of the node */
+	CLI_V_WORDS,               /* the words in `words` */
+};
 
-/* What every command does with an option from getopt_long: the common
- * options, -h (prints `usage`), and unknown options or bad values (a usage
- * error naming `cmd`). Returns CLI_OPT_NEXT when handled, CLI_OPT_MINE when
- * the command must handle `opt` itself, else the exit status to return. */
+struct cli_opt {
+	const char *name;          /* long name without "--" */
+	char letter;               /* short letter, 0: long only */
+	int key;                   /* what cli_next_opt returns; 0: `letter` */
+	const char *arg;           /* argument name ("FILE"); NULL: takes none */
+	const char *help;          /* lines separated by '\n', no trailing one */
+	enum cli_values values;    /* what the argument completes to */
+	const char *words;         /* CLI_V_WORDS: space-separated */
+	bool required;             /* the command needs it (no [] in the synopsis) */
+};
+
+/* Command flags. */
+#define CLI_OWN_PARSER 1u          /* personality: argv goes untouched to run */
+
+struct cli_command {
+	const char *name;
+	const char *summary;       /* one line, for 'migctl --help' */
+	const char *operands;      /* synopsis words before the options, or NULL */
+	const char *const *forms;  /* NULL, or several synopsis forms (NULL-ended) */
+	const char *description;   /* paragraphs under the usage line */
+	const char *formats;       /* -o values, first the default: "text json" */
+	const char *format_note;   /* printed after the -o formats, or NULL */
+	const struct cli_opt *opts;/* ended by an entry with a NULL name */
+	const char *epilogue;      /* after the options: exit status, notes */
+	enum cli_values operand_values; /* what operands complete to */
+	const char *operand_words; /* CLI_V_WORDS: for the first operand */
+	int (*run)(struct cli *cli, int argc, char **argv);
+	unsigned flags;
+};
+
+/* -i GPUS, which the node commands share; `help` says what the default is. */
+#define CLI_OPT_GPUS(help) {"id", 'i', 0, "GPUS", "only these GPUs: indices, UUIDs or PCI bus IDs,\n" help, CLI_V_GPU, NULL, false}
+#define CLI_GLOBAL_SIM_NOTE "Global options (before the command): --sim[=DIR] uses the simulator.\n"
+
+/* The descriptors, each in its command's file. */
+extern const struct cli_command cli_cmd_catalog, cli_cmd_layouts, cli_cmd_list,
+	cli_cmd_status, cli_cmd_mode, cli_cmd_profiles, cli_cmd_create, cli_cmd_destroy,
+	cli_cmd_plan, cli_cmd_apply, cli_cmd_assert, cli_cmd_export, cli_cmd_checkpoint,
+	cli_cmd_restore, cli_cmd_recover, cli_cmd_config, cli_cmd_smi, cli_cmd_parted;
+
+/* Every command, in the order 'migctl --help' lists them (cli/commands.c). */
+extern const struct cli_command *const cli_commands[];
+extern const size_t cli_n_commands;
+const struct cli_command *cli_find_command(const char *name);
+
+/* The option scan of one command run. */
+#define CLI_MAX_OPTS 24
+struct cli_parse {
+	struct cli *cli;
+	const struct cli_command *cmd;
+	int argc;
+	char **argv;
+	const char *arg;           /* the argument of the option just returned */
+	int ind;                   /* at the end: index of the first operand */
+	int rc;                    /* the exit status at CLI_PARSE_STOP */
+	struct option lopts[CLI_MAX_OPTS + 6];
+	char shorts[2 * CLI_MAX_OPTS + 10];
+};
+#define CLI_PARSE_END 0            /* options done: operands from ind */
+#define CLI_PARSE_STOP (-1)        /* help printed or usage error: return rc */
+
+/* Start scanning argv (argv[0] is the command name). */
+void cli_parse_init(struct cli_parse *p, struct cli *cli, const struct cli_command *cmd,
+		    int argc, char **argv);
+/* The next option of the command's own table (its key), after handling
+ * the common ones (-o, --catalog, --sim, --wait, -h) itself; CLI_PARSE_END or
+ * CLI_PARSE_STOP. */
+int cli_next_opt(struct cli_parse *p);
+/* Print the command's --help, generated from its descriptor. */
+void cli_print_help(FILE *out, const struct cli_command *cmd);
+/* Whether the -o value given is `format` ("config"). */
+bool cli_format_is(const struct cli *cli, const char *format);
+
+/* Hidden helpers of cli/doc.c: man pages, completion, the exit codes. */
+int cli_doc_main(struct cli *cli, int argc, char **argv);
+/* "did you mean" for a mistyped command: fills `buf` with "; did you mean
+ * 'status'?" or "". */
+void cli_suggest_command(const char *name, char *buf, size_t len);
+
+/* cli_parse_apply_req's "go on": the command should run. */
 #define CLI_OPT_NEXT (-2)
-#define CLI_OPT_MINE (-1)
-int cli_option(struct cli *cli, const char *cmd, const char *usage, int opt,
-	       const char *arg);
 
 /* Take the node lock (include/migctl/lock.h) for a command that changes
  * the node; once per run, kept until the process exits. The file is
@@ -61,6 +141,9 @@ int cli_option(struct cli *cli, const char *cmd, const char *usage, int opt,
  * default journal is), /run/migctl/migctl.lock on a real node. Needs the
  * open node. --wait decides how long a held lock is waited for. */
 enum migctl_err cli_lock(struct cli *cli, struct migctl_error *err);
+/* --wait[=SECONDS] (`arg` NULL: no limit) into cli->lock_wait_ms; -1 for
+ * a bad value. */
+int cli_set_wait(struct cli *cli, const char *arg);
 
 /* Load the built-in catalog plus --catalog FILE (once). */
 enum migctl_err cli_catalog(struct cli *cli, struct migctl_error *err);
@@ -74,14 +157,16 @@ const struct migctl_gpu_model *cli_model(struct cli *cli, const char *query,
 enum migctl_err cli_node(struct cli *cli, struct migctl_error *err);
 
 /* Print "migctl: error: MSG" to stderr and return the code (exit status). */
-int cli_report(const struct cli *cli, const struct migctl_error *err);
+int cli_report(struct cli *cli, const struct migctl_error *err);
 
 /* Print a usage error and the hint to run --help; returns MIGCTL_ERR_USAGE. */
-int cli_usage_error(const struct cli *cli, const char *cmd, const char *fmt, ...)
+int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Print JSON to stdout (indented, trailing newline) and drop the reference. */
 int cli_print_json(json_t *value);
+/* Whether cli_print_json has been called in this process. */
+bool cli_json_printed(void);
 
 /* JSON of a placement set: {"size": 2, "starts": [0, 2, 4]}. */
 json_t *cli_json_placements(const struct migctl_placement_set *set);
@@ -183,12 +268,21 @@ struct apply_req {
 	bool parted;               /* print nvidia-mig-parted's messages */
 	bool debug;                /* -d: hook output is shown */
 };
-/* Parse the flags `allowed` (getopt letters; long-only --force, --unmatched
- * and --journal as 'F', 'G', 'H') of one of apply/assert/restore/recover/
- * checkpoint into `req` (cli/apply_run.c). Returns CLI_OPT_NEXT when the
- * command should run, else the exit status. */
-int cli_parse_apply_req(struct cli *cli, const char *cmd, const char *usage,
-			const char *allowed, int argc, char **argv, struct apply_req *req);
+/* Parse the flags of one of apply/assert/restore/recover/checkpoint (the
+ * options in its descriptor) into `req` (cli/apply_run.c). Returns
+ * CLI_OPT_NEXT when the command should run, else the exit status. */
+int cli_parse_apply_req(struct cli *cli, const struct cli_command *desc, int argc, char **argv,
+			struct apply_req *req);
+/* The option entries the apply family shares. */
+enum { APPLY_OPT_FORCE = 1000, APPLY_OPT_UNMATCHED, APPLY_OPT_JOURNAL };
+#define APPLY_OPT_CONFIG(help) {"config-file", 'f', 0, "FILE", "the config; '-' reads standard input", CLI_V_FILE, NULL, true}, \
+	{"selected-config", 'c', 0, "LABEL", help, CLI_V_NONE, NULL, false}
+#define APPLY_OPT_HOOKS {"hooks-file", 'k', 0, "HOOKS", "mig-parted hooks (apply-start, pre-apply-mode,\npre-apply-config, apply-exit)", CLI_V_FILE, NULL, false}
+#define APPLY_OPT_DRY_RUN {"dry-run", 'n', 0, NULL, "print the plan (what is destroyed and why,\nwhat is created where); change nothing", CLI_V_NONE, NULL, false}
+#define APPLY_OPT_FORCE_ENTRY(help) {"force", 0, APPLY_OPT_FORCE, NULL, help, CLI_V_NONE, NULL, false}
+#define APPLY_OPT_SKIP_RESET {"skip-reset", 's', 0, NULL, "never reset a GPU; a pending mode change exits 18", CLI_V_NONE, NULL, false}
+#define APPLY_OPT_UNMATCHED_ENTRY(help) {"unmatched", 0, APPLY_OPT_UNMATCHED, "POLICY", help, CLI_V_WORDS, "leave disable", false}
+#define APPLY_OPT_JOURNAL_ENTRY(help) {"journal", 0, APPLY_OPT_JOURNAL, "FILE", help, CLI_V_FILE, NULL, false}
 /* Print an apply/restore/recover/assert report (text or JSON), with the
  * error `err` when `rc` is not 0; `verb` names the command. */
 void cli_print_apply_report(struct cli *cli, const struct migctl_apply_report *rep, bool dry,

@@ -1,31 +1,7 @@
 /* migctl catalog — list and show the GPU models migctl knows. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char catalog_usage[] =
-	"Usage: migctl catalog list [-o text|json]\n"
-	"       migctl catalog show MODEL [--lgip | --lgipp] [-o text|json]\n"
-	"\n"
-	"Show the built-in GPU catalog (plus --catalog FILE).\n"
-	"\n"
-	"  list            every model: name, PCI device IDs, architecture,\n"
-	"                  placement units, memory, number of GI profiles\n"
-	"  show MODEL      one model: the GPU-instance profile table as\n"
-	"                  'nvidia-smi mig -lgip' prints it on an empty GPU, the\n"
-	"                  placements as 'nvidia-smi mig -lgipp' prints them, and\n"
-	"                  the compute-instance profiles of every GI profile\n"
-	"\n"
-	"MODEL is a name or alias (case and '-', '_', ' ' do not matter:\n"
-	"'a100-80gb-pcie', 'NVIDIA A100 80GB PCIe') or a PCI device ID ('0x20B5').\n"
-	"\n"
-	"Options:\n"
-	"  --lgip            print only the -lgip table\n"
-	"  --lgipp           print only the -lgipp lines\n"
-	"  -o, --output FMT  text (default) or json\n"
-	"  --catalog FILE    add or override models from FILE (docs/catalog-format.md)\n"
-	"  -h, --help        show this help\n";
 
 static void print_pci_ids(FILE *out, const struct migctl_gpu_model *m, int width)
 {
@@ -192,49 +168,77 @@ static int catalog_show(struct cli *cli, const struct migctl_gpu_model *m,
 	return 0;
 }
 
+enum { OPT_LGIP = 1000, OPT_LGIPP };
+
 int cmd_catalog(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"lgip", no_argument, NULL, 'G'},
-		{"lgipp", no_argument, NULL, 'P'},
-		{0, 0, 0, 0},
-	};
 	bool only_lgip = false, only_lgipp = false;
 	struct migctl_error err = {0};
-	int opt;
+	struct cli_parse p;
+	int opt, next;
 
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		int r = cli_option(cli, "catalog", catalog_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
-		switch (opt) {
-		case 'G': only_lgip = true; break;
-		case 'P': only_lgipp = true; break;
-		default:
-			return cli_usage_error(cli, "catalog", "unknown option");
-		}
+	cli_parse_init(&p, cli, &cli_cmd_catalog, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
+		if (opt == OPT_LGIP)
+			only_lgip = true;
+		else if (opt == OPT_LGIPP)
+			only_lgipp = true;
 	}
-	if (optind >= argc)
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	next = p.ind;
+	if (next >= argc)
 		return cli_usage_error(cli, "catalog", "missing subcommand (list or show)");
-	const char *sub = argv[optind++];
+	const char *sub = argv[next++];
 	if (strcmp(sub, "list") == 0) {
-		if (optind != argc)
+		if (next != argc)
 			return cli_usage_error(cli, "catalog", "'catalog list' takes no arguments");
 		if (cli_catalog(cli, &err))
 			return cli_report(cli, &err);
 		return catalog_list(cli);
 	}
 	if (strcmp(sub, "show") == 0) {
-		if (optind + 1 != argc)
+		if (next + 1 != argc)
 			return cli_usage_error(cli, "catalog", "'catalog show' takes one MODEL");
-		const struct migctl_gpu_model *m = cli_model(cli, argv[optind], &err);
+		const struct migctl_gpu_model *m = cli_model(cli, argv[next], &err);
 		if (!m)
 			return cli_report(cli, &err);
 		return catalog_show(cli, m, only_lgip, only_lgipp);
 	}
 	return cli_usage_error(cli, "catalog", "unknown subcommand '%s' (use list or show)", sub);
 }
+
+static const struct cli_opt catalog_opts[] = {
+	{"lgip", 0, OPT_LGIP, NULL, "print only the -lgip table", CLI_V_NONE, NULL, false},
+	{"lgipp", 0, OPT_LGIPP, NULL, "print only the -lgipp lines", CLI_V_NONE, NULL, false},
+	{0},
+};
+
+static const char *const catalog_forms[] = {
+	"list [-o text|json]",
+	"show MODEL [--lgip | --lgipp] [-o text|json]",
+	NULL,
+};
+
+const struct cli_command cli_cmd_catalog = {
+	.name = "catalog",
+	.summary = "list GPU models and show their MIG profiles",
+	.forms = catalog_forms,
+	.description =
+		"Show the built-in GPU catalog (plus --catalog FILE).\n"
+		"\n"
+		"  list            every model: name, PCI device IDs, architecture,\n"
+		"                  placement units, memory, number of GI profiles\n"
+		"  show MODEL      one model: the GPU-instance profile table as\n"
+		"                  'nvidia-smi mig -lgip' prints it on an empty GPU, the\n"
+		"                  placements as 'nvidia-smi mig -lgipp' prints them, and\n"
+		"                  the compute-instance profiles of every GI profile\n"
+		"\n"
+		"MODEL is a name or alias (case and '-', '_', ' ' do not matter:\n"
+		"'a100-80gb-pcie', 'NVIDIA A100 80GB PCIe') or a PCI device ID ('0x20B5').\n",
+	.formats = "text json",
+	.opts = catalog_opts,
+	.operand_values = CLI_V_MODEL,
+	.operand_words = "list show",
+	.run = cmd_catalog,
+};

@@ -8,18 +8,6 @@
 
 #include "cli.h"
 
-static const char checkpoint_usage[] =
-	"Usage: migctl checkpoint -f FILE\n"
-	"\n"
-	"Write every MIG-capable GPU's MIG mode, GPU instances (profile and\n"
-	"placement) and compute instances (profile and placement) to FILE as\n"
-	"JSON, in nvidia-mig-parted's checkpoint format ('-' writes to standard\n"
-	"output). 'migctl restore -f FILE' brings them back.\n"
-	"\n"
-	"Options:\n"
-	"  -f, --checkpoint-file FILE  where to write\n"
-	"  -h, --help        show this help\n";
-
 int cli_checkpoint(struct cli *cli, const char *file)
 {
 	struct migctl_checkpoint cp;
@@ -54,7 +42,26 @@ out:
 int cmd_checkpoint(struct cli *cli, int argc, char **argv)
 {
 	struct apply_req req = {0};
-	int r = cli_parse_apply_req(cli, "checkpoint", checkpoint_usage, "f", argc, argv, &req);
+	int r = cli_parse_apply_req(cli, &cli_cmd_checkpoint, argc, argv, &req);
 	return r == CLI_OPT_NEXT ? cli_checkpoint(cli, req.config_file) : r;
 }
 
+
+static const struct cli_opt checkpoint_opts[] = {
+	{"checkpoint-file", 'f', 0, "FILE", "where to write ('-': standard output)", CLI_V_FILE, NULL, true},
+	{0},
+};
+
+const struct cli_command cli_cmd_checkpoint = {
+	.name = "checkpoint",
+	.summary = "save MIG modes and instances (with placements) to a file",
+	.description =
+		"Write every MIG-capable GPU's MIG mode, GPU instances (profile and\n"
+		"placement) and compute instances (profile and placement) to FILE as\n"
+		"JSON, in nvidia-mig-parted's checkpoint format ('-' writes to standard\n"
+		"output). 'migctl restore -f FILE' brings them back.\n",
+	.formats = "text json",
+	.format_note = " (errors only: the checkpoint is JSON)",
+	.opts = checkpoint_opts,
+	.run = cmd_checkpoint,
+};

@@ -1,33 +1,11 @@
 /* migctl config generate — default named layouts in nvidia-mig-parted's
  * format, for the node's GPUs or for catalog models. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "migctl/export.h"
-
-static const char config_usage[] =
-	"Usage: migctl config generate [--model MODEL[,MODEL...]] [-f FILE]\n"
-	"\n"
-	"Write a config in nvidia-mig-parted's 'version: v1' format with the\n"
-	"default named layouts: all-disabled, all-enabled, all-balanced (2 x 1g,\n"
-	"1 x 2g and 1 x 3g on GPUs with 7 compute slices; 2 x 1g and 1 x 2g on\n"
-	"GPUs with 4), and all-<profile> for every GPU instance profile at its\n"
-	"instance limit ('+' becomes '.' in the label). The profiles are those of\n"
-	"the node's GPUs as the driver lists them, or, with --model, of catalog\n"
-	"models (no driver needed). Entries get device filters when the GPUs have\n"
-	"more than one PCI device ID.\n"
-	"\n"
-	"Options:\n"
-	"  --model LIST      catalog models (names, aliases or PCI IDs as 'migctl\n"
-	"                    catalog list' shows them), comma-separated\n"
-	"  -f, --file FILE   write to FILE (default: standard output)\n"
-	"  -o json           the same config as JSON (as nvidia-mig-parted's\n"
-	"                    generate-config -o json writes it)\n"
-	"  --catalog FILE    add or override models from FILE\n"
-	"  -h, --help        show this help\n";
 
 static enum migctl_err gather(struct cli *cli, const char *models,
 			      struct migctl_generate_gpu **out, size_t *n,
@@ -120,41 +98,55 @@ out:
 	return rc ? cli_report(cli, &err) : 0;
 }
 
+enum { OPT_MODEL = 1000 };
+
 int cmd_config(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"model", required_argument, NULL, 'M'},
-		{"file", required_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
 	const char *models = NULL, *file = NULL;
+	struct cli_parse p;
 	int opt;
 
-	optind = 1;
-	if (argc < 2 || strcmp(argv[1], "generate") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-			fputs(config_usage, stdout);
-			return 0;
-		}
-		return cli_usage_error(cli, "config", "use 'migctl config generate'");
-	}
-	argc--;
-	argv++;
-	while ((opt = getopt_long(argc, argv, "o:hf:", opts, NULL)) != -1) {
-		int r = cli_option(cli, "config", config_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
-		if (opt == 'M')
-			models = optarg;
+	cli_parse_init(&p, cli, &cli_cmd_config, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
+		if (opt == OPT_MODEL)
+			models = p.arg;
 		else if (opt == 'f')
-			file = optarg;
-		else
-			return cli_usage_error(cli, "config", "unknown option");
+			file = p.arg;
 	}
-	if (optind < argc)
-		return cli_usage_error(cli, "config", "unexpected argument '%s'", argv[optind]);
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind >= argc || strcmp(argv[p.ind], "generate") != 0)
+		return cli_usage_error(cli, "config", "use 'migctl config generate'");
+	if (p.ind + 1 < argc)
+		return cli_usage_error(cli, "config", "unexpected argument '%s'", argv[p.ind + 1]);
 	return cli_generate_config(cli, models, file, cli->output == CLI_JSON);
 }
+
+static const struct cli_opt config_opts[] = {
+	{"model", 0, OPT_MODEL, "LIST",
+	 "catalog models (names, aliases or PCI IDs as 'migctl\n"
+	 "catalog list' shows them), comma-separated", CLI_V_MODEL, NULL, false},
+	{"file", 'f', 0, "FILE", "write to FILE (default: standard output)", CLI_V_FILE, NULL, false},
+	{0},
+};
+
+const struct cli_command cli_cmd_config = {
+	.name = "config",
+	.summary = "generate default layouts: 'migctl config generate'",
+	.operands = "generate",
+	.description =
+		"Write a config in nvidia-mig-parted's 'version: v1' format with the\n"
+		"default named layouts: all-disabled, all-enabled, all-balanced (2 x 1g,\n"
+		"1 x 2g and 1 x 3g on GPUs with 7 compute slices; 2 x 1g and 1 x 2g on\n"
+		"GPUs with 4), and all-<profile> for every GPU instance profile at its\n"
+		"instance limit ('+' becomes '.' in the label). The profiles are those of\n"
+		"the node's GPUs as the driver lists them, or, with --model, of catalog\n"
+		"models (no driver needed). Entries get device filters when the GPUs have\n"
+		"more than one PCI device ID.\n",
+	.formats = "yaml json",
+	.format_note = " (json: as nvidia-mig-parted's\ngenerate-config -o json writes it)",
+	.opts = config_opts,
+	.operand_words = "generate",
+	.operand_values = CLI_V_WORDS,
+	.run = cmd_config,
+};

@@ -1,6 +1,5 @@
 /* migctl create — GPU instances and their compute instances. */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,51 +7,6 @@
 #include "migctl/create.h"
 #include "migctl/online.h"
 #include "util/list.h"
-
-static const char create_usage[] =
-	"Usage: migctl create PROFILE[,PROFILE...] [-i GPUS] [--placement START]\n"
-	"                     [--no-ci | --ci CI-PROFILE[,CI-PROFILE...]] [-o text|json]\n"
-	"       migctl create --gi ID[,ID...] [--ci CI-PROFILE[,CI-PROFILE...]] [-i GPUS]\n"
-	"\n"
-	"The first form creates GPU instances (GIs), one per PROFILE in the order\n"
-	"given, each with its default compute instance (CI), which spans the whole\n"
-	"GI: what 'nvidia-smi mig -cgi PROFILES -C' does. The second form creates\n"
-	"CIs in GPU instances that exist: 'nvidia-smi mig -cci PROFILES -gi IDS'.\n"
-	"A profile is an ID (9), a name (3g.40gb) or an NVML name (\"MIG 3g.40gb\");\n"
-	"'migctl profiles' lists the GI profiles, 'migctl profiles --gi ID' the CI\n"
-	"profiles of a GI. Each new instance is printed with its ID, profile and\n"
-	"placement, and each MIG device (CI) with its index and UUID.\n"
-	"\n"
-	"All or nothing: if one instance cannot be created (no room left, a bad\n"
-	"placement), the instances this command already created are destroyed\n"
-	"again and the GPUs are as before.\n"
-	"\n"
-	"Options:\n"
-	"  -i, --id GPUS        GPUs to create on: indices, UUIDs or PCI bus IDs,\n"
-	"                       comma-separated; MIG mode must be enabled on each\n"
-	"                       (default: every GPU with MIG mode enabled)\n"
-	"  --placement START    place the GI at this start unit (START or\n"
-	"                       START:SIZE, one of the placements 'migctl profiles'\n"
-	"                       lists); only with one PROFILE. Default: the\n"
-	"                       driver's choice\n"
-	"  --pick-gpu           create one PROFILE on one GPU, GPU and placement\n"
-	"                       chosen by migctl's online policy among the selected\n"
-	"                       GPUs with MIG enabled: GPUs already in use first,\n"
-	"                       then the placement that keeps the most room for\n"
-	"                       large profiles (keeps empty GPUs empty)\n"
-	"  --no-ci              create only the GIs, no compute instances\n"
-	"  --ci CI-PROFILES     create these CIs in each GI instead of the default\n"
-	"                       one, e.g. --ci 2c.3g.40gb,1c.3g.40gb (in this\n"
-	"                       order: each goes to the lowest free start)\n"
-	"  --gi IDS             create CIs in these existing GIs (default CI profile\n"
-	"                       unless --ci is given)\n"
-	"  -o, --output FMT     text (default) or json\n"
-	"  -h, --help           show this help\n"
-	"\n"
-	"Exit status: 0; 2 bad command line; 8 unknown profile; 9 invalid placement; 10 insufficient\n"
-	"resources; 13 unknown GPU or GI; 16 no permission; 17 MIG mode disabled.\n"
-	"\n"
-	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
 
 #define MAX_ITEMS MIGCTL_CREATE_MAX_ITEMS
 
@@ -165,18 +119,10 @@ static bool parse_placement(const char *s, struct migctl_placement *p, bool *has
 	return *end == '\0';
 }
 
+enum { OPT_PLACEMENT = 1000, OPT_PICK_GPU, OPT_NO_CI, OPT_CI, OPT_GI };
+
 int cmd_create(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"id", required_argument, NULL, 'i'},
-		{"placement", required_argument, NULL, 'p'},
-		{"pick-gpu", no_argument, NULL, 'P'},
-		{"no-ci", no_argument, NULL, 'N'},
-		{"ci", required_argument, NULL, 'c'},
-		{"gi", required_argument, NULL, 'g'},
-		{0, 0, 0, 0},
-	};
 	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_error err = {0};
 	const char *ids = NULL, *place_arg = NULL, *ci_arg = NULL, *gi_arg = NULL;
@@ -184,31 +130,27 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 	struct migctl_placement place = {0, 0};
 	unsigned gi_ids[MAX_ITEMS];
 	size_t n_gi_ids = 0, n;
+	struct cli_parse p;
 	int opt;
 
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_option(cli, "create", create_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
+	cli_parse_init(&p, cli, &cli_cmd_create, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
 		switch (opt) {
-		case 'i': ids = optarg; break;
-		case 'p': place_arg = optarg; break;
-		case 'P': pick_gpu = true; break;
-		case 'N': no_ci = true; break;
-		case 'c': ci_arg = optarg; break;
-		case 'g': gi_arg = optarg; break;
-		default:
-			return cli_usage_error(cli, "create", "unknown option");
+		case 'i': ids = p.arg; break;
+		case OPT_PLACEMENT: place_arg = p.arg; break;
+		case OPT_PICK_GPU: pick_gpu = true; break;
+		case OPT_NO_CI: no_ci = true; break;
+		case OPT_CI: ci_arg = p.arg; break;
+		case OPT_GI: gi_arg = p.arg; break;
 		}
 	}
-	const char *profiles = optind < argc ? argv[optind++] : NULL;
-	if (optind != argc)
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	const char *profiles = p.ind < argc ? argv[p.ind++] : NULL;
+	if (p.ind != argc)
 		return cli_usage_error(cli, "create",
 				       "unexpected argument '%s' (separate profiles with commas: 9,3g.40gb)",
-				       argv[optind]);
+				       argv[p.ind]);
 	if (gi_arg) {
 		if (profiles)
 			return cli_usage_error(cli, "create", "give either PROFILES (new GPU instances) or --gi (existing ones), not both");
@@ -266,3 +208,64 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 	};
 	return run_create(cli, &req);
 }
+
+static const struct cli_opt create_opts[] = {
+	{"id", 'i', 0, "GPUS",
+	 "GPUs to create on: indices, UUIDs or PCI bus IDs,\n"
+	 "comma-separated; MIG mode must be enabled on each\n"
+	 "(default: every GPU with MIG mode enabled)", CLI_V_GPU, NULL, false},
+	{"placement", 0, OPT_PLACEMENT, "START",
+	 "place the GI at this start unit (START or\n"
+	 "START:SIZE, one of the placements 'migctl profiles'\n"
+	 "lists); only with one PROFILE. Default: the\n"
+	 "driver's choice", CLI_V_NONE, NULL, false},
+	{"pick-gpu", 0, OPT_PICK_GPU, NULL,
+	 "create one PROFILE on one GPU, GPU and placement\n"
+	 "chosen by migctl's online policy among the selected\n"
+	 "GPUs with MIG enabled: GPUs already in use first,\n"
+	 "then the placement that keeps the most room for\n"
+	 "large profiles (keeps empty GPUs empty)", CLI_V_NONE, NULL, false},
+	{"no-ci", 0, OPT_NO_CI, NULL, "create only the GIs, no compute instances", CLI_V_NONE, NULL, false},
+	{"ci", 0, OPT_CI, "CI-PROFILES",
+	 "create these CIs in each GI instead of the default\n"
+	 "one, e.g. --ci 2c.3g.40gb,1c.3g.40gb (in this\n"
+	 "order: each goes to the lowest free start)", CLI_V_CI_PROFILE, NULL, false},
+	{"gi", 0, OPT_GI, "IDS",
+	 "create CIs in these existing GIs (default CI profile\n"
+	 "unless --ci is given)", CLI_V_NONE, NULL, false},
+	{0},
+};
+
+static const char *const create_forms[] = {
+	"PROFILE[,PROFILE...] [-i GPUS] [--placement START]\n"
+	"                     [--pick-gpu] [--no-ci | --ci CI-PROFILE[,CI-PROFILE...]] [-o text|json]",
+	"--gi ID[,ID...] [--ci CI-PROFILE[,CI-PROFILE...]] [-i GPUS]",
+	NULL,
+};
+
+const struct cli_command cli_cmd_create = {
+	.name = "create",
+	.summary = "create GPU instances (and their compute instances)",
+	.forms = create_forms,
+	.description =
+		"The first form creates GPU instances (GIs), one per PROFILE in the order\n"
+		"given, each with its default compute instance (CI), which spans the whole\n"
+		"GI: what 'nvidia-smi mig -cgi PROFILES -C' does. The second form creates\n"
+		"CIs in GPU instances that exist: 'nvidia-smi mig -cci PROFILES -gi IDS'.\n"
+		"A profile is an ID (9), a name (3g.40gb) or an NVML name (\"MIG 3g.40gb\");\n"
+		"'migctl profiles' lists the GI profiles, 'migctl profiles --gi ID' the CI\n"
+		"profiles of a GI. Each new instance is printed with its ID, profile and\n"
+		"placement, and each MIG device (CI) with its index and UUID.\n"
+		"\n"
+		"All or nothing: if one instance cannot be created (no room left, a bad\n"
+		"placement), the instances this command already created are destroyed\n"
+		"again and the GPUs are as before.\n",
+	.formats = "text json",
+	.opts = create_opts,
+	.epilogue =
+		"Exit status: 0; 2 bad command line; 8 unknown profile; 9 invalid placement; 10 insufficient\n"
+		"resources; 13 unknown GPU or GI; 16 no permission; 17 MIG mode disabled.\n"
+		"\n" CLI_GLOBAL_SIM_NOTE,
+	.operand_values = CLI_V_PROFILE,
+	.run = cmd_create,
+};

@@ -1,45 +1,9 @@
 /* migctl destroy — compute instances and GPU instances. */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char destroy_usage[] =
-	"Usage: migctl destroy [-i GPUS] --all [--gi IDS]\n"
-	"       migctl destroy [-i GPUS] --gi IDS\n"
-	"       migctl destroy [-i GPUS] --ci IDS [--gi IDS]\n"
-	"\n"
-	"Destroy compute instances (CIs, the MIG devices) and GPU instances (GIs),\n"
-	"as 'nvidia-smi mig -dci' and '-dgi' do:\n"
-	"\n"
-	"  --all            every CI and then every GI (of the --gi GIs if given)\n"
-	"  --gi IDS         these GIs; a GI that still has CIs is refused, as the\n"
-	"                   driver does (destroy its CIs first, or add --all)\n"
-	"  --ci IDS         these CIs, in the --gi GIs or else in every GI that has\n"
-	"                   them; the GIs stay\n"
-	"\n"
-	"IDS is a comma list of IDs as 'migctl status' shows them (1,2) or 'all'.\n"
-	"An instance on which processes run is never destroyed: it is reported with\n"
-	"their PIDs (exit 14) and the other instances are still destroyed; with\n"
-	"--all a GI in use keeps all its CIs.\n"
-	"\n"
-	"Options:\n"
-	"  -i, --id GPUS     only these GPUs: indices, UUIDs or PCI bus IDs,\n"
-	"                    comma-separated (default: every GPU with MIG mode\n"
-	"                    enabled)\n"
-	"  --gi IDS          GPU instance IDs, or all\n"
-	"  --ci IDS          compute instance IDs, or all\n"
-	"  --all             CIs first, then their GIs\n"
-	"  -o, --output FMT  text (default) or json\n"
-	"  -h, --help        show this help\n"
-	"\n"
-	"Exit status: 0; 2 bad command line; 14 in use (processes, or a GI with CIs); 13 no such GPU or\n"
-	"instance; 16 no permission; 17 MIG mode disabled. With several errors, the\n"
-	"first one's code.\n"
-	"\n"
-	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
 
 #define MAX_IDS 64
 
@@ -172,97 +136,117 @@ static void gi_list_text(const struct migctl_gpu_state *gpu, char *buf, size_t l
 		used += (size_t)snprintf(buf + used, len - used, "%s%u", i ? ", " : "", gpu->gis[i].id);
 }
 
-static void one_gpu(struct destroy_run *d, struct migctl_gpu_state *gpu,
-		    const struct id_list *gis, const struct id_list *cis, bool all)
+/* A GPU without instances: a line, or an error when IDs were named.
+ * Returns true when there is nothing more to do on it. */
+static bool no_instances(struct destroy_run *d, struct migctl_gpu_state *gpu, bool explicit_ids)
+{
+	struct migctl_error err = {0};
+	unsigned idx = gpu->index;
+
+	if (gpu->mig_current && gpu->n_gis > 0)
+		return false;
+	if (!explicit_ids) {
+		if (!d->done)
+			printf("GPU %u: nothing to destroy (%s)\n", idx,
+			       gpu->mig_current ? "no GPU instances" : "MIG mode is disabled");
+		return true;
+	}
+	if (!gpu->mig_current)
+		migctl_fail(&err, MIGCTL_ERR_NOT_SUPPORTED,
+			    "GPU %u (%s): MIG mode is disabled, so it has no GPU or compute instances",
+			    idx, gpu->name);
+	else
+		migctl_fail(&err, MIGCTL_ERR_NOT_FOUND, "GPU %u has no GPU instances", idx);
+	fail(d, &err, idx, MIGCTL_ID_NONE, MIGCTL_ID_NONE);
+	return true;
+}
+
+/* The GIs to work on, by ID, from the state before any change: the --gi
+ * list (unknown IDs are reported) or every GI. */
+static size_t pick_targets(struct destroy_run *d, struct migctl_gpu_state *gpu,
+			   const struct id_list *gis, unsigned *targets)
+{
+	struct migctl_error err = {0};
+	size_t n_targets = 0;
+
+	if (!gis->given || gis->all) {
+		for (size_t i = 0; i < gpu->n_gis; i++)
+			targets[n_targets++] = gpu->gis[i].id;
+		return n_targets;
+	}
+	for (size_t i = 0; i < gis->n; i++) {
+		if (migctl_gpu_find_gi(gpu, gis->ids[i])) {
+			if (n_targets < MIGCTL_NODE_MAX_GIS)
+				targets[n_targets++] = gis->ids[i];
+			continue;
+		}
+		char list[200];
+		gi_list_text(gpu, list, sizeof(list));
+		migctl_fail(&err, MIGCTL_ERR_NOT_FOUND,
+			    "GPU %u has no GPU instance %u; its GPU instances: %s", gpu->index,
+			    gis->ids[i], list);
+		fail(d, &err, gpu->index, gis->ids[i], MIGCTL_ID_NONE);
+	}
+	return n_targets;
+}
+
+/* --ci: the CIs only, in the target GIs. */
+static void destroy_cis(struct destroy_run *d, struct migctl_gpu_state *gpu,
+			const struct id_list *gis, const struct id_list *cis,
+			const unsigned *targets, size_t n_targets)
 {
 	struct migctl_error err = {0};
 	const char *sim = cli_sim_flag(d->cli);
 	unsigned idx = gpu->index;
-	bool explicit_ids = (gis->given && !gis->all) || (cis->given && !cis->all);
+	bool found[MAX_IDS] = {false};
 
-	if (!gpu->mig_current || gpu->n_gis == 0) {
-		if (!explicit_ids) {
-			if (!d->done)
-				printf("GPU %u: nothing to destroy (%s)\n", idx,
-				       gpu->mig_current ? "no GPU instances" : "MIG mode is disabled");
-			return;
-		}
-		if (!gpu->mig_current)
-			migctl_fail(&err, MIGCTL_ERR_NOT_SUPPORTED,
-				    "GPU %u (%s): MIG mode is disabled, so it has no GPU or compute instances",
-				    idx, gpu->name);
-		else
-			migctl_fail(&err, MIGCTL_ERR_NOT_FOUND, "GPU %u has no GPU instances", idx);
-		fail(d, &err, idx, MIGCTL_ID_NONE, MIGCTL_ID_NONE);
-		return;
-	}
-
-	/* Targets by ID, from the state before any change. */
-	unsigned targets[MIGCTL_NODE_MAX_GIS];
-	size_t n_targets = 0;
-	if (gis->given && !gis->all) {
-		for (size_t i = 0; i < gis->n; i++) {
-			if (migctl_gpu_find_gi(gpu, gis->ids[i])) {
-				if (n_targets < MIGCTL_NODE_MAX_GIS)
-					targets[n_targets++] = gis->ids[i];
-				continue;
-			}
-			char list[200];
-			gi_list_text(gpu, list, sizeof(list));
-			migctl_fail(&err, MIGCTL_ERR_NOT_FOUND,
-				    "GPU %u has no GPU instance %u; its GPU instances: %s", idx,
-				    gis->ids[i], list);
-			fail(d, &err, idx, gis->ids[i], MIGCTL_ID_NONE);
-		}
-	} else {
-		for (size_t i = 0; i < gpu->n_gis; i++)
-			targets[n_targets++] = gpu->gis[i].id;
-	}
-
-	/* --ci: CIs only. */
-	if (cis->given) {
-		bool found[MAX_IDS] = {false};
-		for (size_t t = 0; t < n_targets; t++) {
-			struct migctl_gi_state *g = migctl_gpu_find_gi(gpu, targets[t]);
-			unsigned ids[MIGCTL_NODE_MAX_CIS];
-			size_t n = 0;
-			if (!g)
-				continue;
-			for (size_t c = 0; c < g->n_cis; c++)
-				if (cis->all || has_id(cis, g->cis[c].id))
-					ids[n++] = g->cis[c].id;
-			for (size_t k = 0; k < cis->n; k++) {
-				bool here = false;
-				for (size_t c = 0; c < n; c++)
-					here |= ids[c] == cis->ids[k];
-				found[k] |= here;
-				if (!here && gis->given && !gis->all) {
-					migctl_fail(&err, MIGCTL_ERR_NOT_FOUND,
-						    "GPU %u: GPU instance %u has no compute instance %u",
-						    idx, targets[t], cis->ids[k]);
-					fail(d, &err, idx, targets[t], cis->ids[k]);
-					found[k] = true; /* reported */
-				}
-			}
-			for (size_t c = 0; c < n; c++) {
-				char what[96];
-				snprintf(what, sizeof(what), "compute instance %u of GPU instance %u",
-					 ids[c], targets[t]);
-				if (!busy(d, gpu, targets[t], ids[c], what))
-					destroy_ci(d, gpu, targets[t], ids[c]);
-			}
-		}
-		for (size_t k = 0; k < cis->n && !(gis->given && !gis->all); k++)
-			if (!found[k]) {
+	for (size_t t = 0; t < n_targets; t++) {
+		struct migctl_gi_state *g = migctl_gpu_find_gi(gpu, targets[t]);
+		unsigned ids[MIGCTL_NODE_MAX_CIS];
+		size_t n = 0;
+		if (!g)
+			continue;
+		for (size_t c = 0; c < g->n_cis; c++)
+			if (cis->all || has_id(cis, g->cis[c].id))
+				ids[n++] = g->cis[c].id;
+		for (size_t k = 0; k < cis->n; k++) {
+			bool here = false;
+			for (size_t c = 0; c < n; c++)
+				here |= ids[c] == cis->ids[k];
+			found[k] |= here;
+			if (!here && gis->given && !gis->all) {
 				migctl_fail(&err, MIGCTL_ERR_NOT_FOUND,
-					    "GPU %u: no GPU instance has a compute instance %u ('migctl%s status -i %u' lists them)",
-					    idx, cis->ids[k], sim, idx);
-				fail(d, &err, idx, MIGCTL_ID_NONE, cis->ids[k]);
+					    "GPU %u: GPU instance %u has no compute instance %u",
+					    idx, targets[t], cis->ids[k]);
+				fail(d, &err, idx, targets[t], cis->ids[k]);
+				found[k] = true; /* reported */
 			}
-		return;
+		}
+		for (size_t c = 0; c < n; c++) {
+			char what[96];
+			snprintf(what, sizeof(what), "compute instance %u of GPU instance %u",
+				 ids[c], targets[t]);
+			if (!busy(d, gpu, targets[t], ids[c], what))
+				destroy_ci(d, gpu, targets[t], ids[c]);
+		}
 	}
+	for (size_t k = 0; k < cis->n && !(gis->given && !gis->all); k++)
+		if (!found[k]) {
+			migctl_fail(&err, MIGCTL_ERR_NOT_FOUND,
+				    "GPU %u: no GPU instance has a compute instance %u ('migctl%s status -i %u' lists them)",
+				    idx, cis->ids[k], sim, idx);
+			fail(d, &err, idx, MIGCTL_ID_NONE, cis->ids[k]);
+		}
+}
 
-	/* GIs, with their CIs first under --all. */
+/* The target GIs, with their CIs first under --all. */
+static void destroy_gis(struct destroy_run *d, struct migctl_gpu_state *gpu,
+			const unsigned *targets, size_t n_targets, bool all)
+{
+	struct migctl_error err = {0};
+	const char *sim = cli_sim_flag(d->cli);
+	unsigned idx = gpu->index;
+
 	for (size_t t = 0; t < n_targets; t++) {
 		struct migctl_gi_state *g = migctl_gpu_find_gi(gpu, targets[t]);
 		char what[64];
@@ -295,49 +279,55 @@ static void one_gpu(struct destroy_run *d, struct migctl_gpu_state *gpu,
 	}
 }
 
+static void one_gpu(struct destroy_run *d, struct migctl_gpu_state *gpu,
+		    const struct id_list *gis, const struct id_list *cis, bool all)
+{
+	bool explicit_ids = (gis->given && !gis->all) || (cis->given && !cis->all);
+	unsigned targets[MIGCTL_NODE_MAX_GIS];
+	size_t n_targets;
+
+	if (no_instances(d, gpu, explicit_ids))
+		return;
+	n_targets = pick_targets(d, gpu, gis, targets);
+	if (cis->given)
+		destroy_cis(d, gpu, gis, cis, targets, n_targets);
+	else
+		destroy_gis(d, gpu, targets, n_targets, all);
+}
+
+enum { OPT_GI = 1000, OPT_CI, OPT_ALL };
+
 int cmd_destroy(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"id", required_argument, NULL, 'i'},
-		{"gi", required_argument, NULL, 'g'},
-		{"ci", required_argument, NULL, 'c'},
-		{"all", no_argument, NULL, 'a'},
-		{0, 0, 0, 0},
-	};
 	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_error err = {0};
 	struct id_list gis = {0}, cis = {0};
 	struct destroy_run d = {.cli = cli};
 	const char *ids = NULL;
 	bool all = false;
+	struct cli_parse p;
 	size_t n;
 	int opt, rc;
 
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_option(cli, "destroy", destroy_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
+	cli_parse_init(&p, cli, &cli_cmd_destroy, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
 		switch (opt) {
-		case 'i': ids = optarg; break;
-		case 'g':
-			if ((rc = parse_ids(cli, "--gi", optarg, &gis)))
+		case 'i': ids = p.arg; break;
+		case OPT_GI:
+			if ((rc = parse_ids(cli, "--gi", p.arg, &gis)))
 				return rc;
 			break;
-		case 'c':
-			if ((rc = parse_ids(cli, "--ci", optarg, &cis)))
+		case OPT_CI:
+			if ((rc = parse_ids(cli, "--ci", p.arg, &cis)))
 				return rc;
 			break;
-		case 'a': all = true; break;
-		default:
-			return cli_usage_error(cli, "destroy", "unknown option");
+		case OPT_ALL: all = true; break;
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error(cli, "destroy", "unexpected argument '%s'", argv[optind]);
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind != argc)
+		return cli_usage_error(cli, "destroy", "unexpected argument '%s'", argv[p.ind]);
 	if (!all && !gis.given && !cis.given)
 		return cli_usage_error(cli, "destroy", "what to destroy? give --gi IDS, --ci IDS or --all");
 	if (all && cis.given)
@@ -362,3 +352,47 @@ int cmd_destroy(struct cli *cli, int argc, char **argv)
 	}
 	return d.rc;
 }
+
+static const struct cli_opt destroy_opts[] = {
+	CLI_OPT_GPUS("comma-separated (default: every GPU with MIG mode\n"
+		     "enabled)"),
+	{"gi", 0, OPT_GI, "IDS", "GPU instance IDs, or all", CLI_V_NONE, NULL, false},
+	{"ci", 0, OPT_CI, "IDS", "compute instance IDs, or all", CLI_V_NONE, NULL, false},
+	{"all", 0, OPT_ALL, NULL, "CIs first, then their GIs", CLI_V_NONE, NULL, false},
+	{0},
+};
+
+static const char *const destroy_forms[] = {
+	"[-i GPUS] --all [--gi IDS]",
+	"[-i GPUS] --gi IDS",
+	"[-i GPUS] --ci IDS [--gi IDS]",
+	NULL,
+};
+
+const struct cli_command cli_cmd_destroy = {
+	.name = "destroy",
+	.summary = "destroy compute and GPU instances",
+	.forms = destroy_forms,
+	.description =
+		"Destroy compute instances (CIs, the MIG devices) and GPU instances (GIs),\n"
+		"as 'nvidia-smi mig -dci' and '-dgi' do:\n"
+		"\n"
+		"  --all            every CI and then every GI (of the --gi GIs if given)\n"
+		"  --gi IDS         these GIs; a GI that still has CIs is refused, as the\n"
+		"                   driver does (destroy its CIs first, or add --all)\n"
+		"  --ci IDS         these CIs, in the --gi GIs or else in every GI that has\n"
+		"                   them; the GIs stay\n"
+		"\n"
+		"IDS is a comma list of IDs as 'migctl status' shows them (1,2) or 'all'.\n"
+		"An instance on which processes run is never destroyed: it is reported with\n"
+		"their PIDs (exit 14) and the other instances are still destroyed; with\n"
+		"--all a GI in use keeps all its CIs.\n",
+	.formats = "text json",
+	.opts = destroy_opts,
+	.epilogue =
+		"Exit status: 0; 2 bad command line; 14 in use (processes, or a GI with CIs); 13 no such GPU or\n"
+		"instance; 16 no permission; 17 MIG mode disabled. With several errors, the\n"
+		"first one's code.\n"
+		"\n" CLI_GLOBAL_SIM_NOTE,
+	.run = cmd_destroy,
+};

@@ -1,6 +1,5 @@
 /* migctl export — the current layout as a nvidia-mig-parted config. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,22 +7,6 @@
 
 #include "cli.h"
 #include "migctl/export.h"
-
-static const char export_usage[] =
-	"Usage: migctl export [-o yaml|json] [-l LABEL] [--no-placements]\n"
-	"\n"
-	"Print the GPUs' current MIG layout as a config in nvidia-mig-parted's\n"
-	"format, under LABEL (default 'current'). GPUs with the same layout share\n"
-	"an entry. Each entry also lists its GPU instances' placements under the\n"
-	"migctl extension key migctl-placements, so that 'migctl apply' recreates\n"
-	"exactly this layout; --no-placements leaves it out (nvidia-mig-parted\n"
-	"rejects the key).\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output FMT  yaml (default) or json\n"
-	"  -l, --config-label LABEL  the label (default current)\n"
-	"  --no-placements   no migctl-placements key\n"
-	"  -h, --help        show this help\n";
 
 int cli_export(struct cli *cli, const char *label, bool json, bool placements)
 {
@@ -58,37 +41,42 @@ enum { OPT_NO_PLACEMENTS = 1000 };
 
 int cmd_export(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"config-label", required_argument, NULL, 'l'},
-		{"no-placements", no_argument, NULL, OPT_NO_PLACEMENTS},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
-	};
 	const char *label = "current";
-	bool json = cli->output == CLI_JSON, placements = true;
+	bool placements = true;
+	struct cli_parse p;
 	int opt;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:l:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'o':
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "yaml") == 0 || strcmp(optarg, "text") == 0)
-				json = false;
-			else
-				return cli_usage_error(cli, "export", "bad output format '%s' (use yaml or json)",
-						       optarg);
-			break;
-		case 'l': label = optarg; break;
-		case OPT_NO_PLACEMENTS: placements = false; break;
-		case 'h': fputs(export_usage, stdout); return 0;
-		default: return cli_usage_error(cli, "export", "unknown option or missing value");
-		}
+	cli_parse_init(&p, cli, &cli_cmd_export, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
+		if (opt == 'l')
+			label = p.arg;
+		else if (opt == OPT_NO_PLACEMENTS)
+			placements = false;
 	}
-	if (optind < argc)
-		return cli_usage_error(cli, "export", "unexpected argument '%s'", argv[optind]);
-	return cli_export(cli, label, json, placements);
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind < argc)
+		return cli_usage_error(cli, "export", "unexpected argument '%s'", argv[p.ind]);
+	return cli_export(cli, label, cli->output == CLI_JSON, placements);
 }
 
+static const struct cli_opt export_opts[] = {
+	{"config-label", 'l', 0, "LABEL", "the label (default current)", CLI_V_NONE, NULL, false},
+	{"no-placements", 0, OPT_NO_PLACEMENTS, NULL, "no migctl-placements key", CLI_V_NONE, NULL, false},
+	{0},
+};
+
+const struct cli_command cli_cmd_export = {
+	.name = "export",
+	.summary = "print the current layout as a config",
+	.description =
+		"Print the GPUs' current MIG layout as a config in nvidia-mig-parted's\n"
+		"format, under LABEL (default 'current'). GPUs with the same layout share\n"
+		"an entry. Each entry also lists its GPU instances' placements under the\n"
+		"migctl extension key migctl-placements, so that 'migctl apply' recreates\n"
+		"exactly this layout; --no-placements leaves it out (nvidia-mig-parted\n"
+		"rejects the key).\n",
+	.formats = "yaml json",
+	.opts = export_opts,
+	.run = cmd_export,
+};

@@ -1,27 +1,7 @@
 /* migctl layouts — enumerate the placed layouts of a GPU model. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char layouts_usage[] =
-	"Usage: migctl layouts MODEL [--profiles LIST] [--all] [-o text|json]\n"
-	"\n"
-	"List every non-extendable layout of GPU instances on an empty GPU of\n"
-	"MODEL: sets of instances with their placements to which no further\n"
-	"instance of the chosen profiles can be added.\n"
-	"\n"
-	"Options:\n"
-	"  --profiles LIST   only these GI profiles, by ID or name, comma-separated\n"
-	"                    ('1g.10gb,2g.20gb,3g.40gb,4g.40gb,7g.80gb' or '19,14,9,5,0');\n"
-	"                    default: every profile of the model\n"
-	"  --all             every placed layout, not only the non-extendable ones\n"
-	"  -o, --output FMT  text (default) or json\n"
-	"  --catalog FILE    add or override models from FILE\n"
-	"  -h, --help        show this help\n"
-	"\n"
-	"In the text output each layout shows its units: one letter per instance,\n"
-	"'.' for a unit no instance uses.\n";
 
 /* Distinct profile multisets among the visited layouts. */
 #define MAX_MULTISETS 4096
@@ -94,36 +74,28 @@ static int visit(const struct migctl_slot *slots, size_t n, void *ctx)
 	return 0;
 }
 
+enum { OPT_PROFILES = 1000, OPT_ALL };
+
 int cmd_layouts(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"profiles", required_argument, NULL, 'p'},
-		{"all", no_argument, NULL, 'a'},
-		{0, 0, 0, 0},
-	};
 	const char *profiles = NULL;
 	enum migctl_layout_filter filter = MIGCTL_LAYOUTS_NON_EXTENDABLE;
 	struct migctl_error err = {0};
+	struct cli_parse p;
 	int opt;
 
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		int r = cli_option(cli, "layouts", layouts_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
-		switch (opt) {
-		case 'p': profiles = optarg; break;
-		case 'a': filter = MIGCTL_LAYOUTS_ALL; break;
-		default:
-			return cli_usage_error(cli, "layouts", "unknown option");
-		}
+	cli_parse_init(&p, cli, &cli_cmd_layouts, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
+		if (opt == OPT_PROFILES)
+			profiles = p.arg;
+		else if (opt == OPT_ALL)
+			filter = MIGCTL_LAYOUTS_ALL;
 	}
-	if (optind + 1 != argc)
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind + 1 != argc)
 		return cli_usage_error(cli, "layouts", "expected one MODEL");
-	const struct migctl_gpu_model *m = cli_model(cli, argv[optind], &err);
+	const struct migctl_gpu_model *m = cli_model(cli, argv[p.ind], &err);
 	if (!m)
 		return cli_report(cli, &err);
 
@@ -175,3 +147,29 @@ int cmd_layouts(struct cli *cli, int argc, char **argv)
 	free(w.multisets);
 	return 0;
 }
+
+static const struct cli_opt layouts_opts[] = {
+	{"profiles", 0, OPT_PROFILES, "LIST",
+	 "only these GI profiles, by ID or name, comma-separated\n"
+	 "('1g.10gb,2g.20gb,3g.40gb,4g.40gb,7g.80gb' or '19,14,9,5,0');\n"
+	 "default: every profile of the model", CLI_V_PROFILE, NULL, false},
+	{"all", 0, OPT_ALL, NULL, "every placed layout, not only the non-extendable ones", CLI_V_NONE, NULL, false},
+	{0},
+};
+
+const struct cli_command cli_cmd_layouts = {
+	.name = "layouts",
+	.summary = "enumerate the layouts of GPU instances on a model",
+	.operands = "MODEL",
+	.description =
+		"List every non-extendable layout of GPU instances on an empty GPU of\n"
+		"MODEL: sets of instances with their placements to which no further\n"
+		"instance of the chosen profiles can be added.\n",
+	.formats = "text json",
+	.opts = layouts_opts,
+	.epilogue =
+		"In the text output each layout shows its units: one letter per instance,\n"
+		"'.' for a unit no instance uses.\n",
+	.operand_values = CLI_V_MODEL,
+	.run = cmd_layouts,
+};

@@ -1,30 +1,10 @@
 /* migctl list — GPUs and their MIG devices with UUIDs (nvidia-smi -L). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 /* --- migctl list --------------------------------------------------------- */
-
-static const char list_usage[] =
-	"Usage: migctl list [-i GPUS] [-o text|json]\n"
-	"\n"
-	"List the GPUs and their MIG devices with UUIDs, as 'nvidia-smi -L' does:\n"
-	"\n"
-	"  GPU 0: NVIDIA A100 80GB PCIe (UUID: GPU-...)\n"
-	"    MIG 3g.40gb     Device  0: (UUID: MIG-...)\n"
-	"\n"
-	"A MIG device is a compute instance; its UUID is what CUDA_VISIBLE_DEVICES\n"
-	"takes. Nothing on the GPUs changes.\n"
-	"\n"
-	"Options:\n"
-	"  -i, --id GPUS     only these GPUs: indices, UUIDs or PCI bus IDs,\n"
-	"                    comma-separated (default: every GPU)\n"
-	"  -o, --output FMT  text (default) or json\n"
-	"  -h, --help        show this help\n"
-	"\n"
-	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
 
 static json_t *json_gpu(const struct migctl_gpu_state *gpu)
 {
@@ -46,32 +26,21 @@ static json_t *json_gpu(const struct migctl_gpu_state *gpu)
 
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"id", required_argument, NULL, 'i'},
-		{0, 0, 0, 0},
-	};
 	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_error err = {0};
 	const char *ids = NULL;
+	struct cli_parse p;
 	size_t n;
 	int opt;
 
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_option(cli, "list", list_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
-		switch (opt) {
-		case 'i': ids = optarg; break;
-		default:
-			return cli_usage_error(cli, "list", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli, "list", "unexpected argument '%s'", argv[optind]);
+	cli_parse_init(&p, cli, &cli_cmd_list, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0)
+		if (opt == 'i')
+			ids = p.arg;
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind != argc)
+		return cli_usage_error(cli, "list", "unexpected argument '%s'", argv[p.ind]);
 	if (cli_select_gpus(cli, ids, gpus, &n, &err))
 		return cli_report(cli, &err);
 
@@ -93,3 +62,25 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	}
 	return 0;
 }
+
+static const struct cli_opt list_opts[] = {
+	CLI_OPT_GPUS("comma-separated (default: every GPU)"),
+	{0},
+};
+
+const struct cli_command cli_cmd_list = {
+	.name = "list",
+	.summary = "list GPUs and MIG devices with their UUIDs",
+	.description =
+		"List the GPUs and their MIG devices with UUIDs, as 'nvidia-smi -L' does:\n"
+		"\n"
+		"  GPU 0: NVIDIA A100 80GB PCIe (UUID: GPU-...)\n"
+		"    MIG 3g.40gb     Device  0: (UUID: MIG-...)\n"
+		"\n"
+		"A MIG device is a compute instance; its UUID is what CUDA_VISIBLE_DEVICES\n"
+		"takes. Nothing on the GPUs changes.\n",
+	.formats = "text json",
+	.opts = list_opts,
+	.epilogue = CLI_GLOBAL_SIM_NOTE,
+	.run = cmd_list,
+};

@@ -1,43 +1,8 @@
 /* migctl mode — enable or disable MIG mode, and apply a pending change. */
-#include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char mode_usage[] =
-	"Usage: migctl mode enable|disable [-i GPUS] [--reset] [-o text|json]\n"
-	"\n"
-	"Enable or disable MIG mode on GPUs (what 'nvidia-smi -i N -mig 1|0' does;\n"
-	"1 and 0 work here too).\n"
-	"For each GPU one line tells the result:\n"
-	"\n"
-	"  GPU 0: MIG mode enabled\n"
-	"  GPU 0: MIG mode already enabled\n"
-	"  GPU 0: MIG mode enable is pending: GPU requires reset; run ...\n"
-	"\n"
-	"On Ampere GPUs (A100, A30) the change stays pending until the GPU is reset\n"
-	"or the node reboots; Hopper and later apply it at once. The command is\n"
-	"refused, with the list of processes, while processes run on a GPU, and\n"
-	"disabling is refused while GPU instances exist (destroy them first:\n"
-	"'migctl destroy -i N --all').\n"
-	"\n"
-	"Options:\n"
-	"  -i, --id GPUS     only these GPUs: indices, UUIDs or PCI bus IDs,\n"
-	"                    comma-separated (default: every GPU)\n"
-	"  --reset           reset the GPUs whose change is pending, so that it\n"
-	"                    takes effect now (on a real driver this runs\n"
-	"                    'nvidia-smi --gpu-reset'; every process must be stopped)\n"
-	"  -o, --output FMT  text (default) or json\n"
-	"  -h, --help        show this help\n"
-	"\n"
-	"Exit status: 0 when every GPU is in the requested mode; 18 when a change\n"
-	"is pending until a GPU reset (19: until a reboot); 2 bad command line;\n"
-	"14 processes or instances in the way; 16 no permission (run as root);\n"
-	"17 a GPU without MIG; 13 unknown GPU. With several errors, the first\n"
-	"one's code.\n"
-	"\n"
-	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
 
 static const char *activation_text(const struct migctl_mode_result *res)
 {
@@ -170,38 +135,30 @@ static void one_gpu(struct mode_run *m, struct migctl_gpu_state *gpu)
 	}
 }
 
+enum { OPT_RESET = 1000 };
+
 int cmd_mode(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"id", required_argument, NULL, 'i'},
-		{"reset", no_argument, NULL, 'R'},
-		{0, 0, 0, 0},
-	};
 	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_error err = {0};
 	struct mode_run m = {.cli = cli};
 	const char *ids = NULL;
+	struct cli_parse p;
 	size_t n;
 	int opt;
 
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_option(cli, "mode", mode_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
-		switch (opt) {
-		case 'i': ids = optarg; break;
-		case 'R': m.reset = true; break;
-		default:
-			return cli_usage_error(cli, "mode", "unknown option");
-		}
+	cli_parse_init(&p, cli, &cli_cmd_mode, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
+		if (opt == 'i')
+			ids = p.arg;
+		else if (opt == OPT_RESET)
+			m.reset = true;
 	}
-	if (optind >= argc)
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind >= argc)
 		return cli_usage_error(cli, "mode", "missing 'enable' or 'disable'");
-	const char *what = argv[optind++];
+	const char *what = argv[p.ind++];
 	if (strcmp(what, "enable") == 0 || strcmp(what, "1") == 0)
 		m.enable = true;
 	else if (strcmp(what, "disable") == 0 || strcmp(what, "0") == 0)
@@ -209,8 +166,8 @@ int cmd_mode(struct cli *cli, int argc, char **argv)
 	else
 		return cli_usage_error(cli, "mode", "unknown mode '%s' (use enable or disable)", what);
 	m.verb = m.enable ? "enable" : "disable";
-	if (optind != argc)
-		return cli_usage_error(cli, "mode", "unexpected argument '%s'", argv[optind]);
+	if (p.ind != argc)
+		return cli_usage_error(cli, "mode", "unexpected argument '%s'", argv[p.ind]);
 	if (cli_select_gpus(cli, ids, gpus, &n, &err) || cli_lock(cli, &err))
 		return cli_report(cli, &err);
 
@@ -225,3 +182,44 @@ int cmd_mode(struct cli *cli, int argc, char **argv)
 	}
 	return m.rc;
 }
+
+static const struct cli_opt mode_opts[] = {
+	CLI_OPT_GPUS("comma-separated (default: every GPU)"),
+	{"reset", 0, OPT_RESET, NULL,
+	 "reset the GPUs whose change is pending, so that it\n"
+	 "takes effect now (on a real driver this runs\n"
+	 "'nvidia-smi --gpu-reset'; every process must be stopped)", CLI_V_NONE, NULL, false},
+	{0},
+};
+
+const struct cli_command cli_cmd_mode = {
+	.name = "mode",
+	.summary = "enable or disable MIG mode",
+	.operands = "enable|disable",
+	.description =
+		"Enable or disable MIG mode on GPUs (what 'nvidia-smi -i N -mig 1|0' does;\n"
+		"1 and 0 work here too).\n"
+		"For each GPU one line tells the result:\n"
+		"\n"
+		"  GPU 0: MIG mode enabled\n"
+		"  GPU 0: MIG mode already enabled\n"
+		"  GPU 0: MIG mode enable is pending: GPU requires reset; run ...\n"
+		"\n"
+		"On Ampere GPUs (A100, A30) the change stays pending until the GPU is reset\n"
+		"or the node reboots; Hopper and later apply it at once. The command is\n"
+		"refused, with the list of processes, while processes run on a GPU, and\n"
+		"disabling is refused while GPU instances exist (destroy them first:\n"
+		"'migctl destroy -i N --all').\n",
+	.formats = "text json",
+	.opts = mode_opts,
+	.epilogue =
+		"Exit status: 0 when every GPU is in the requested mode; 18 when a change\n"
+		"is pending until a GPU reset (19: until a reboot); 2 bad command line;\n"
+		"14 processes or instances in the way; 16 no permission (run as root);\n"
+		"17 a GPU without MIG; 13 unknown GPU. With several errors, the first\n"
+		"one's code.\n"
+		"\n" CLI_GLOBAL_SIM_NOTE,
+	.operand_values = CLI_V_WORDS,
+	.operand_words = "enable disable",
+	.run = cmd_mode,
+};

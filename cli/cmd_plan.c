@@ -3,7 +3,6 @@
  * JSON or as a mig-parted config. */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,76 +15,6 @@
 #include "migctl/planner.h"
 #include "util/list.h"
 #include "util/strbuf.h"
-
-static const char plan_usage[] =
-	"Usage: migctl plan [--fleet MODEL:COUNT[,MODEL:COUNT...]]\n"
-	"                   (--demand PROFILE=N[,PROFILE=N...] | --demand-file FILE)\n"
-	"                   [--time-budget MS] [--extra] [-o text|json|config]\n"
-	"                   [--config-name NAME] [--placements] [--incremental]\n"
-	"\n"
-	"Pack a demand of GPU-instance profiles into the fewest GPUs of a fleet,\n"
-	"exactly: the plan places all the demand if it fits, uses the fewest GPUs,\n"
-	"and then leaves the most free capacity. A proven lower bound says whether\n"
-	"the GPU count is optimal. When the demand does not fit, the plan is the\n"
-	"closest one (the most compute slices placed, then the most instances,\n"
-	"then earlier demand items first) and the exit status is 11.\n"
-	"\n"
-	"The fleet is --fleet (offline, from the catalog; no driver needed) or,\n"
-	"without --fleet, this node (the driver, or the simulator with --sim):\n"
-	"each MIG-capable GPU as its catalog model, MIG mode enabled or not.\n"
-	"The GPU instances that exist on the node are pinned: the plan keeps them\n"
-	"where they are and builds around them, and they count toward the demand\n"
-	"for their profile (with --extra the demand comes on top of them). The\n"
-	"plan never destroys an instance.\n"
-	"\n"
-	"Options:\n"
-	"  --fleet LIST         MODEL:COUNT entries, comma-separated, e.g.\n"
-	"                       a100-sxm4-80gb:8,h100-sxm5-80gb:4 (MODEL alone: one\n"
-	"                       GPU); models as 'migctl catalog list' names them.\n"
-	"                       GPUs are numbered from 0 in the order given\n"
-	"  --demand LIST        PROFILE=N entries, comma-separated, e.g.\n"
-	"                       1g.10gb=13,3g.40gb=4; a profile by name, NVML name\n"
-	"                       or ID, resolved on each model of the fleet (a model\n"
-	"                       without it cannot serve it). MODEL/PROFILE=N serves\n"
-	"                       the item only with GPUs of MODEL. May be repeated\n"
-	"  --demand-file FILE   the demand as YAML or JSON:\n"
-	"                         demand: {1g.10gb: 13, 3g.40gb: 4}\n"
-	"                       or per model (a mapping of profiles under a model):\n"
-	"                         demand: {A100-SXM4-80GB: {1g.10gb: 3}, 3g.40gb: 1}\n"
-	"  --time-budget MS     search time limit in milliseconds (default 2000);\n"
-	"                       when it ends first, the best plan found is printed\n"
-	"                       and the report says the bound was not reached\n"
-	"  --extra              the demand is in addition to the instances that\n"
-	"                       exist on the node (default: they count toward it)\n"
-	"  -o, --output FMT     text (default), json, or config: a mig-parted\n"
-	"                       'version: v1' config for nvidia-mig-parted apply\n"
-	"  --config-name NAME   the config's name in mig-configs (default\n"
-	"                       migctl-plan)\n"
-	"  --placements         with -o config: add each entry's placements as the\n"
-	"                       key migctl-placements (a migctl extension that\n"
-	"                       nvidia-mig-parted rejects; without this option the\n"
-	"                       placements are a comment)\n"
-	"  --incremental        do not pack: place the demand one instance at a time,\n"
-	"                       in the order given, each where migctl's online\n"
-	"                       policy puts a single create ('migctl create\n"
-	"                       --pick-gpu': used GPUs first, the most size-weighted\n"
-	"                       room left), next to what exists; nothing moves\n"
-	"                       (implies --extra)\n"
-	"  --catalog FILE       add or override models from FILE\n"
-	"  -h, --help           show this help\n"
-	"\n"
-	"The text report shows per GPU a map of its placement units (one letter\n"
-	"per instance, '.' free, '*' after a pinned instance) and its free\n"
-	"capacity: how many more instances of each GI profile could still be\n"
-	"created, summed ('Free' in nvidia-smi mig -lgip). New instances are GIs\n"
-	"with their default compute instance.\n"
-	"\n"
-	"Exit status: 0 the demand fits; 11 it does not (the closest plan is\n"
-	"printed, and what is unplaced); 2 bad command line; 4 unreadable FILE;\n"
-	"5 malformed FILE; 7 unknown model; 8 unknown profile; 15 no driver (use\n"
-	"--fleet or --sim); 17 no GPU of the node supports MIG.\n"
-	"\n"
-	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
 
 #define MAX_DEMAND 256
 #define DEFAULT_CONFIG_NAME "migctl-plan"
@@ -606,20 +535,11 @@ static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config
 	return rc;
 }
 
+enum { OPT_FLEET = 1000, OPT_DEMAND, OPT_DEMAND_FILE, OPT_BUDGET, OPT_EXTRA, OPT_CONFIG_NAME,
+       OPT_PLACEMENTS, OPT_INCREMENTAL };
+
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"fleet", required_argument, NULL, 'f'},
-		{"demand", required_argument, NULL, 'd'},
-		{"demand-file", required_argument, NULL, 'D'},
-		{"time-budget", required_argument, NULL, 't'},
-		{"extra", no_argument, NULL, 'x'},
-		{"config-name", required_argument, NULL, 'n'},
-		{"placements", no_argument, NULL, 'P'},
-		{"incremental", no_argument, NULL, 'I'},
-		{0, 0, 0, 0},
-	};
 	struct plan_cli *p = calloc(1, sizeof(*p));
 	struct migctl_error err = {0};
 	const char *fleet = NULL, *config_name = DEFAULT_CONFIG_NAME;
@@ -627,6 +547,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	size_t n_demand_args = 0;
 	unsigned budget = MIGCTL_PLAN_DEFAULT_BUDGET_MS;
 	bool extra = false, config = false, placements = false;
+	struct cli_parse args;
 	int opt, rc = 0;
 
 	if (!p) {
@@ -634,55 +555,41 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		return cli_report(cli, &err);
 	}
 	p->cli = cli;
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		if (opt == 'o') {
-			config = strcmp(optarg, "config") == 0;
-			if (config)
-				continue;
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-				rc = cli_usage_error(cli, "plan", "bad output format '%s' (use text, json or config)",
-						     optarg);
-				goto out;
-			}
-		}
-		int r = cli_option(cli, "plan", plan_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE) {
-			rc = r;
-			goto out;
-		}
+	cli_parse_init(&args, cli, &cli_cmd_plan, argc, argv);
+	while ((opt = cli_next_opt(&args)) > 0) {
+		const char *val = args.arg;
 		switch (opt) {
-		case 'f': fleet = optarg; break;
-		case 'd':
+		case OPT_FLEET: fleet = val; break;
+		case OPT_DEMAND:
 			if (n_demand_args == MAX_DEMAND) {
 				rc = cli_usage_error(cli, "plan", "--demand given more than %d times", MAX_DEMAND);
 				goto out;
 			}
-			demand[n_demand_args++] = optarg;
+			demand[n_demand_args++] = val;
 			break;
-		case 'D': p->demand_file = optarg; break;
-		case 't':
-			if (!mu_parse_count(optarg, 86400000ul, &budget) || budget == 0) {
+		case OPT_DEMAND_FILE: p->demand_file = val; break;
+		case OPT_BUDGET:
+			if (!mu_parse_count(val, 86400000ul, &budget) || budget == 0) {
 				rc = cli_usage_error(cli, "plan",
 						     "--time-budget: bad value \"%s\"; give milliseconds, e.g. 2000",
-						     optarg);
+						     val);
 				goto out;
 			}
 			break;
-		case 'x': extra = true; break;
-		case 'n': config_name = optarg; break;
-		case 'P': placements = true; break;
-		case 'I': p->incremental = true; break;
-		default:
-			rc = cli_usage_error(cli, "plan", "unknown option");
-			goto out;
+		case OPT_EXTRA: extra = true; break;
+		case OPT_CONFIG_NAME: config_name = val; break;
+		case OPT_PLACEMENTS: placements = true; break;
+		case OPT_INCREMENTAL: p->incremental = true; break;
 		}
 	}
-	if (optind != argc) {
+	if (opt == CLI_PARSE_STOP) {
+		rc = args.rc;
+		goto out;
+	}
+	config = cli_format_is(cli, "config");
+	if (args.ind != argc) {
 		rc = cli_usage_error(cli, "plan", "unexpected argument '%s' (give the demand with --demand PROFILE=N)",
-				     argv[optind]);
+				     argv[args.ind]);
 		goto out;
 	}
 	if (!n_demand_args && !p->demand_file) {
@@ -725,3 +632,90 @@ out:
 	free(p);
 	return rc;
 }
+
+static const struct cli_opt plan_opts[] = {
+	{"fleet", 0, OPT_FLEET, "LIST",
+	 "MODEL:COUNT entries, comma-separated, e.g.\n"
+	 "a100-sxm4-80gb:8,h100-sxm5-80gb:4 (MODEL alone: one\n"
+	 "GPU); models as 'migctl catalog list' names them.\n"
+	 "GPUs are numbered from 0 in the order given", CLI_V_MODEL, NULL, false},
+	{"demand", 0, OPT_DEMAND, "LIST",
+	 "PROFILE=N entries, comma-separated, e.g.\n"
+	 "1g.10gb=13,3g.40gb=4; a profile by name, NVML name\n"
+	 "or ID, resolved on each model of the fleet (a model\n"
+	 "without it cannot serve it). MODEL/PROFILE=N serves\n"
+	 "the item only with GPUs of MODEL. May be repeated", CLI_V_PROFILE, NULL, false},
+	{"demand-file", 0, OPT_DEMAND_FILE, "FILE",
+	 "the demand as YAML or JSON:\n"
+	 "  demand: {1g.10gb: 13, 3g.40gb: 4}\n"
+	 "or per model (a mapping of profiles under a model):\n"
+	 "  demand: {A100-SXM4-80GB: {1g.10gb: 3}, 3g.40gb: 1}", CLI_V_FILE, NULL, false},
+	{"time-budget", 0, OPT_BUDGET, "MS",
+	 "search time limit in milliseconds (default 2000);\n"
+	 "when it ends first, the best plan found is printed\n"
+	 "and the report says the bound was not reached", CLI_V_NONE, NULL, false},
+	{"extra", 0, OPT_EXTRA, NULL,
+	 "the demand is in addition to the instances that\n"
+	 "exist on the node (default: they count toward it)", CLI_V_NONE, NULL, false},
+	{"config-name", 0, OPT_CONFIG_NAME, "NAME",
+	 "the config's name in mig-configs (default\n"
+	 "migctl-plan)", CLI_V_NONE, NULL, false},
+	{"placements", 0, OPT_PLACEMENTS, NULL,
+	 "with -o config: add each entry's placements as the\n"
+	 "key migctl-placements (a migctl extension that\n"
+	 "nvidia-mig-parted rejects; without this option the\n"
+	 "placements are a comment)", CLI_V_NONE, NULL, false},
+	{"incremental", 0, OPT_INCREMENTAL, NULL,
+	 "do not pack: place the demand one instance at a time,\n"
+	 "in the order given, each where migctl's online\n"
+	 "policy puts a single create ('migctl create\n"
+	 "--pick-gpu': used GPUs first, the most size-weighted\n"
+	 "room left), next to what exists; nothing moves\n"
+	 "(implies --extra)", CLI_V_NONE, NULL, false},
+	{0},
+};
+
+static const char *const plan_forms[] = {
+	"[--fleet MODEL:COUNT[,MODEL:COUNT...]]\n"
+	"                   (--demand PROFILE=N[,PROFILE=N...] | --demand-file FILE)\n"
+	"                   [--time-budget MS] [--extra] [-o text|json|config]\n"
+	"                   [--config-name NAME] [--placements] [--incremental]",
+	NULL,
+};
+
+const struct cli_command cli_cmd_plan = {
+	.name = "plan",
+	.summary = "pack a demand of MIG profiles into the fewest GPUs",
+	.forms = plan_forms,
+	.description =
+		"Pack a demand of GPU-instance profiles into the fewest GPUs of a fleet,\n"
+		"exactly: the plan places all the demand if it fits, uses the fewest GPUs,\n"
+		"and then leaves the most free capacity. A proven lower bound says whether\n"
+		"the GPU count is optimal. When the demand does not fit, the plan is the\n"
+		"closest one (the most compute slices placed, then the most instances,\n"
+		"then earlier demand items first) and the exit status is 11.\n"
+		"\n"
+		"The fleet is --fleet (offline, from the catalog; no driver needed) or,\n"
+		"without --fleet, this node (the driver, or the simulator with --sim):\n"
+		"each MIG-capable GPU as its catalog model, MIG mode enabled or not.\n"
+		"The GPU instances that exist on the node are pinned: the plan keeps them\n"
+		"where they are and builds around them, and they count toward the demand\n"
+		"for their profile (with --extra the demand comes on top of them). The\n"
+		"plan never destroys an instance.\n",
+	.formats = "text json config",
+	.format_note = ": a mig-parted\n'version: v1' config for nvidia-mig-parted apply",
+	.opts = plan_opts,
+	.epilogue =
+		"The text report shows per GPU a map of its placement units (one letter\n"
+		"per instance, '.' free, '*' after a pinned instance) and its free\n"
+		"capacity: how many more instances of each GI profile could still be\n"
+		"created, summed ('Free' in nvidia-smi mig -lgip). New instances are GIs\n"
+		"with their default compute instance.\n"
+		"\n"
+		"Exit status: 0 the demand fits; 11 it does not (the closest plan is\n"
+		"printed, and what is unplaced); 2 bad command line; 4 unreadable FILE;\n"
+		"5 malformed FILE; 7 unknown model; 8 unknown profile; 15 no driver (use\n"
+		"--fleet or --sim); 17 no GPU of the node supports MIG.\n"
+		"\n" CLI_GLOBAL_SIM_NOTE,
+	.run = cmd_plan,
+};

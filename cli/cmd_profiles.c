@@ -1,39 +1,9 @@
 /* migctl profiles — GPU-instance profiles of the GPUs (Free/Total,
  * placements, free placements) and compute-instance profiles of a GI. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char profiles_usage[] =
-	"Usage: migctl profiles [-i GPUS] [--gi ID] [-o text|json]\n"
-	"\n"
-	"Show the GPU-instance (GI) profiles of each GPU as the driver reports them:\n"
-	"ID, name, instances Free/Total (what 'nvidia-smi mig -lgip' shows), memory,\n"
-	"SMs, engines (CE, DEC, ENC, JPG, OFA), the placements the profile may take\n"
-	"(start units, as 'nvidia-smi mig -lgipp' writes them: {0,4}:4) and the\n"
-	"starts that are free now. MIG mode must be enabled.\n"
-	"\n"
-	"With --gi ID, show the compute-instance (CI) profiles of GPU instance ID\n"
-	"instead: ID, name, Free/Total in that GI (what 'nvidia-smi mig -lcip -gi\n"
-	"ID' shows), SMs, compute slices, placements and free starts; '*' marks the\n"
-	"default profile, the one 'migctl create' uses.\n"
-	"\n"
-	"Options:\n"
-	"  -i, --id GPUS     only these GPUs: indices, UUIDs or PCI bus IDs,\n"
-	"                    comma-separated (default: every GPU; those with MIG\n"
-	"                    mode disabled get a one-line note, unless no GPU has\n"
-	"                    it enabled)\n"
-	"  --gi ID           CI profiles of GPU instance ID (on each selected GPU)\n"
-	"  -o, --output FMT  text (default) or json\n"
-	"  -h, --help        show this help\n"
-	"\n"
-	"Exit status: 0; 17 when MIG mode is disabled on a GPU given with -i, or on\n"
-	"every GPU (the catalog's profiles for its model are shown as a hint); 13\n"
-	"for an unknown GPU or GPU instance.\n"
-	"\n"
-	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
 
 /* "0,4" or "-": the free starts of a set of placements. */
 static void format_starts(const struct migctl_placement *p, size_t n, char *buf, size_t len)
@@ -224,52 +194,147 @@ static void mig_off(struct cli *cli, const struct migctl_gpu_state *gpu, json_t 
 	print_gi_table(hint, NULL, NULL, 0);
 }
 
+enum { OPT_GI = 1000 };
+
+/* One run of 'migctl profiles': what every GPU's part needs. */
+struct prof_run {
+	struct cli *cli;
+	bool gi_given;             /* --gi */
+	unsigned gi_id;
+	bool note_off;             /* GPUs with MIG off get a one-line note */
+	int printed;               /* GPU sections printed so far */
+	int rc;                    /* first error code */
+};
+
+static void prof_fail(struct prof_run *r, json_t *o, const struct migctl_error *err)
+{
+	if (o)
+		json_object_set_new(o, "error", cli_json_error(err));
+	cli_report(r->cli, err);
+	if (!r->rc)
+		r->rc = (int)err->code;
+}
+
+static void gpu_heading(struct prof_run *r, const struct migctl_gpu_state *gpu)
+{
+	printf("%sGPU %u: %s\n", r->printed++ ? "\n" : "", gpu->index, gpu->name);
+}
+
+/* --gi ID on one GPU: the CI profiles of that GPU instance. */
+static void prof_gi(struct prof_run *r, struct migctl_gpu_state *gpu, json_t *o)
+{
+	struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, r->gi_id);
+	struct migctl_error err = {0};
+
+	if (!gi || !gi->profile) {
+		char list[200] = "";
+		size_t used = 0;
+		for (size_t g = 0; g < gpu->n_gis && used < sizeof(list); g++)
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
+						 g ? ", " : "", gpu->gis[g].id);
+		if (!gi)
+			migctl_fail(&err, MIGCTL_ERR_NOT_FOUND,
+				    "GPU %u has no GPU instance %u; its GPU instances: %s",
+				    gpu->index, r->gi_id, gpu->n_gis ? list : "none ('migctl create' makes some)");
+		else
+			migctl_fail(&err, MIGCTL_ERR_UNKNOWN_PROFILE,
+				    "GPU %u: GPU instance %u has GI profile %u, which the driver does not describe",
+				    gpu->index, r->gi_id, gi->profile_id);
+		prof_fail(r, o, &err);
+		return;
+	}
+	if (o) {
+		json_t *g = json_pack("{s:i,s:i,s:s,s:o}", "id", (int)gi->id,
+				      "profile_id", (int)gi->profile_id,
+				      "profile", gi->profile->name,
+				      "placement", cli_json_placement(gi->placement));
+		ci_view(gi, g);
+		json_object_set_new(o, "gpu_instance", g);
+	} else {
+		gpu_heading(r, gpu);
+		printf("  Compute-instance profiles of GPU instance %u (MIG %s, placement %u:%u):\n",
+		       gi->id, gi->profile->name, gi->placement.start, gi->placement.size);
+		ci_view(gi, NULL);
+	}
+}
+
+/* One GPU: a note or an error when MIG is off, else its GI profiles (or,
+ * with --gi, a GI's CI profiles). */
+static void prof_gpu(struct prof_run *r, struct migctl_gpu_state *gpu, json_t *o)
+{
+	struct migctl_error err = {0};
+
+	if ((!gpu->mig_current || gpu->model.n_gi == 0) && r->note_off) {
+		if (!o)
+			printf("%sGPU %u: %s\n  MIG mode is %s; 'migctl%s profiles -i %u' shows its profiles\n",
+			       r->printed++ ? "\n" : "", gpu->index, gpu->name,
+			       gpu->mig_capable ? "disabled" : "not supported", cli_sim_flag(r->cli),
+			       gpu->index);
+		return;
+	}
+	if (!gpu->mig_current || gpu->model.n_gi == 0) {
+		if (!o)
+			gpu_heading(r, gpu);
+		mig_off(r->cli, gpu, o, &err);
+		cli_report(r->cli, &err);
+		if (!r->rc)
+			r->rc = (int)err.code;
+		return;
+	}
+	if (r->gi_given) {
+		prof_gi(r, gpu, o);
+		return;
+	}
+	struct migctl_grid grid;
+	struct migctl_slot slots[MIGCTL_NODE_MAX_GIS];
+	migctl_grid_of_model(&grid, &gpu->model);
+	size_t ns = gi_slots(&grid, gpu, slots);
+	if (o) {
+		json_object_set_new(o, "gpu_instance_profiles",
+				    json_gi_profiles(&gpu->model, gpu->gi_free, slots, ns));
+	} else {
+		gpu_heading(r, gpu);
+		printf("  GPU-instance profiles:\n");
+		print_gi_table(&gpu->model, gpu->gi_free, slots, ns);
+	}
+}
+
 int cmd_profiles(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"id", required_argument, NULL, 'i'},
-		{"gi", required_argument, NULL, 'g'},
-		{0, 0, 0, 0},
-	};
 	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_error err = {0};
+	struct prof_run r = {.cli = cli};
 	const char *ids = NULL, *gi_arg = NULL;
-	unsigned gi_id = 0;
+	struct cli_parse p;
 	size_t n;
-	int opt, rc = 0, printed = 0;
+	int opt;
 
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_option(cli, "profiles", profiles_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
-		switch (opt) {
-		case 'i': ids = optarg; break;
-		case 'g': gi_arg = optarg; break;
-		default:
-			return cli_usage_error(cli, "profiles", "unknown option");
-		}
+	cli_parse_init(&p, cli, &cli_cmd_profiles, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0) {
+		if (opt == 'i')
+			ids = p.arg;
+		else if (opt == OPT_GI)
+			gi_arg = p.arg;
 	}
-	if (optind != argc)
-		return cli_usage_error(cli, "profiles", "unexpected argument '%s'", argv[optind]);
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind != argc)
+		return cli_usage_error(cli, "profiles", "unexpected argument '%s'", argv[p.ind]);
 	if (gi_arg) {
 		char *end;
 		unsigned long v = strtoul(gi_arg, &end, 10);
 		if (!*gi_arg || *end || v >= 1000 || gi_arg[0] == '-')
 			return cli_usage_error(cli, "profiles", "--gi: bad GPU instance ID '%s' (a number, as 'migctl status' shows)", gi_arg);
-		gi_id = (unsigned)v;
+		r.gi_given = true;
+		r.gi_id = (unsigned)v;
 	}
 	if (cli_select_gpus(cli, ids, gpus, &n, &err))
 		return cli_report(cli, &err);
 
 	/* Without -i, GPUs with MIG disabled are only noted when others have
 	 * it enabled (nvidia-smi mig skips them). */
-	bool note_off = false;
 	for (size_t i = 0; i < n && !ids; i++)
-		note_off |= gpus[i]->mig_current && gpus[i]->model.n_gi > 0;
+		r.note_off |= gpus[i]->mig_current && gpus[i]->model.n_gi > 0;
 
 	json_t *arr = cli->output == CLI_JSON ? json_array() : NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -281,78 +346,44 @@ int cmd_profiles(struct cli *cli, int argc, char **argv)
 				      "uuid", gpu->uuid, "mig_enabled", gpu->mig_current);
 			json_array_append_new(arr, o);
 		}
-		if ((!gpu->mig_current || gpu->model.n_gi == 0) && note_off) {
-			if (!o)
-				printf("%sGPU %u: %s\n  MIG mode is %s; 'migctl%s profiles -i %u' shows its profiles\n",
-				       printed++ ? "\n" : "", gpu->index, gpu->name,
-				       gpu->mig_capable ? "disabled" : "not supported", cli_sim_flag(cli),
-				       gpu->index);
-			continue;
-		}
-		if (!gpu->mig_current || gpu->model.n_gi == 0) {
-			if (!o)
-				printf("%sGPU %u: %s\n", printed++ ? "\n" : "", gpu->index, gpu->name);
-			mig_off(cli, gpu, o, &err);
-			cli_report(cli, &err);
-			if (!rc)
-				rc = (int)err.code;
-			continue;
-		}
-		if (!gi_arg) {
-			struct migctl_grid grid;
-			struct migctl_slot slots[MIGCTL_NODE_MAX_GIS];
-			migctl_grid_of_model(&grid, &gpu->model);
-			size_t ns = gi_slots(&grid, gpu, slots);
-			if (o) {
-				json_object_set_new(o, "gpu_instance_profiles",
-						    json_gi_profiles(&gpu->model, gpu->gi_free, slots, ns));
-			} else {
-				printf("%sGPU %u: %s\n", printed++ ? "\n" : "", gpu->index, gpu->name);
-				printf("  GPU-instance profiles:\n");
-				print_gi_table(&gpu->model, gpu->gi_free, slots, ns);
-			}
-			continue;
-		}
-		struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, gi_id);
-		if (!gi || !gi->profile) {
-			char list[200] = "";
-			size_t used = 0;
-			for (size_t g = 0; g < gpu->n_gis && used < sizeof(list); g++)
-				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
-							 g ? ", " : "", gpu->gis[g].id);
-			if (!gi)
-				migctl_fail(&err, MIGCTL_ERR_NOT_FOUND,
-					    "GPU %u has no GPU instance %u; its GPU instances: %s",
-					    gpu->index, gi_id, gpu->n_gis ? list : "none ('migctl create' makes some)");
-			else
-				migctl_fail(&err, MIGCTL_ERR_UNKNOWN_PROFILE,
-					    "GPU %u: GPU instance %u has GI profile %u, which the driver does not describe",
-					    gpu->index, gi_id, gi->profile_id);
-			if (o)
-				json_object_set_new(o, "error", cli_json_error(&err));
-			cli_report(cli, &err);
-			if (!rc)
-				rc = (int)err.code;
-			continue;
-		}
-		if (o) {
-			json_t *g = json_pack("{s:i,s:i,s:s,s:o}", "id", (int)gi->id,
-					      "profile_id", (int)gi->profile_id,
-					      "profile", gi->profile->name,
-					      "placement", cli_json_placement(gi->placement));
-			ci_view(gi, g);
-			json_object_set_new(o, "gpu_instance", g);
-		} else {
-			printf("%sGPU %u: %s\n", printed++ ? "\n" : "", gpu->index, gpu->name);
-			printf("  Compute-instance profiles of GPU instance %u (MIG %s, placement %u:%u):\n",
-			       gi->id, gi->profile->name, gi->placement.start, gi->placement.size);
-			ci_view(gi, NULL);
-		}
+		prof_gpu(&r, gpu, o);
 	}
 	if (arr) {
-		int r = cli_print_json(json_pack("{s:o}", "gpus", arr));
-		if (r && !rc)
-			rc = r;
+		int rc = cli_print_json(json_pack("{s:o}", "gpus", arr));
+		if (rc && !r.rc)
+			r.rc = rc;
 	}
-	return rc;
+	return r.rc;
 }
+
+static const struct cli_opt profiles_opts[] = {
+	CLI_OPT_GPUS("comma-separated (default: every GPU; those with MIG\n"
+		     "mode disabled get a one-line note, unless no GPU has\n"
+		     "it enabled)"),
+	{"gi", 0, OPT_GI, "ID", "CI profiles of GPU instance ID (on each selected GPU)", CLI_V_NONE, NULL, false},
+	{0},
+};
+
+const struct cli_command cli_cmd_profiles = {
+	.name = "profiles",
+	.summary = "show GPU- and compute-instance profiles of the GPUs",
+	.description =
+		"Show the GPU-instance (GI) profiles of each GPU as the driver reports them:\n"
+		"ID, name, instances Free/Total (what 'nvidia-smi mig -lgip' shows), memory,\n"
+		"SMs, engines (CE, DEC, ENC, JPG, OFA), the placements the profile may take\n"
+		"(start units, as 'nvidia-smi mig -lgipp' writes them: {0,4}:4) and the\n"
+		"starts that are free now. MIG mode must be enabled.\n"
+		"\n"
+		"With --gi ID, show the compute-instance (CI) profiles of GPU instance ID\n"
+		"instead: ID, name, Free/Total in that GI (what 'nvidia-smi mig -lcip -gi\n"
+		"ID' shows), SMs, compute slices, placements and free starts; '*' marks the\n"
+		"default profile, the one 'migctl create' uses.\n",
+	.formats = "text json",
+	.opts = profiles_opts,
+	.epilogue =
+		"Exit status: 0; 17 when MIG mode is disabled on a GPU given with -i, or on\n"
+		"every GPU (the catalog's profiles for its model are shown as a hint); 13\n"
+		"for an unknown GPU or GPU instance.\n"
+		"\n" CLI_GLOBAL_SIM_NOTE,
+	.run = cmd_profiles,
+};

@@ -8,27 +8,13 @@
 
 #include "cli.h"
 
-static const char recover_usage[] =
-	"Usage: migctl recover [--journal FILE] [--force] [-o text|json]\n"
-	"\n"
-	"Finish what an interrupted apply left: if the journal exists, every GPU\n"
-	"the apply had not finished is rolled back to the checkpoint the journal\n"
-	"holds, and the journal is removed. 'migctl apply' does this by itself\n"
-	"before it starts. Without a journal it says so and exits 0.\n"
-	"\n"
-	"Options:\n"
-	"  --journal FILE    the journal (default as for apply)\n"
-	"  --force           stop processes on instances the rollback must destroy\n"
-	"  -o, --output FMT  text (default) or json\n"
-	"  -h, --help        show this help\n";
-
 int cmd_recover(struct cli *cli, int argc, char **argv)
 {
 	struct apply_req req = {0};
 	struct migctl_apply_report rep;
 	struct migctl_error err = {0};
 	bool found = false;
-	int r = cli_parse_apply_req(cli, "recover", recover_usage, "FH", argc, argv, &req);
+	int r = cli_parse_apply_req(cli, &cli_cmd_recover, argc, argv, &req);
 	enum migctl_err rc;
 
 	if (r != CLI_OPT_NEXT)
@@ -51,3 +37,22 @@ int cmd_recover(struct cli *cli, int argc, char **argv)
 	return (int)rc;
 }
 
+
+static const struct cli_opt recover_opts[] = {
+	APPLY_OPT_JOURNAL_ENTRY("the journal (default as for apply)"),
+	APPLY_OPT_FORCE_ENTRY("stop processes on instances the rollback must destroy"),
+	{0},
+};
+
+const struct cli_command cli_cmd_recover = {
+	.name = "recover",
+	.summary = "roll back what an interrupted apply left",
+	.description =
+		"Finish what an interrupted apply left: if the journal exists, every GPU\n"
+		"the apply had not finished is rolled back to the checkpoint the journal\n"
+		"holds, and the journal is removed. 'migctl apply' does this by itself\n"
+		"before it starts. Without a journal it says so and exits 0.\n",
+	.formats = "text json",
+	.opts = recover_opts,
+	.run = cmd_recover,
+};

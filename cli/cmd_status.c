@@ -1,27 +1,7 @@
 /* migctl status — GPUs, MIG mode, MIG devices and processes. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char status_usage[] =
-	"Usage: migctl status [-i GPUS] [-o text|json]\n"
-	"\n"
-	"Show each GPU: index, name, UUID, PCI bus ID, memory used/total and MIG\n"
-	"mode (with a pending change and what it needs: a GPU reset or a reboot);\n"
-	"then its MIG devices: GPU instance (GI), compute instance (CI), MIG device\n"
-	"index, profile, GI placement (start:size), memory used/total, SMs and\n"
-	"the GI's engines (CE, ENC, DEC, OFA, JPG); then the processes on each\n"
-	"MIG device (or on the whole GPU). GPU instances without a compute\n"
-	"instance are listed with '-' for CI and MIG device. Nothing changes.\n"
-	"\n"
-	"Options:\n"
-	"  -i, --id GPUS     only these GPUs: indices, UUIDs or PCI bus IDs,\n"
-	"                    comma-separated (default: every GPU)\n"
-	"  -o, --output FMT  text (default) or json\n"
-	"  -h, --help        show this help\n"
-	"\n"
-	"Global options (before the command): --sim[=DIR] uses the simulator.\n";
 
 static const char *onoff(bool on)
 {
@@ -200,32 +180,21 @@ static json_t *json_gpu(const struct migctl_gpu_state *gpu)
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
-		{"id", required_argument, NULL, 'i'},
-		{0, 0, 0, 0},
-	};
 	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_error err = {0};
 	const char *ids = NULL;
+	struct cli_parse p;
 	size_t n;
 	int opt;
 
-	optind = 0; /* 0: glibc re-initialises its scan state */
-	while ((opt = getopt_long(argc, argv, "o:hi:", opts, NULL)) != -1) {
-		int r = cli_option(cli, "status", status_usage, opt, optarg);
-		if (r == CLI_OPT_NEXT)
-			continue;
-		if (r != CLI_OPT_MINE)
-			return r;
-		switch (opt) {
-		case 'i': ids = optarg; break;
-		default:
-			return cli_usage_error(cli, "status", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli, "status", "unexpected argument '%s'", argv[optind]);
+	cli_parse_init(&p, cli, &cli_cmd_status, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0)
+		if (opt == 'i')
+			ids = p.arg;
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind != argc)
+		return cli_usage_error(cli, "status", "unexpected argument '%s'", argv[p.ind]);
 	if (cli_select_gpus(cli, ids, gpus, &n, &err))
 		return cli_report(cli, &err);
 
@@ -256,3 +225,25 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	return 0;
 }
+
+static const struct cli_opt status_opts[] = {
+	CLI_OPT_GPUS("comma-separated (default: every GPU)"),
+	{0},
+};
+
+const struct cli_command cli_cmd_status = {
+	.name = "status",
+	.summary = "show GPUs, MIG mode, MIG devices and processes",
+	.description =
+		"Show each GPU: index, name, UUID, PCI bus ID, memory used/total and MIG\n"
+		"mode (with a pending change and what it needs: a GPU reset or a reboot);\n"
+		"then its MIG devices: GPU instance (GI), compute instance (CI), MIG device\n"
+		"index, profile, GI placement (start:size), memory used/total, SMs and\n"
+		"the GI's engines (CE, ENC, DEC, OFA, JPG); then the processes on each\n"
+		"MIG device (or on the whole GPU). GPU instances without a compute\n"
+		"instance are listed with '-' for CI and MIG device. Nothing changes.\n",
+	.formats = "text json",
+	.opts = status_opts,
+	.epilogue = CLI_GLOBAL_SIM_NOTE,
+	.run = cmd_status,
+};

@@ -7,52 +7,16 @@
 #include "cli.h"
 #include "gpu_reset.h"
 
-int cli_common_option(struct cli *cli, int opt, const char *arg)
+int cli_set_wait(struct cli *cli, const char *arg)
 {
-	switch (opt) {
-	case 'o':
-		if (strcmp(arg, "json") == 0)
-			cli->output = CLI_JSON;
-		else if (strcmp(arg, "text") == 0)
-			cli->output = CLI_TEXT;
-		else
-			return -1;
-		return 1;
-	case 'C':
-		cli->catalog_file = arg;
-		return 1;
-	case 'W': {
-		/* --wait: as long as it takes; --wait=SECONDS: that long. */
-		char *end;
-		long s = arg ? strtol(arg, &end, 10) : -1;
-		if (arg && (end == arg || *end || s < 0 || s > 86400))
-			return -2;
-		cli->lock_wait_ms = s < 0 ? -1 : s * 1000;
-		return 1;
-	}
-	default:
-		return 0;
-	}
-}
+	/* --wait: as long as it takes; --wait=SECONDS: that long. */
+	char *end;
+	long s = arg ? strtol(arg, &end, 10) : -1;
 
-int cli_option(struct cli *cli, const char *cmd, const char *usage, int opt,
-	       const char *arg)
-{
-	int r = cli_common_option(cli, opt, arg);
-
-	if (r == -2)
-		return cli_usage_error(cli, cmd, "bad --wait '%s' (seconds, 0 to 86400)", arg);
-	if (r < 0)
-		return cli_usage_error(cli, cmd, "bad output format '%s' (use text or json)", arg);
-	if (r > 0)
-		return CLI_OPT_NEXT;
-	if (opt == 'h') {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (opt == '?' || opt == ':')
-		return cli_usage_error(cli, cmd, "unknown option or missing value");
-	return CLI_OPT_MINE;
+	if (arg && (end == arg || *end || s < 0 || s > 86400))
+		return -1;
+	cli->lock_wait_ms = s < 0 ? -1 : s * 1000;
+	return 0;
 }
 
 enum migctl_err cli_catalog(struct cli *cli, struct migctl_error *err)
@@ -140,21 +104,40 @@ enum migctl_err cli_lock(struct cli *cli, struct migctl_error *err)
 	return migctl_node_refresh(&cli->node, err);
 }
 
-int cli_report(const struct cli *cli, const struct migctl_error *err)
+/* Whether cli_print_json has printed a document (main() then leaves a
+ * failure's JSON out: the command printed its own). */
+static bool json_printed;
+
+bool cli_json_printed(void)
 {
+	return json_printed;
+}
+
+/* The first failure of a run is the one JSON reports. */
+static void remember(struct cli *cli, const struct migctl_error *err)
+{
+	if (cli->failure.code == MIGCTL_ERR_OK)
+		cli->failure = *err;
+}
+
+int cli_report(struct cli *cli, const struct migctl_error *err)
+{
+	remember(cli, err);
 	fprintf(stderr, "%s: error: %s\n", cli->prog,
 		err->msg[0] ? err->msg : migctl_strerror(err->code));
 	return (int)err->code;
 }
 
-int cli_usage_error(const struct cli *cli, const char *cmd, const char *fmt, ...)
+int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
 {
+	struct migctl_error err;
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cli->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	migctl_vfail(&err, MIGCTL_ERR_USAGE, fmt, ap);
 	va_end(ap);
+	remember(cli, &err);
+	fprintf(stderr, "%s: %s", cli->prog, err.msg);
 	fprintf(stderr, "\nRun '%s %s --help' for usage.\n", cli->prog, cmd);
 	return MIGCTL_ERR_USAGE;
 }
@@ -163,6 +146,7 @@ int cli_print_json(json_t *value)
 {
 	int rc = MIGCTL_ERR_OK;
 
+	json_printed = true;
 	if (!value || json_dumpf(value, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
 		rc = MIGCTL_ERR_NOMEM;
 	else

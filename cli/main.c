@@ -1,4 +1,5 @@
-/* migctl — command-line entry point: global options and dispatch. */
+/* migctl — command-line entry point: global options and dispatch through
+ * the command descriptors (cli/commands.c). */
 #include <getopt.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -8,32 +9,27 @@
 
 #define MIGCTL_VERSION "0.1.0"
 
-struct command {
+/* "Exit codes: 0 ok, 1 internal, ..." from the error X-macro, wrapped. */
+static void print_exit_codes(FILE *out)
+{
+	enum migctl_err code;
 	const char *name;
-	int (*run)(struct cli *cli, int argc, char **argv);
-	const char *summary;
-};
+	int w = fprintf(out, "Exit codes:");
 
-static const struct command commands[] = {
-	{"catalog", cmd_catalog, "list GPU models and show their MIG profiles"},
-	{"layouts", cmd_layouts, "enumerate the layouts of GPU instances on a model"},
-	{"list", cmd_list, "list GPUs and MIG devices with their UUIDs"},
-	{"status", cmd_status, "show GPUs, MIG mode, MIG devices and processes"},
-	{"mode", cmd_mode, "enable or disable MIG mode"},
-	{"profiles", cmd_profiles, "show GPU- and compute-instance profiles of the GPUs"},
-	{"create", cmd_create, "create GPU instances (and their compute instances)"},
-	{"destroy", cmd_destroy, "destroy compute and GPU instances"},
-	{"plan", cmd_plan, "pack a demand of MIG profiles into the fewest GPUs"},
-	{"apply", cmd_apply, "apply a declarative layout (mig-parted config), changing only what must change"},
-	{"assert", cmd_assert, "check that the GPUs hold a config's layout"},
-	{"export", cmd_export, "print the current layout as a config"},
-	{"checkpoint", cmd_checkpoint, "save MIG modes and instances (with placements) to a file"},
-	{"restore", cmd_restore, "bring back a checkpoint"},
-	{"recover", cmd_recover, "roll back what an interrupted apply left"},
-	{"config", cmd_config, "generate default layouts: 'migctl config generate'"},
-	{"smi", smi_main, "the nvidia-smi MIG subset, e.g. 'migctl smi mig -lgi'"},
-	{"parted", parted_main, "the nvidia-mig-parted interface, e.g. 'migctl parted apply'"},
-};
+	for (size_t i = 0; migctl_err_entry(i, &code, &name, NULL); i++) {
+		char item[64];
+		int n = snprintf(item, sizeof(item), " %d %s%s", (int)code, name,
+				 migctl_err_entry(i + 1, NULL, NULL, NULL) ? "," : "");
+		if (w + n > 72) {
+			fputc('\n', out);
+			w = 0;
+			memmove(item, item + 1, strlen(item));
+			n--;
+		}
+		w += fprintf(out, "%s", item);
+	}
+	fprintf(out, "\n(see README.md; 'migctl __exit-codes' lists their meanings).\n");
+}
 
 static void usage(FILE *out)
 {
@@ -43,8 +39,8 @@ static void usage(FILE *out)
 		"migctl partitions NVIDIA GPUs with Multi-Instance GPU (MIG).\n"
 		"\n"
 		"Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	for (size_t i = 0; i < cli_n_commands; i++)
+		fprintf(out, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
 	fprintf(out,
 		"\n"
 		"Global options:\n"
@@ -58,22 +54,54 @@ static void usage(FILE *out)
 		"                    without --wait such a command exits 24 at once\n"
 		"  -h, --help        show this help; 'migctl COMMAND --help' for a command\n"
 		"  --version         print the version\n"
-		"\n"
-		"Exit codes: 0 success, 1 internal error, 2 usage, 3 out of memory,\n"
-		"4 i/o error, 5 malformed input, 6 inconsistent catalog, 7 unknown GPU\n"
-		"model, 8 unknown profile, 9 invalid placement, 10 insufficient\n"
-		"resources, 11 layout does not fit, 12 simulator state, 13 not found,\n"
-		"14 busy, 15 no driver, 16 no permission, 17 not supported, 18 reset\n"
-		"required, 19 reboot required, 20 other driver error, 21 not applied,\n"
-		"22 rolled back, 23 hook failed, 24 node locked (see README.md).\n");
+		"\n");
+	print_exit_codes(out);
+}
+
+/* Under -o json a failed command that printed no JSON of its own gets
+ * {"error": {...}} on stdout, besides the text on stderr. */
+static void json_failure(const struct cli *cli, int rc)
+{
+	struct migctl_error err = cli->failure;
+
+	if (rc == 0 || cli->output != CLI_JSON || cli_json_printed())
+		return;
+	if (err.code != (enum migctl_err)rc)
+		migctl_fail(&err, (enum migctl_err)rc, "%s", migctl_strerror((enum migctl_err)rc));
+	cli_print_json(json_pack("{s:o}", "error", cli_json_error(&err)));
+}
+
+static int dispatch(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_command *cmd;
+	char hint[300];
+
+	if (strncmp(argv[0], "__", 2) == 0)
+		return cli_doc_main(cli, argc, argv);
+	cmd = cli_find_command(argv[0]);
+	if (cmd) {
+		int rc = cmd->run(cli, argc, argv);
+		if (!(cmd->flags & CLI_OWN_PARSER))
+			json_failure(cli, rc);
+		return rc;
+	}
+	cli_suggest_command(argv[0], hint, sizeof(hint));
+	fprintf(stderr, "migctl: unknown command '%s'%s Run 'migctl --help' for the list.\n",
+		argv[0], hint[0] ? hint : ".");
+	migctl_fail(&cli->failure, MIGCTL_ERR_USAGE, "unknown command '%s'%s", argv[0], hint);
+	json_failure(cli, MIGCTL_ERR_USAGE);
+	return MIGCTL_ERR_USAGE;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_LONG_OPTIONS,
+		{"output", required_argument, NULL, 'o'},
+		{"catalog", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{"sim", optional_argument, NULL, 'S'},
+		{"wait", optional_argument, NULL, 'W'},
 		{0, 0, 0, 0},
 	};
 	struct cli cli = {.prog = "migctl", .output = CLI_TEXT};
@@ -93,14 +121,18 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	while ((opt = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
-		int r = cli_common_option(&cli, opt, optarg);
-		if (r < 0) {
-			fprintf(stderr, "migctl: bad output format '%s' (use text or json)\n", optarg);
-			return MIGCTL_ERR_USAGE;
-		}
-		if (r > 0)
-			continue;
 		switch (opt) {
+		case 'o':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "migctl: bad output format '%s' (use text or json)\n", optarg);
+				return MIGCTL_ERR_USAGE;
+			}
+			cli.output = strcmp(optarg, "json") == 0 ? CLI_JSON : CLI_TEXT;
+			cli.format = optarg;
+			break;
+		case 'C':
+			cli.catalog_file = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -111,6 +143,12 @@ int main(int argc, char **argv)
 			cli.simulate = true;
 			cli.sim_state = optarg;
 			break;
+		case 'W':
+			if (cli_set_wait(&cli, optarg)) {
+				fprintf(stderr, "migctl: bad --wait '%s' (seconds, 0 to 86400)\n", optarg);
+				return MIGCTL_ERR_USAGE;
+			}
+			break;
 		default:
 			fprintf(stderr, "Run 'migctl --help' for usage.\n");
 			return MIGCTL_ERR_USAGE;
@@ -120,15 +158,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return MIGCTL_ERR_USAGE;
 	}
-	const char *name = argv[optind];
-	rc = MIGCTL_ERR_USAGE;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(name, commands[i].name) == 0) {
-			rc = commands[i].run(&cli, argc - optind, argv + optind);
-			goto out;
-		}
-	}
-	fprintf(stderr, "migctl: unknown command '%s'. Run 'migctl --help' for the list.\n", name);
+	rc = dispatch(&cli, argc - optind, argv + optind);
 out:
 	if (cli.node_open)
 		migctl_node_close(&cli.node);

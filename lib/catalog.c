@@ -20,6 +20,7 @@
 #include "util/file.h"
 #include "util/list.h"
 #include "util/yaml_read.h"
+#include "util/suggest.h"
 
 #define CATALOG_VERSION 1
 
@@ -784,10 +785,20 @@ const struct migctl_gpu_model *
 migctl_catalog_find_model(const struct migctl_catalog *cat, const char *query,
 			  struct migctl_error *err)
 {
-	char nq[MIGCTL_NAME_MAX], hint[256] = "";
-	size_t used = 0;
+	char hint[400] = "";
+	size_t used;
 	unsigned pci;
 
+	/* A full NVML name first, then an alias, then a name without "NVIDIA ":
+	 * the alias "H100" names the common H100 80GB HBM3 although a rarer
+	 * board's NVML name is "NVIDIA H100". */
+	for (size_t i = 0; i < cat->n_models; i++)
+		if (same_name(cat->models[i].name, query))
+			return &cat->models[i];
+	for (size_t i = 0; i < cat->n_models; i++)
+		for (size_t a = 0; a < cat->models[i].n_aliases; a++)
+			if (same_name(cat->models[i].aliases[a], query))
+				return &cat->models[i];
 	for (size_t i = 0; i < cat->n_models; i++)
 		if (names_model(&cat->models[i], query))
 			return &cat->models[i];
@@ -796,15 +807,18 @@ migctl_catalog_find_model(const struct migctl_catalog *cat, const char *query,
 		if (m)
 			return m;
 	}
-	/* Suggest models whose name contains what was typed. */
-	normalize(query, nq, sizeof(nq));
-	for (size_t i = 0; i < cat->n_models && nq[0]; i++) {
-		char nn[MIGCTL_NAME_MAX];
-		normalize(cat->models[i].name, nn, sizeof(nn));
-		if (strstr(nn, nq) && used + strlen(cat->models[i].name) + 4 < sizeof(hint))
-			used += (size_t)snprintf(hint + used, sizeof(hint) - used, "%s\"%s\"",
-						 used ? ", " : "", cat->models[i].name);
+	/* Suggest every model close to what was typed: by name, by name
+	 * without "NVIDIA ", by alias. */
+	struct mu_suggest sg;
+	mu_suggest_init(&sg, query);
+	for (size_t i = 0; i < cat->n_models; i++) {
+		const struct migctl_gpu_model *m = &cat->models[i];
+		mu_suggest_add_keyed(&sg, m->name, m->name);
+		mu_suggest_add_keyed(&sg, strip_prefix_ci(m->name, "NVIDIA "), m->name);
+		for (size_t a = 0; a < m->n_aliases; a++)
+			mu_suggest_add_keyed(&sg, m->aliases[a], m->name);
 	}
+	used = mu_suggest_format(&sg, '"', hint, sizeof(hint));
 	migctl_fail(err, MIGCTL_ERR_UNKNOWN_MODEL,
 		    "unknown GPU model \"%s\"; %s%s%s", query,
 		    used ? "did you mean " : "",
@@ -834,6 +848,21 @@ static bool profile_matches(const char *query, unsigned id, const char *name)
 	return strcasecmp(query, name) == 0;
 }
 
+void migctl_model_profile_hint(const struct migctl_gpu_model *model, const char *query,
+			       char *buf, size_t len)
+{
+	struct mu_suggest sg;
+	char names[160];
+
+	mu_suggest_init(&sg, strip_prefix_ci(query, "MIG "));
+	for (size_t i = 0; i < model->n_gi; i++)
+		mu_suggest_add(&sg, model->gi[i].name);
+	if (mu_suggest_format(&sg, '"', names, sizeof(names)))
+		snprintf(buf, len, "; did you mean %s?", names);
+	else if (len)
+		buf[0] = '\0';
+}
+
 const struct migctl_gi_profile *
 migctl_model_find_gi_profile(const struct migctl_gpu_model *model,
 			     const char *query, struct migctl_error *err)
@@ -847,9 +876,11 @@ migctl_model_find_gi_profile(const struct migctl_gpu_model *model,
 	for (size_t i = 0; i < model->n_gi && used < sizeof(list); i++)
 		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s (%u)",
 					 i ? ", " : "", model->gi[i].name, model->gi[i].id);
+	char hint[200];
+	migctl_model_profile_hint(model, query, hint, sizeof(hint));
 	migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
-		    "unknown GPU-instance profile \"%s\" for %s; valid profiles: %s",
-		    query, model->name, list);
+		    "unknown GPU-instance profile \"%s\" for %s; valid profiles: %s%s",
+		    query, model->name, list, hint);
 	return NULL;
 }
 

@@ -162,10 +162,12 @@ static enum migctl_err resolve_count(const struct migctl_config_gpu *g,
 	long gix = migctl_config_find_gi(m, migctl_config_gi_part(cnt->profile, &cnt->parsed));
 
 	if (gix < 0) {
+		char hint[200];
 		gi_names(m, list, sizeof(list));
+		migctl_model_profile_hint(m, cnt->profile, hint, sizeof(hint));
 		return migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,
-				   "GPU %u (%s): profile '%s' (line %u, spec at line %u) does not exist on this model; its profiles are %s; fix the name or add a device-filter so that the spec skips this GPU",
-				   g->index, m->name, cnt->profile, cnt->line, s->line, list);
+				   "GPU %u (%s): profile '%s' (line %u, spec at line %u) does not exist on this model; its profiles are %s%s; fix the name or add a device-filter so that the spec skips this GPU",
+				   g->index, m->name, cnt->profile, cnt->line, s->line, list, hint);
 	}
 	const struct migctl_gi_profile *gp = &m->gi[gix];
 	*gi = (size_t)gix;

@@ -36,6 +36,19 @@ const char *migctl_strerror(enum migctl_err code)
 	return e ? e->msg : "unknown error";
 }
 
+bool migctl_err_entry(size_t i, enum migctl_err *code, const char **name, const char **msg)
+{
+	if (i >= sizeof(entries) / sizeof(entries[0]))
+		return false;
+	if (code)
+		*code = entries[i].code;
+	if (name)
+		*name = entries[i].name;
+	if (msg)
+		*msg = entries[i].msg;
+	return true;
+}
+
 enum migctl_err migctl_vfail(struct migctl_error *err, enum migctl_err code,
 			     const char *fmt, va_list ap)
 {

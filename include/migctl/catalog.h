@@ -145,6 +145,12 @@ const struct migctl_gi_profile *
 migctl_model_find_gi_profile(const struct migctl_gpu_model *model,
 			     const char *query, struct migctl_error *err);
 
+/* "did you mean" for a mistyped GI profile name of `model`: writes
+ * "; did you mean \"1g.5gb\"?" (every close name), or "" when none is
+ * close, into `buf`. */
+void migctl_model_profile_hint(const struct migctl_gpu_model *model, const char *query,
+			       char *buf, size_t len);
+
 /* Parse a comma-separated list of GI profiles as nvidia-smi -cgi takes it
  * ("9,3g.40gb,MIG 3g.40gb"; spaces around items are ignored). Writes the
  * profiles' indices in model->gi to `out` (at most `cap`) and their number

@@ -10,6 +10,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 /* X(NAME, code, "short-name", "default message") */
 #define MIGCTL_ERRORS(X)                                                       \
@@ -78,6 +80,11 @@ enum migctl_err migctl_vfail(struct migctl_error *err, enum migctl_err code,
  * For the exit-code lists of --help texts, which then cannot disagree
  * with the codes the programs return. `indent` may be NULL. */
 void migctl_err_print_table(FILE *out, const char *indent);
+/* The i-th entry of the error list (i from 0, in code order), for front
+ * ends that print the list (exit-code tables, man pages): fills `code`,
+ * `name` and `msg` (any may be NULL) and returns true, or false past the
+ * end. */
+bool migctl_err_entry(size_t i, enum migctl_err *code, const char **name, const char **msg);
 
 /* Reset `err` to MIGCTL_ERR_OK with an empty message. */
 void migctl_error_clear(struct migctl_error *err);

@@ -611,7 +611,7 @@ expect_json "config generate -o json: A30 all-balanced (reference §1.6)" \
 ap_eq "config generate -o json: same labels as YAML" "$(jq -c '.["mig-configs"] | keys_unsorted' "$tmp/ap_gen.json")" \
 	"$(grep -Eo '^  [^ ].*:$' "$tmp/ap_gen.yaml" | tr -d ' :' | jq -R . | jq -c -s .)"
 expect_stdout "the JSON config is valid for migctl" '^Selected MIG configuration is valid$' -- assert -a -f "$tmp/ap_gen.json" -c all-balanced
-expect_stdout "config generate --help documents -o json" '^  -o json ' -- config generate --help
+expect_stdout "config generate --help documents -o json" '^  -o, --output FMT +yaml \(default\) or json' -- config generate --help
 ap_new --gpus A100-SXM4-80GB:2,A30
 expect_json "parted generate-config -o json" '[.version, (.["mig-configs"] | has("all-1g.6gb"))]' '["v1",true]' -- parted generate-config -o json
 "$migctl" config generate -f "$tmp/ap_gen_node.yaml" 2>"$tmp/err" || { bad "config generate on the node"; cat "$tmp/err"; }

@@ -153,7 +153,7 @@ nd_expect "mode disable --reset" 0 '^GPU 1: MIG mode disabled$' '' -- mode disab
 expect_json "mode -o json" '.gpus[0] | [.index, .changed, .current, .pending]' '[1,false,false,false]' -- mode disable -i 1 -o json
 
 # --- H100: immediate mode changes, CI profiles, all-or-nothing create -------
-nd_new --gpus H100:1
+nd_new --gpus H100-SXM5-94GB:1  # the 94GB board (3g.47gb); plain "H100" is the 80GB HBM3
 nd_expect "H100: mode enable is immediate" 0 '^GPU 0: MIG mode enabled$' '' -- mode enable
 expect_json "H100: create with --ci" '[.created[0].compute_instances[] | [.id, .profile]]' '[[0,"1c.3g.47gb"],[1,"1c.3g.47gb"]]' -- create 3g.47gb --ci 1c.3g.47gb,1c.3g.47gb -o json
 expect_exit "all or nothing" 10 'was destroyed again' -- create 1g.12gb,1g.12gb,1g.12gb,1g.12gb,1g.12gb
