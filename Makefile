@@ -7,9 +7,15 @@
 #   make fuzz     build the libFuzzer targets into build/fuzz
 #   make bench    build and run the benchmarks
 #   make portable build/portable/migctl with libyaml and jansson linked in
-#   make install  install migctl into $(PREFIX)/bin
+#   make install  install migctl into $(PREFIX)/bin, its man pages and its
+#                 bash completion
 #
-# Outputs: build/migctl, build/migsim, build/sim/libnvidia-ml.so.1
+# On a fresh machine every target that compiles first installs the
+# packages it lacks (scripts/install-deps.sh, only what is missing) or
+# says in one line what to run.
+#
+# Outputs: build/migctl, build/migsim, build/sim/libnvidia-ml.so.1,
+# build/man/*.1, build/completion/migctl
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -58,19 +64,28 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all deps check portable test-run demo fuzz fuzz-smoke bench install clean crash-long
+.PHONY: FORCE all deps deps-build docs check portable test-run demo fuzz fuzz-smoke bench install clean crash-long
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1
+all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1 docs
 
 deps:
 	@scripts/install-deps.sh
+
+deps-build:
+	@scripts/install-deps.sh build
+
+# What a compiling target needs first when pkg-config does not find it
+# (empty when everything is there, so a normal build never runs dpkg).
+NEED_BUILD := $(if $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo y),,deps-build)
+NEED_TEST  := $(if $(shell pkg-config --exists $(TEST_PKGS) 2>/dev/null && \
+                command -v $(FUZZ_CC) >/dev/null && echo y),,deps)
 
 # The flags a build directory was built with: objects depend on this
 # stamp, rewritten only when the flags change (SANITIZE=1 into an existing
 # plain build, say), so a changed flag rebuilds instead of mixing objects.
 FLAGS_STAMP := $(BUILD)/.flags
-$(FLAGS_STAMP): FORCE
+$(FLAGS_STAMP): FORCE | $(NEED_BUILD)
 	@mkdir -p $(BUILD)
 	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
 	    echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' >$@
@@ -109,6 +124,20 @@ $(BUILD)/gen/libnvidia-ml-%.map: $(BUILD)/tools/nvml_map
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/nvml_map map $* >$@
 
+# Man pages and bash completion come from the command descriptors, through
+# the binary's hidden helpers, so they cannot disagree with the code.
+docs: $(BUILD)/man/migctl.1 $(BUILD)/completion/migctl
+
+$(BUILD)/man/migctl.1: $(BUILD)/migctl
+	@mkdir -p $(dir $@)
+	$(BUILD)/migctl __man >$@.tmp && mv $@.tmp $@
+	@for c in $$($(BUILD)/migctl __commands); do \
+	    $(BUILD)/migctl __man $$c >$(dir $@)migctl-$$c.1 || exit 1; done
+
+$(BUILD)/completion/migctl: $(BUILD)/migctl
+	@mkdir -p $(dir $@)
+	$(BUILD)/migctl __completion bash >$@.tmp && mv $@.tmp $@
+
 # The simulator: an NVML library exporting exactly the names in its version
 # script, and the control tool.
 $(BUILD)/sim/libnvidia-ml.so.1: $(SIM_NVML_OBJ) $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-full.map
@@ -128,7 +157,7 @@ $(BUILD)/migsim: $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/migsim*.c)) $(SIM_OB
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Unit tests link the library (and the simulator's model, for its tests).
-$(BUILD)/tests/%: tests/unit/%.c $(SIM_OBJ) $(BUILD)/libmigctl.a
+$(BUILD)/tests/%: tests/unit/%.c $(SIM_OBJ) $(BUILD)/libmigctl.a | $(NEED_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isim $(shell pkg-config --cflags $(TEST_PKGS)) $< \
 	    $(SIM_OBJ) $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) \
@@ -142,7 +171,7 @@ $(BUILD)/tests/test_gpu_reset: tests/unit/test_gpu_reset.c $(BUILD)/cli/gpu_rese
 
 # Simulator conformance tests are NVML clients: they only dlopen the
 # library (MIGSIM_LIB) and drive the machine with migsim (MIGSIM_BIN).
-$(BUILD)/tests/%: tests/sim/%.c $(BUILD)/sim/libnvidia-ml.so.1 $(BUILD)/migsim
+$(BUILD)/tests/%: tests/sim/%.c $(BUILD)/sim/libnvidia-ml.so.1 $(BUILD)/migsim | $(NEED_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) $< \
 	    $(LDFLAGS) -ldl $(shell pkg-config --libs $(TEST_PKGS)) -o $@
@@ -171,7 +200,7 @@ build/fuzz/gen/builtin_catalog.c: $(BUILD)/gen/builtin_catalog.c
 	cp $< $@
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(SIM_SRC) build/fuzz/gen/builtin_catalog.c \
-              $(wildcard include/migctl/*.h lib/*.h lib/util/*.h sim/*.h)
+              $(wildcard include/migctl/*.h lib/*.h lib/util/*.h sim/*.h) | $(NEED_TEST)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -180,7 +209,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(SIM_SRC) build/fuzz/gen/builtin_catalo
 
 # The command-line target also links the CLI (all but main.c).
 build/fuzz/fuzz_cli_args: tests/fuzz/fuzz_cli_args.c $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) \
-              build/fuzz/gen/builtin_catalog.c $(wildcard include/migctl/*.h lib/*.h lib/util/*.h cli/*.h)
+              build/fuzz/gen/builtin_catalog.c $(wildcard include/migctl/*.h lib/*.h lib/util/*.h cli/*.h) | $(NEED_TEST)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -207,9 +236,13 @@ portable:
 # The simulator library goes where migctl --sim looks for it, off the
 # loader's path so that it never shadows a real driver.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/migctl
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/migctl \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BUILD)/migctl $(BUILD)/migsim $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BUILD)/sim/libnvidia-ml.so.1 $(DESTDIR)$(PREFIX)/lib/migctl/
+	install -m 0644 $(BUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(BUILD)/completion/migctl \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/migctl
 
 clean:
 	rm -rf build

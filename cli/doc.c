@@ -146,25 +146,24 @@ static void man_command(FILE *out, const struct cli_command *cmd)
 	snprintf(name, sizeof(name), "migctl-%s", cmd->name);
 	man_header(out, name, cmd->summary);
 	fputs(".SH SYNOPSIS\n.nf\n", out);
-	if (cmd->forms) {
-		for (size_t i = 0; cmd->forms[i]; i++) {
-			fprintf(out, "migctl %s ", cmd->name);
-			roff_line(out, cmd->forms[i], strlen(cmd->forms[i]));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (mem) {
+		cli_print_help(mem, cmd);
+		fclose(mem);
+		/* The usage lines are the help's first paragraph, less the
+		 * "Usage: " column. */
+		char *end = strstr(buf, "\n\n");
+		for (char *l = buf; end && l < end;) {
+			char *nl = strchr(l, '\n');
+			size_t skip = strspn(l, " ");
+			if (strncmp(l, "Usage: ", 7) == 0 || skip >= 7)
+				l += 7;
+			roff_line(out, l, (size_t)(nl - l));
+			l = nl + 1;
 		}
-	} else {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *mem = open_memstream(&buf, &len);
-		if (mem) {
-			cli_print_help(mem, cmd);
-			fclose(mem);
-			/* The usage lines are the help's first paragraph. */
-			char *end = strstr(buf, "\n\n");
-			const char *start = buf + strlen("Usage: ");
-			if (end && strncmp(buf, "Usage: ", 7) == 0)
-				roff_line(out, start, (size_t)(end - start));
-			free(buf);
-		}
+		free(buf);
 	}
 	fputs(".fi\n.SH DESCRIPTION\n", out);
 	roff_text(out, cmd->description);

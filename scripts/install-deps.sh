@@ -1,11 +1,22 @@
 #!/bin/sh
-# Install the Debian packages migctl needs to build, test and benchmark
-# (coinor-cbc is the exact ILP baseline of the planner benchmark), only
-# those that are missing. Called by `make check`, `make demo`, `make bench`.
+# Install the Debian packages migctl needs, only those that are missing.
+#   scripts/install-deps.sh          everything: build, test, benchmark
+#                                    (coinor-cbc is the exact ILP baseline
+#                                    of the planner benchmark)
+#   scripts/install-deps.sh build    only what plain `make` needs
+# Called by `make` (build, when pkg-config misses a library), `make check`,
+# `make demo`, `make bench`.
 set -eu
 
-PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev
-libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc"
+BUILD_PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev"
+PACKAGES="$BUILD_PACKAGES
+libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db"
+[ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+	echo "migctl: not a Debian system; install the development packages of libyaml and jansson (and cmocka, clang, jq for the tests) and pkg-config, then run make again" >&2
+	exit 1
+fi
 
 missing=""
 for p in $PACKAGES; do
@@ -21,7 +32,7 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1; then
 	SUDO="sudo"
 else
-	echo "migctl: need root (or sudo) to install:$missing" >&2
+	echo "migctl: missing packages:$missing; run 'sudo scripts/install-deps.sh${1:+ $1}' (or install them as root)" >&2
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive

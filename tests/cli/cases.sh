@@ -68,6 +68,7 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/node_cases.sh"
 . "$here/smi_cases.sh"
 . "$here/plan_cases.sh"
+. "$here/doc_cases.sh"
 . "$here/apply_cases.sh"
 . "$here/hardening_cases.sh"
 . "$here/legacy_cases.sh"
