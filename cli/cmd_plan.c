@@ -254,6 +254,33 @@ static char unit_letter(size_t i)
 	return i < 26 ? (char)('A' + i) : (char)('a' + (i - 26) % 26);
 }
 
+/* Unused GPUs, as ranges of consecutive GPUs of one model. */
+static void print_unused(const struct plan_cli *p, const struct migctl_plan *plan)
+{
+	bool first = true;
+	for (size_t g = 0; g < plan->n_gpus;) {
+		if (plan->gpus[g].used) {
+			g++;
+			continue;
+		}
+		size_t e = g;
+		while (e + 1 < plan->n_gpus && !plan->gpus[e + 1].used &&
+		       plan->gpus[e + 1].model == plan->gpus[g].model &&
+		       gpu_index(p, e + 1) == gpu_index(p, e) + 1)
+			e++;
+		printf("%s", first ? "\nUnused GPUs: " : ", ");
+		first = false;
+		if (e > g)
+			printf("%u-%u", gpu_index(p, g), gpu_index(p, e));
+		else
+			printf("%u", gpu_index(p, g));
+		printf(" (%s)", plan->gpus[g].model->name);
+		g = e + 1;
+	}
+	if (!first)
+		printf("\n");
+}
+
 static void print_text(const struct plan_cli *p, const struct migctl_plan *plan, unsigned budget,
 		       bool extra)
 {
@@ -319,29 +346,7 @@ static void print_text(const struct plan_cli *p, const struct migctl_plan *plan,
 			printf("* exists now and stays (pinned)\n");
 	}
 
-	/* Unused GPUs, as ranges of consecutive GPUs of one model. */
-	bool first = true;
-	for (size_t g = 0; g < plan->n_gpus;) {
-		if (plan->gpus[g].used) {
-			g++;
-			continue;
-		}
-		size_t e = g;
-		while (e + 1 < plan->n_gpus && !plan->gpus[e + 1].used &&
-		       plan->gpus[e + 1].model == plan->gpus[g].model &&
-		       gpu_index(p, e + 1) == gpu_index(p, e) + 1)
-			e++;
-		printf("%s", first ? "\nUnused GPUs: " : ", ");
-		first = false;
-		if (e > g)
-			printf("%u-%u", gpu_index(p, g), gpu_index(p, e));
-		else
-			printf("%u", gpu_index(p, g));
-		printf(" (%s)", plan->gpus[g].model->name);
-		g = e + 1;
-	}
-	if (!first)
-		printf("\n");
+	print_unused(p, plan);
 
 	/* GPUs the plan uses whose MIG mode is off now. */
 	for (size_t g = 0; p->node_gpu && g < plan->n_gpus; g++)
@@ -356,8 +361,8 @@ static void print_text(const struct plan_cli *p, const struct migctl_plan *plan,
 	}
 
 	if (!plan->complete) {
+		bool first = true;
 		printf("\nUnplaced:");
-		first = true;
 		for (size_t i = 0; i < plan->n_demand; i++) {
 			if (!plan->demand[i].unplaced)
 				continue;
