@@ -3,7 +3,8 @@
  * its first byte picks the command. There is no driver (MIGCTL_NVML_LIB
  * points nowhere), so a command either rejects its arguments or reaches
  * the node and stops with "no driver": what is fuzzed is everything before
- * that, which must never crash or leak. Run it with -close_fd_mask=3
+ * that, which must never crash or leak. "__complete" is the completion
+ * helper, which reads a command line being typed. Run it with -close_fd_mask=3
  * (tests/fuzz/smoke.sh does): the commands print a lot. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,10 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int (*const commands[])(struct cli *, int, char **) = {
 	smi_main, cmd_list, cmd_status, cmd_mode, cmd_profiles,
 	cmd_create, cmd_destroy, cmd_layouts, cmd_catalog, cmd_plan,
+	cli_doc_main,
 };
 static const char *const names[] = {
 	"smi", "list", "status", "mode", "profiles", "create", "destroy",
-	"layouts", "catalog", "plan",
+	"layouts", "catalog", "plan", "__complete",
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
