@@ -121,6 +121,11 @@ void cli_parse_init(struct cli_parse *p, struct cli *cli, const struct cli_comma
  * the common ones (-o, --catalog, --sim, --wait, -h) itself; CLI_PARSE_END or
  * CLI_PARSE_STOP. */
 int cli_next_opt(struct cli_parse *p);
+/* The whole command line of a command whose only own option is -i GPUS
+ * and that takes no operands (list, status). Returns CLI_OPT_NEXT when the
+ * command should run, else the exit status. */
+int cli_parse_gpu_list(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+		       const char **ids);
 /* Print the command's --help, generated from its descriptor. */
 void cli_print_help(FILE *out, const struct cli_command *cmd);
 /* Whether the -o value given is `format` ("config"). */

@@ -183,18 +183,11 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	struct migctl_gpu_state *gpus[MIGCTL_NODE_MAX_GPUS];
 	struct migctl_error err = {0};
 	const char *ids = NULL;
-	struct cli_parse p;
 	size_t n;
-	int opt;
+	int r = cli_parse_gpu_list(cli, &cli_cmd_status, argc, argv, &ids);
 
-	cli_parse_init(&p, cli, &cli_cmd_status, argc, argv);
-	while ((opt = cli_next_opt(&p)) > 0)
-		if (opt == 'i')
-			ids = p.arg;
-	if (opt == CLI_PARSE_STOP)
-		return p.rc;
-	if (p.ind != argc)
-		return cli_usage_error(cli, "status", "unexpected argument '%s'", argv[p.ind]);
+	if (r != CLI_OPT_NEXT)
+		return r;
 	if (cli_select_gpus(cli, ids, gpus, &n, &err))
 		return cli_report(cli, &err);
 

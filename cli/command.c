@@ -142,6 +142,23 @@ int cli_next_opt(struct cli_parse *p)
 	return CLI_PARSE_END;
 }
 
+int cli_parse_gpu_list(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+		       const char **ids)
+{
+	struct cli_parse p;
+	int opt;
+
+	cli_parse_init(&p, cli, cmd, argc, argv);
+	while ((opt = cli_next_opt(&p)) > 0)
+		if (opt == 'i')
+			*ids = p.arg;
+	if (opt == CLI_PARSE_STOP)
+		return p.rc;
+	if (p.ind != argc)
+		return cli_usage_error(cli, cmd->name, "unexpected argument '%s'", argv[p.ind]);
+	return CLI_OPT_NEXT;
+}
+
 /* --- --help ---------------------------------------------------------------- */
 
 #define HELP_MIN_COL 20
