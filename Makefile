@@ -96,7 +96,7 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) $(wildcard include/migctl/*.h lib/*.h lib/util/
 	$(CC) $(ALL_CFLAGS) -Isim -c $< -o $@
 
 # The catalog is embedded: a host tool turns the YAML files into C arrays.
-$(BUILD)/tools/embed: tools/embed.c
+$(BUILD)/tools/embed: tools/embed.c | $(NEED_BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) -O2 $< -o $@
 

@@ -36,34 +36,3 @@ void cli_suggest_command(const char *name, char *buf, size_t len)
 	else if (len)
 		buf[0] = '\0';
 }
-
-/* The personalities keep their own parsers (they imitate other tools'
- * command lines); the descriptors give them a place in --help, the man
- * pages and completion. */
-const struct cli_command cli_cmd_smi = {
-	.name = "smi",
-	.summary = "the nvidia-smi MIG subset, e.g. 'migctl smi mig -lgi'",
-	.operands = "[nvidia-smi arguments]",
-	.description =
-		"Behave as nvidia-smi does for its MIG subset: -L, the plain status\n"
-		"table, -mig 0|1, and 'mig' with -lgip, -lgipp, -lgi, -cgi, -dgi,\n"
-		"-lcip, -lcipp, -lci, -cci and -dci. Messages and exit codes are\n"
-		"nvidia-smi's.\n"
-		"A symlink named nvidia-smi to migctl does the same. 'migctl smi --help'\n"
-		"lists what is supported.\n",
-	.run = smi_main,
-	.flags = CLI_OWN_PARSER,
-};
-
-const struct cli_command cli_cmd_parted = {
-	.name = "parted",
-	.summary = "the nvidia-mig-parted interface, e.g. 'migctl parted apply'",
-	.operands = "[nvidia-mig-parted arguments]",
-	.description =
-		"Behave as nvidia-mig-parted does: apply, assert, export,\n"
-		"generate-config, checkpoint and restore with its flags and its\n"
-		"MIG_PARTED_* variables. A symlink named nvidia-mig-parted to migctl\n"
-		"does the same. 'migctl parted --help' lists the commands.\n",
-	.run = parted_main,
-	.flags = CLI_OWN_PARSER,
-};

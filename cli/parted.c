@@ -154,3 +154,19 @@ int parted_main(struct cli *cli, int argc, char **argv)
 		cmd);
 	return MIGCTL_ERR_USAGE;
 }
+
+/* The personality keeps its own parser (it imitates nvidia-mig-parted's
+ * command line); the descriptor gives it a place in --help, the man pages
+ * and completion. */
+const struct cli_command cli_cmd_parted = {
+	.name = "parted",
+	.summary = "the nvidia-mig-parted interface, e.g. 'migctl parted apply'",
+	.operands = "[nvidia-mig-parted arguments]",
+	.description =
+		"Behave as nvidia-mig-parted does: apply, assert, export,\n"
+		"generate-config, checkpoint and restore with its flags and its\n"
+		"MIG_PARTED_* variables. A symlink named nvidia-mig-parted to migctl\n"
+		"does the same. 'migctl parted --help' lists the commands.\n",
+	.run = parted_main,
+	.flags = CLI_OWN_PARSER,
+};

@@ -748,3 +748,21 @@ int smi_main(struct cli *cli, int argc, char **argv)
 		return smi_bad_usage();
 	}
 }
+
+/* The personality keeps its own parser (it imitates nvidia-smi's command
+ * line); the descriptor gives it a place in --help, the man pages and
+ * completion. */
+const struct cli_command cli_cmd_smi = {
+	.name = "smi",
+	.summary = "the nvidia-smi MIG subset, e.g. 'migctl smi mig -lgi'",
+	.operands = "[nvidia-smi arguments]",
+	.description =
+		"Behave as nvidia-smi does for its MIG subset: -L, the plain status\n"
+		"table, -mig 0|1, and 'mig' with -lgip, -lgipp, -lgi, -cgi, -dgi,\n"
+		"-lcip, -lcipp, -lci, -cci and -dci. Messages and exit codes are\n"
+		"nvidia-smi's.\n"
+		"A symlink named nvidia-smi to migctl does the same. 'migctl smi --help'\n"
+		"lists what is supported.\n",
+	.run = smi_main,
+	.flags = CLI_OWN_PARSER,
+};
