@@ -85,7 +85,6 @@ struct cli_command {
 
 /* -i GPUS, which the node commands share; `help` says what the default is. */
 #define CLI_OPT_GPUS(help) {"id", 'i', 0, "GPUS", "only these GPUs: indices, UUIDs or PCI bus IDs,\n" help, CLI_V_GPU, NULL, false}
-#define CLI_GLOBAL_SIM_NOTE "Global options (before the command): --sim[=DIR] uses the simulator.\n"
 
 /* The descriptors, each in its command's file. */
 extern const struct cli_command cli_cmd_catalog, cli_cmd_layouts, cli_cmd_list,

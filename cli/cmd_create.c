@@ -264,8 +264,7 @@ const struct cli_command cli_cmd_create = {
 	.opts = create_opts,
 	.epilogue =
 		"Exit status: 0; 2 bad command line; 8 unknown profile; 9 invalid placement; 10 insufficient\n"
-		"resources; 13 unknown GPU or GI; 16 no permission; 17 MIG mode disabled.\n"
-		"\n" CLI_GLOBAL_SIM_NOTE,
+		"resources; 13 unknown GPU or GI; 16 no permission; 17 MIG mode disabled.\n",
 	.operand_values = CLI_V_PROFILE,
 	.run = cmd_create,
 };

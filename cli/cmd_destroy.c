@@ -392,7 +392,6 @@ const struct cli_command cli_cmd_destroy = {
 	.epilogue =
 		"Exit status: 0; 2 bad command line; 14 in use (processes, or a GI with CIs); 13 no such GPU or\n"
 		"instance; 16 no permission; 17 MIG mode disabled. With several errors, the\n"
-		"first one's code.\n"
-		"\n" CLI_GLOBAL_SIM_NOTE,
+		"first one's code.\n",
 	.run = cmd_destroy,
 };

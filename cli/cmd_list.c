@@ -74,6 +74,5 @@ const struct cli_command cli_cmd_list = {
 		"takes. Nothing on the GPUs changes.\n",
 	.formats = "text json",
 	.opts = list_opts,
-	.epilogue = CLI_GLOBAL_SIM_NOTE,
 	.run = cmd_list,
 };

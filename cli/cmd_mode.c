@@ -217,8 +217,7 @@ const struct cli_command cli_cmd_mode = {
 		"is pending until a GPU reset (19: until a reboot); 2 bad command line;\n"
 		"14 processes or instances in the way; 16 no permission (run as root);\n"
 		"17 a GPU without MIG; 13 unknown GPU. With several errors, the first\n"
-		"one's code.\n"
-		"\n" CLI_GLOBAL_SIM_NOTE,
+		"one's code.\n",
 	.operand_values = CLI_V_WORDS,
 	.operand_words = "enable disable",
 	.run = cmd_mode,

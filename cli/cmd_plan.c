@@ -720,7 +720,6 @@ const struct cli_command cli_cmd_plan = {
 		"Exit status: 0 the demand fits; 11 it does not (the closest plan is\n"
 		"printed, and what is unplaced); 2 bad command line; 4 unreadable FILE;\n"
 		"5 malformed FILE; 7 unknown model; 8 unknown profile; 15 no driver (use\n"
-		"--fleet or --sim); 17 no GPU of the node supports MIG.\n"
-		"\n" CLI_GLOBAL_SIM_NOTE,
+		"--fleet or --sim); 17 no GPU of the node supports MIG.\n",
 	.run = cmd_plan,
 };

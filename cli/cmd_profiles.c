@@ -383,7 +383,6 @@ const struct cli_command cli_cmd_profiles = {
 	.epilogue =
 		"Exit status: 0; 17 when MIG mode is disabled on a GPU given with -i, or on\n"
 		"every GPU (the catalog's profiles for its model are shown as a hint); 13\n"
-		"for an unknown GPU or GPU instance.\n"
-		"\n" CLI_GLOBAL_SIM_NOTE,
+		"for an unknown GPU or GPU instance.\n",
 	.run = cmd_profiles,
 };

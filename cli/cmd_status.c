@@ -237,6 +237,5 @@ const struct cli_command cli_cmd_status = {
 		"instance are listed with '-' for CI and MIG device. Nothing changes.\n",
 	.formats = "text json",
 	.opts = status_opts,
-	.epilogue = CLI_GLOBAL_SIM_NOTE,
 	.run = cmd_status,
 };

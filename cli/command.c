@@ -193,7 +193,7 @@ static void print_row(FILE *out, const char *label, const char *help, int col)
 
 static const struct cli_opt common_help[] = {
 	{"catalog", 0, 0, "FILE", "add or override GPU models from FILE\n(docs/catalog-format.md)", CLI_V_FILE, NULL, false},
-	{"sim", 0, 0, NULL, "use the simulator (also before the command;\n--sim=DIR: state in DIR)", CLI_V_NONE, NULL, false},
+	{"sim", 0, 0, NULL, "use the bundled GPU simulator (--sim=DIR: its state\nin DIR); also a global option, before the command", CLI_V_NONE, NULL, false},
 	{"wait", 0, 0, NULL, "when another migctl holds the node lock, wait\nfor it (--wait=SECONDS: at most that long); without\n--wait a command that changes the node exits 24 at once", CLI_V_NONE, NULL, false},
 	{"help", 'h', 0, NULL, "show this help", CLI_V_NONE, NULL, false},
 	{NULL, 0, 0, NULL, NULL, CLI_V_NONE, NULL, false},
