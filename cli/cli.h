@@ -56,7 +56,9 @@ enum cli_values {
 struct cli_opt {
 	const char *name;          /* long name without "--" */
 	char letter;               /* short letter, 0: long only */
-	int key;                   /* what cli_next_opt returns; 0: `letter` */
+	int key;                   /* what cli_next_opt returns; 0: `letter`.
+				    * Long-only options use 1000..0x3fff (the
+				    * common options take 'o', 'h' and above) */
 	const char *arg;           /* argument name ("FILE"); NULL: takes none */
 	const char *help;          /* lines separated by '\n', no trailing one */
 	enum cli_values values;    /* what the argument completes to */
@@ -97,7 +99,8 @@ extern const struct cli_command *const cli_commands[];
 extern const size_t cli_n_commands;
 const struct cli_command *cli_find_command(const char *name);
 
-/* The option scan of one command run. */
+/* The option scan of one command run; a table holds at most CLI_MAX_OPTS
+ * options. */
 #define CLI_MAX_OPTS 24
 struct cli_parse {
 	struct cli *cli;
