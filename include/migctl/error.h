@@ -65,6 +65,12 @@ const char *migctl_err_name(enum migctl_err code);
 /* Default one-line message of a code. */
 const char *migctl_strerror(enum migctl_err code);
 
+/* The i-th entry of the error list (i from 0, in code order), for front
+ * ends that print the list (exit-code tables, man pages): fills `code`,
+ * `name` and `msg` (any may be NULL) and returns true, or false past the
+ * end. */
+bool migctl_err_entry(size_t i, enum migctl_err *code, const char **name, const char **msg);
+
 /* Record `code` and a formatted message in `err` (which may be NULL) and
  * return `code`, so that callers can write `return migctl_fail(err, ...)`. */
 enum migctl_err migctl_fail(struct migctl_error *err, enum migctl_err code,
@@ -80,11 +86,6 @@ enum migctl_err migctl_vfail(struct migctl_error *err, enum migctl_err code,
  * For the exit-code lists of --help texts, which then cannot disagree
  * with the codes the programs return. `indent` may be NULL. */
 void migctl_err_print_table(FILE *out, const char *indent);
-/* The i-th entry of the error list (i from 0, in code order), for front
- * ends that print the list (exit-code tables, man pages): fills `code`,
- * `name` and `msg` (any may be NULL) and returns true, or false past the
- * end. */
-bool migctl_err_entry(size_t i, enum migctl_err *code, const char **name, const char **msg);
 
 /* Reset `err` to MIGCTL_ERR_OK with an empty message. */
 void migctl_error_clear(struct migctl_error *err);
