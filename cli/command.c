@@ -75,6 +75,9 @@ static void format_list(const char *formats, const char *mark, const char *last_
 static bool has_word(const char *words, const char *word)
 {
 	size_t n = strlen(word);
+
+	if (n == 0) /* "" is in every string: it would never advance */
+		return false;
 	for (const char *p = words; (p = strstr(p, word)) != NULL; p += n)
 		if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
 			return true;
