@@ -116,7 +116,7 @@ $(BUILD)/migctl: $(CLI_OBJ) $(BUILD)/libmigctl.a
 
 # The simulator's version scripts and export lists come from the one NVML
 # entry-point table (lib/nvml_entries.h) through a host tool.
-$(BUILD)/tools/nvml_map: tools/nvml_map.c lib/nvml_entries.h lib/nvml_abi.h
+$(BUILD)/tools/nvml_map: tools/nvml_map.c lib/nvml_entries.h lib/nvml_abi.h | $(NEED_BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) -O2 -Ilib $< -o $@
 
@@ -164,7 +164,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(SIM_OBJ) $(BUILD)/libmigctl.a | $(NEED_TEST)
 	    $(shell pkg-config --libs $(TEST_PKGS)) -o $@
 
 # The CLI's GPU-reset callback is tested on its own (it is not library code).
-$(BUILD)/tests/test_gpu_reset: tests/unit/test_gpu_reset.c $(BUILD)/cli/gpu_reset.o
+$(BUILD)/tests/test_gpu_reset: tests/unit/test_gpu_reset.c $(BUILD)/cli/gpu_reset.o | $(NEED_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Icli $(shell pkg-config --cflags $(TEST_PKGS)) $^ \
 	    $(LDFLAGS) $(shell pkg-config --libs $(TEST_PKGS)) -o $@

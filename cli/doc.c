@@ -423,10 +423,7 @@ int cli_doc_main(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(what, "__exit-codes") == 0 && argc == 1) {
-		enum migctl_err code;
-		const char *name, *msg;
-		for (size_t i = 0; migctl_err_entry(i, &code, &name, &msg); i++)
-			printf("%d %s %s\n", (int)code, name, msg);
+		migctl_err_print_table(stdout, NULL); /* the table migsim --help prints */
 		return 0;
 	}
 	if (strcmp(what, "__man") == 0 && argc <= 2) {
