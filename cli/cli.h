@@ -247,9 +247,6 @@ size_t cli_mig_devices(const struct migctl_gpu_state *gpu,
 const struct migctl_gi_state *cli_gi_of(const struct migctl_gpu_state *gpu,
 					const struct migctl_ci_state *ci);
 
-/* Put "GPU N: " before a library message that does not name its GPU. */
-void cli_prefix_gpu(struct migctl_error *err, unsigned gpu);
-
 /* --- declarative layouts (cli/cmd_apply.c, cli/hooks.c, cli/parted.c) -- */
 
 /* Hooks of one apply: the parsed file and the MIG_PARTED_* variables

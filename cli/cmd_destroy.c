@@ -90,7 +90,7 @@ static bool destroy_ci(struct destroy_run *d, struct migctl_gpu_state *gpu, unsi
 	struct migctl_error err = {0};
 
 	if (migctl_node_destroy_ci(&d->cli->node, gpu, gi, ci, &err)) {
-		cli_prefix_gpu(&err, gpu->index);
+		migctl_error_prefix_gpu(&err, gpu->index);
 		fail(d, &err, gpu->index, gi, ci);
 		return false;
 	}
@@ -116,7 +116,7 @@ static void destroy_gi(struct destroy_run *d, struct migctl_gpu_state *gpu, unsi
 		pl = g->placement;
 	}
 	if (migctl_node_destroy_gi(&d->cli->node, gpu, gi, &err)) {
-		cli_prefix_gpu(&err, gpu->index);
+		migctl_error_prefix_gpu(&err, gpu->index);
 		fail(d, &err, gpu->index, gi, MIGCTL_ID_NONE);
 		return;
 	}

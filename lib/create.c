@@ -23,26 +23,6 @@ void migctl_create_result_release(struct migctl_create_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* "GPU N: " before a message that does not name its GPU yet (cut at
- * the end if the message is full). */
-static void prefix_gpu(struct migctl_error *err, unsigned gpu)
-{
-	char pre[24];
-	int k = snprintf(pre, sizeof(pre), "GPU %u: ", gpu);
-	size_t len;
-
-	if (strncmp(err->msg, "GPU ", 4) == 0)
-		return;
-	if (!err->msg[0])
-		snprintf(err->msg, sizeof(err->msg), "%s", migctl_strerror(err->code));
-	len = strlen(err->msg);
-	if (len + (size_t)k >= sizeof(err->msg))
-		len = sizeof(err->msg) - (size_t)k - 1;
-	memmove(err->msg + k, err->msg, len);
-	memcpy(err->msg, pre, (size_t)k);
-	err->msg[(size_t)k + len] = '\0';
-}
-
 /* CI profile IDs for GI profile `gp` from `list` (NULL: its default). */
 static enum migctl_err ci_profiles(const struct migctl_gi_profile *gp, const char *list,
 				   unsigned *ids, size_t *n, struct migctl_error *err)
@@ -125,7 +105,7 @@ static enum migctl_err check_gis(const struct migctl_create_request *req,
 					   gpu->index, gi->id, gi->profile_id);
 		enum migctl_err rc = ci_profiles(gi->profile, req->ci_profiles, cp, &ncp, err);
 		if (rc) {
-			prefix_gpu(err, gpu->index);
+			migctl_error_prefix_gpu(err, gpu->index);
 			return rc;
 		}
 	}
@@ -142,7 +122,7 @@ static enum migctl_err check_profiles(const struct migctl_create_request *req,
 
 	if ((rc = migctl_model_parse_gi_profile_list(&gpu->model, req->profiles, prof,
 						     MIGCTL_CREATE_MAX_ITEMS, n_prof, err))) {
-		prefix_gpu(err, gpu->index);
+		migctl_error_prefix_gpu(err, gpu->index);
 		return rc;
 	}
 	if (req->placement && *n_prof != 1)
@@ -152,7 +132,7 @@ static enum migctl_err check_profiles(const struct migctl_create_request *req,
 		unsigned cp[MIGCTL_NODE_MAX_CIS];
 		size_t ncp;
 		if (!req->no_ci && (rc = ci_profiles(gp, req->ci_profiles, cp, &ncp, err))) {
-			prefix_gpu(err, gpu->index);
+			migctl_error_prefix_gpu(err, gpu->index);
 			return rc;
 		}
 		if (req->placement) {
@@ -184,7 +164,7 @@ static void undo_failed(struct migctl_create_result *res, struct migctl_error *e
 {
 	if (res->n_undo_errors == MIGCTL_CREATE_MAX_UNDO_ERRORS)
 		return;
-	prefix_gpu(e, gpu);
+	migctl_error_prefix_gpu(e, gpu);
 	res->undo_errors[res->n_undo_errors++] = *e;
 }
 
@@ -214,7 +194,7 @@ static enum migctl_err fail(struct txn *t, struct migctl_error *e, unsigned gpu)
 		gis += t->res->gis[i].new_gi;
 		cis += t->res->gis[i].n_cis;
 	}
-	prefix_gpu(e, gpu);
+	migctl_error_prefix_gpu(e, gpu);
 	if (gis + cis) {
 		size_t len = strlen(e->msg);
 		snprintf(e->msg + len, sizeof(e->msg) - len,

@@ -83,3 +83,21 @@ void migctl_error_clear(struct migctl_error *err)
 		err->msg[0] = '\0';
 	}
 }
+
+void migctl_error_prefix_gpu(struct migctl_error *err, unsigned gpu)
+{
+	char pre[24];
+	int k = snprintf(pre, sizeof(pre), "GPU %u: ", gpu);
+	size_t len;
+
+	if (strncmp(err->msg, "GPU ", 4) == 0)
+		return;
+	if (!err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "%s", migctl_strerror(err->code));
+	len = strlen(err->msg);
+	if (len + (size_t)k >= sizeof(err->msg))
+		len = sizeof(err->msg) - (size_t)k - 1;
+	memmove(err->msg + k, err->msg, len);
+	memcpy(err->msg, pre, (size_t)k);
+	err->msg[(size_t)k + len] = '\0';
+}

@@ -90,4 +90,9 @@ void migctl_err_print_table(FILE *out, const char *indent);
 /* Reset `err` to MIGCTL_ERR_OK with an empty message. */
 void migctl_error_clear(struct migctl_error *err);
 
+/* Put "GPU N: " before err->msg unless it already starts with "GPU "
+ * (an empty message becomes the code's default message first; a full
+ * one is cut at the end). */
+void migctl_error_prefix_gpu(struct migctl_error *err, unsigned gpu);
+
 #endif
