@@ -157,7 +157,7 @@ $(BUILD)/migsim: $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/migsim*.c)) $(SIM_OB
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Unit tests link the library (and the simulator's model, for its tests).
-$(BUILD)/tests/%: tests/unit/%.c $(SIM_OBJ) $(BUILD)/libmigctl.a | $(NEED_TEST)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/sim_fixture.h $(SIM_OBJ) $(BUILD)/libmigctl.a | $(NEED_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isim $(shell pkg-config --cflags $(TEST_PKGS)) $< \
 	    $(SIM_OBJ) $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) \

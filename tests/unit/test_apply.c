@@ -32,114 +32,11 @@
 #include "migctl/config.h"
 #include "migctl/node.h"
 
-struct fixture {
-	char dir[256];
-	char state[300];
-	char journal[320];
-	struct migctl_catalog cat;
-	struct migctl_node node;
-	bool open;
-	pid_t bg;
-};
-
-static const char *sim_lib;
-static const char *sim_bin;
-
-static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	if (rc != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	sim_lib = getenv("MIGSIM_LIB");
-	sim_bin = getenv("MIGSIM_BIN");
-	if (!sim_lib || !sim_bin) {
-		print_error("set MIGSIM_LIB and MIGSIM_BIN (tests/run-tests.sh does)\n");
-		return -1;
-	}
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	return 0;
-}
+#include "sim_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct migctl_error err;
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_apply-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	snprintf(f->journal, sizeof(f->journal), "%s/journal.jsonl", f->dir);
-	setenv("MIGSIM_STATE", f->state, 1);
-	migctl_catalog_init(&f->cat);
-	if (migctl_catalog_load_builtin(&f->cat, &err)) {
-		print_error("catalog: %s\n", err.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static void stop_bg(struct fixture *f)
-{
-	if (f->bg <= 0)
-		return;
-	kill(f->bg, SIGTERM);
-	waitpid(f->bg, NULL, 0);
-	f->bg = 0;
-}
-
-static void close_node(struct fixture *f)
-{
-	if (f->open)
-		migctl_node_close(&f->node);
-	f->open = false;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	stop_bg(f);
-	close_node(f);
-	migctl_catalog_release(&f->cat);
-	run("rm -rf '%s'", f->dir);
-	unsetenv("MIGSIM_STATE");
-	free(f);
-	return 0;
-}
-
-static struct migctl_node *open_node(struct fixture *f)
-{
-	struct migctl_node_options opts = {
-		.nvml_lib = sim_lib, .sim_state = f->state, .catalog = &f->cat,
-	};
-	struct migctl_error err = {0};
-
-	close_node(f);
-	if (migctl_node_open(&f->node, &opts, &err))
-		fail_msg("open: %s", err.msg);
-	f->open = true;
-	if (migctl_node_refresh(&f->node, &err))
-		fail_msg("refresh: %s", err.msg);
-	return &f->node;
+	return sim_fixture_setup(state, "test_apply", "/tmp");
 }
 
 /* Resolve config text (label "t") on the node into `plans`. */
@@ -670,5 +567,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_changes, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, group_setup_reaper, NULL);
 }

@@ -42,31 +42,15 @@
 
 #define N_GPUS 4
 
-struct fixture {
-	char dir[256];
-	char state[300];
-	char journal[320];
-	struct migctl_catalog cat;
-	struct migctl_node node;
-	bool open;
-	uint64_t rng;
-};
+#include "sim_fixture.h"
 
-static const char *sim_lib;
-static const char *sim_bin;
-
-static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void run(const char *fmt, ...)
+static int setup(void **state)
 {
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	if (rc != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
+	/* tmpfs when there is one: the simulator and the journal sync
+	 * every write, which a disk shared with other builds makes slow,
+	 * and a killed process loses nothing from the page cache anyway. */
+	return sim_fixture_setup(state, "test_apply_crash",
+				 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 }
 
 static unsigned rnd(struct fixture *f, unsigned n)
@@ -76,83 +60,6 @@ static unsigned rnd(struct fixture *f, unsigned n)
 	f->rng ^= f->rng >> 7;
 	f->rng ^= f->rng << 17;
 	return n ? (unsigned)(f->rng % n) : 0;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	sim_lib = getenv("MIGSIM_LIB");
-	sim_bin = getenv("MIGSIM_BIN");
-	if (!sim_lib || !sim_bin) {
-		print_error("set MIGSIM_LIB and MIGSIM_BIN (tests/run-tests.sh does)\n");
-		return -1;
-	}
-	return 0;
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct migctl_error err;
-
-	if (!f)
-		return -1;
-	/* tmpfs when there is one: the simulator and the journal sync
-	 * every write, which a disk shared with other builds makes slow,
-	 * and a killed process loses nothing from the page cache anyway. */
-	const char *tmp = getenv("TMPDIR");
-	if (!tmp)
-		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(f->dir, sizeof(f->dir), "%s/test_apply_crash-XXXXXX", tmp);
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	snprintf(f->journal, sizeof(f->journal), "%s/journal.jsonl", f->dir);
-	setenv("MIGSIM_STATE", f->state, 1);
-	migctl_catalog_init(&f->cat);
-	if (migctl_catalog_load_builtin(&f->cat, &err)) {
-		print_error("catalog: %s\n", err.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static void close_node(struct fixture *f)
-{
-	if (f->open)
-		migctl_node_close(&f->node);
-	f->open = false;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	close_node(f);
-	migctl_catalog_release(&f->cat);
-	run("rm -rf '%s'", f->dir);
-	unsetenv("MIGSIM_STATE");
-	free(f);
-	return 0;
-}
-
-static struct migctl_node *open_node(struct fixture *f)
-{
-	struct migctl_node_options opts = {
-		.nvml_lib = sim_lib, .sim_state = f->state, .catalog = &f->cat,
-	};
-	struct migctl_error err = {0};
-
-	close_node(f);
-	if (migctl_node_open(&f->node, &opts, &err))
-		fail_msg("open: %s", err.msg);
-	f->open = true;
-	if (migctl_node_refresh(&f->node, &err))
-		fail_msg("refresh: %s", err.msg);
-	return &f->node;
 }
 
 static void refresh(struct fixture *f)

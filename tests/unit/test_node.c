@@ -34,30 +34,11 @@
 enum { A100_1G = 19, A100_2G = 14, A100_3G = 9, A100_4G = 5, A100_7G = 0 };
 enum { CI_1C = 0, CI_2C = 1, CI_3C = 2 };
 
-struct fixture {
-	char dir[256];
-	char state[300];
-	struct migctl_catalog cat;
-	struct migctl_node node;
-	bool open;
-	pid_t bg;               /* a background `migsim exec`, or 0 */
-};
+#include "sim_fixture.h"
 
-static const char *sim_lib;
-static const char *sim_bin;
-
-static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void run(const char *fmt, ...)
+static int setup(void **state)
 {
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	if (rc != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
+	return sim_fixture_setup(state, "test_node", "/tmp");
 }
 
 static void msleep(long ms)
@@ -67,136 +48,12 @@ static void msleep(long ms)
 		;
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	sim_lib = getenv("MIGSIM_LIB");
-	sim_bin = getenv("MIGSIM_BIN");
-	if (!sim_lib || !sim_bin) {
-		print_error("set MIGSIM_LIB and MIGSIM_BIN (tests/run-tests.sh does)\n");
-		return -1;
-	}
-	/* `migsim exec` runs in the background of a shell that exits at
-	 * once: adopt it so that stop_bg can reap it. */
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct migctl_error err;
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_node-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
-	setenv("MIGSIM_STATE", f->state, 1);
-	migctl_catalog_init(&f->cat);
-	if (migctl_catalog_load_builtin(&f->cat, &err)) {
-		print_error("catalog: %s\n", err.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static void stop_bg(struct fixture *f)
-{
-	if (f->bg <= 0)
-		return;
-	kill(f->bg, SIGTERM); /* migsim passes it on to its command */
-	waitpid(f->bg, NULL, 0);
-	f->bg = 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	stop_bg(f);
-	if (f->open)
-		migctl_node_close(&f->node);
-	migctl_catalog_release(&f->cat);
-	run("rm -rf '%s'", f->dir);
-	unsetenv("MIGSIM_STATE");
-	free(f);
-	return 0;
-}
-
-/* A machine (`migsim init ARGS`) and the node open and read on it. */
-static struct migctl_node *machine(struct fixture *f, const char *init_args)
-{
-	struct migctl_node_options opts = {
-		.nvml_lib = sim_lib,
-		.sim_state = f->state,
-		.catalog = &f->cat,
-	};
-	struct migctl_error err = {0};
-
-	run("'%s' --state '%s' init %s >/dev/null", sim_bin, f->state, init_args);
-	if (migctl_node_open(&f->node, &opts, &err))
-		fail_msg("open: %s", err.msg);
-	f->open = true;
-	if (migctl_node_refresh(&f->node, &err))
-		fail_msg("refresh: %s", err.msg);
-	return &f->node;
-}
-
-/* MIG enabled on GPU `i` (Ampere: pending, then reset). */
-static struct migctl_gpu_state *enabled(struct migctl_node *node, unsigned i)
-{
-	struct migctl_mode_result res;
-	struct migctl_error err = {0};
-	struct migctl_gpu_state *g = &node->gpus[i];
-
-	if (migctl_node_set_mig_mode(node, g, true, &res, &err))
-		fail_msg("enable: %s", err.msg);
-	if (res.pending && migctl_node_reset_gpu(node, g, &err))
-		fail_msg("reset: %s", err.msg);
-	assert_true(g->mig_current);
-	return g;
-}
-
-static unsigned create_gi(struct migctl_node *node, struct migctl_gpu_state *g, unsigned profile,
-			  const struct migctl_placement *pl)
-{
-	struct migctl_error err = {0};
-	unsigned id = 999;
-
-	if (migctl_node_create_gi(node, g, profile, pl, &id, &err))
-		fail_msg("create GI %u: %s", profile, err.msg);
-	return id;
-}
-
-static unsigned create_ci(struct migctl_node *node, struct migctl_gpu_state *g, unsigned gi,
-			  unsigned profile, const struct migctl_placement *pl)
-{
-	struct migctl_error err = {0};
-	unsigned id = 999;
-
-	if (migctl_node_create_ci(node, g, gi, profile, pl, &id, &err))
-		fail_msg("create CI %u in GI %u: %s", profile, gi, err.msg);
-	return id;
-}
-
 static const struct migctl_gpu_model *catalog_model(struct fixture *f, const char *name)
 {
 	struct migctl_error err;
 	const struct migctl_gpu_model *m = migctl_catalog_find_model(&f->cat, name, &err);
 	assert_non_null(m);
 	return m;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("\"%s\" does not contain \"%s\"", hay, needle);
 }
 
 /* --- reading ---------------------------------------------------------------- */
@@ -957,5 +814,5 @@ int main(void)
 		T(test_hopper_disable_with_instances),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, group_setup_reaper, NULL);
 }
