@@ -220,7 +220,7 @@ build/fuzz/fuzz_cli_args: tests/fuzz/fuzz_cli_args.c $(LIB_SRC) $(filter-out cli
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libmigctl.a $(wildcard lib/*.h lib/util/*.h include/migctl/*.h)
+$(BUILD)/bench/%: bench/%.c bench/bench_util.h $(BUILD)/libmigctl.a $(wildcard lib/*.h lib/util/*.h include/migctl/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libmigctl.a $(LDFLAGS) $(LIBS) -lm -o $@
 

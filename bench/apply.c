@@ -51,6 +51,8 @@
 #include "migctl/layout.h"
 #include "migctl/node.h"
 
+#include "bench_util.h"
+
 #define GPUS 8
 #define PERM_CAP 5040          /* orderings tried per GPU by the baseline */
 #define RANDOM_ROUNDS 2        /* random-pair scenarios per model */
@@ -58,42 +60,11 @@
 #define MAX_LAYOUTS 4096
 #define MAX_FLAT 64
 
-static int failures;
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("\n*** BENCH ERROR: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" ***\n", stderr);
-	failures++;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static size_t rng_below(size_t n)
 {
-	return (size_t)(rng_next() % n);
+	return (size_t)(rng_next(&rng_state) % n);
 }
 
 /* --- per-strategy counters -------------------------------------------- */

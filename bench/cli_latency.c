@@ -22,68 +22,30 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 #define RUNS 50
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Run argv with stdout (and stderr unless `show_err`) to /dev/null;
- * returns the exit status, or -1. */
-static int run(char *const argv[], int show_err)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			if (!show_err)
-				dup2(fd, 2);
-			close(fd);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Median wall time of RUNS runs, in seconds; negative if a run failed. */
-static double median(char *const argv[])
+static double median_time(char *const argv[])
 {
 	double t[RUNS];
 
-	if (run(argv, 1) != 0) /* warm-up, and a check that it works */
+	if (run_quiet(argv, 1) != 0) /* warm-up, and a check that it works */
 		return -1;
 	for (int i = 0; i < RUNS; i++) {
 		double t0 = now();
-		if (run(argv, 0) != 0)
+		if (run_quiet(argv, 0) != 0)
 			return -1;
 		t[i] = now() - t0;
 	}
-	qsort(t, RUNS, sizeof(t[0]), cmp);
-	return (t[RUNS / 2 - 1] + t[RUNS / 2]) / 2;
+	return median(t, RUNS); /* RUNS is even: the mean of the middle two */
 }
 
 static void rmrf(const char *dir)
 {
 	char *argv[] = {"rm", "-rf", (char *)dir, NULL};
-	run(argv, 1);
+	run_quiet(argv, 1);
 }
 
 int main(void)
@@ -116,7 +78,7 @@ int main(void)
 	char *init[] = {(char *)migsim, "--state", state, "init", "--gpus", "A100-SXM4-80GB:8", NULL};
 	char *enable[] = {migctl, sim_opt, "mode", "enable", "--reset", NULL};
 	char *create[] = {migctl, sim_opt, "create", "3g.40gb,3g.40gb", NULL};
-	if (run(init, 1) != 0 || run(enable, 1) != 0 || run(create, 1) != 0) {
+	if (run_quiet(init, 1) != 0 || run_quiet(enable, 1) != 0 || run_quiet(create, 1) != 0) {
 		fprintf(stderr, "cli_latency: cannot set up the simulated node in %s\n", state);
 		rmrf(state);
 		return 1;
@@ -126,8 +88,8 @@ int main(void)
 	char *lgi[] = {migctl, sim_opt, "smi", "mig", "-lgi", NULL};
 	char *show[] = {(char *)migsim, "--state", state, "show", NULL};
 	char *nothing[] = {"true", NULL};
-	double t_list = median(list), t_lgi = median(lgi);
-	double t_show = median(show), t_true = median(nothing);
+	double t_list = median_time(list), t_lgi = median_time(lgi);
+	double t_show = median_time(show), t_true = median_time(nothing);
 	rmrf(state);
 	if (t_list < 0 || t_lgi < 0 || t_show < 0 || t_true < 0) {
 		fprintf(stderr, "cli_latency: a command failed (list %s, smi mig -lgi %s, migsim show %s, true %s)\n",

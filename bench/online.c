@@ -31,6 +31,8 @@
 #include "migctl/geometry.h"
 #include "migctl/online.h"
 
+#include "bench_util.h"
+
 #define MODEL_NAME "NVIDIA A100-SXM4-80GB"
 #define FLEET 16
 #define N_ARRIVALS 20000   /* per trace */
@@ -52,43 +54,9 @@ static const enum migctl_online_policy policies[N_POL] = {
 };
 #define FF 2 /* index of first fit in policies[] */
 
-static int failures;
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("\n*** BENCH ERROR: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" ***\n", stderr);
-	failures++;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------------------ */
 /* Random numbers and the profile mixes                                 */
 /* ------------------------------------------------------------------ */
-
-/* splitmix64, as in bench/planner.c. */
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* Uniform in (0, 1]: safe for log(). */
 static double rng_unit_open(uint64_t *s)

@@ -40,6 +40,8 @@
 #include "migctl/geometry.h"
 #include "migctl/planner.h"
 
+#include "bench_util.h"
+
 #define MODEL_NAME "NVIDIA A100-SXM4-80GB"
 
 enum { P1G, P2G, P3G, P4G, P7G, NPROF };
@@ -74,56 +76,9 @@ static const struct named_layout layouts[] = {
 };
 #define N_LAYOUTS (sizeof(layouts) / sizeof(layouts[0]))
 
-static int failures;
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("\n*** BENCH ERROR: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" ***\n", stderr);
-	failures++;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *t, size_t n)
-{
-	qsort(t, n, sizeof(t[0]), cmp_double);
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
 /* ------------------------------------------------------------------ */
 /* Random numbers and demand distributions                              */
 /* ------------------------------------------------------------------ */
-
-/* splitmix64: small, fast, and the same on every platform. */
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* Uniform in [0, 1). */
 static double rng_unit(uint64_t *s)
@@ -378,30 +333,6 @@ static void bench_release(struct bench *b)
 /* CBC reference                                                        */
 /* ------------------------------------------------------------------ */
 
-/* Run argv with stdout and stderr to /dev/null; exit status or -1. */
-static int run_quiet(char *const argv[])
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Solve min sum x_c s.t. sum_c cfg[c][p] x_c >= demand[p] (and, with
  * fleet > 0, sum x_c <= fleet), x integer >= 0, with CBC. Returns the
  * optimum, verified against the solution's values, or -1. */
@@ -456,7 +387,7 @@ static long cbc_solve(const struct bench *b, const unsigned long *demand,
 		char *argv[] = { (char *)b->cbc, (char *)b->lp_path,
 				 (char *)"solve", (char *)"solu",
 				 (char *)b->sol_path, NULL };
-		if (run_quiet(argv) != 0) {
+		if (run_quiet(argv, 0) != 0) {
 			fail("cbc (%s) failed; install coinor-cbc or set CBC_BIN",
 			     b->cbc);
 			return -1;

@@ -20,6 +20,8 @@
 
 #include "nvml_abi.h"
 
+#include "bench_util.h"
+
 #define GPUS 8
 
 static nvmlReturn_t (*init_v2)(void);
@@ -33,13 +35,6 @@ static nvmlReturn_t (*max_mig)(nvmlDevice_t, unsigned *);
 static nvmlReturn_t (*mig_by_index)(nvmlDevice_t, unsigned, nvmlDevice_t *);
 static nvmlReturn_t (*get_uuid)(nvmlDevice_t, char *, unsigned);
 static nvmlReturn_t (*get_mem)(nvmlDevice_t, nvmlMemory_t *);
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void *need(void *lib, const char *name)
 {
