@@ -672,21 +672,9 @@ static void tally_print(const struct tally *t)
 	       t->excess / t->served, t->gpus / t->opt_gpus);
 }
 
-static int part_a(struct bench *b)
+/* The column legend and headings of part (a). */
+static void part_a_header(const struct bench *b)
 {
-	double t_start = now(), t_migctl = 0, t_cbc = 0;
-	unsigned cbc_runs = 0;
-	int *seq = malloc(sizes[N_SIZES - 1] * sizeof(int));
-	struct ff_gpu *gpus = malloc(sizes[N_SIZES - 1] * sizeof(*gpus));
-	struct tally total_m = { 0 }, total_f = { 0 };
-	unsigned claimed_total = 0, sets_total = 0;
-
-	if (!seq || !gpus) {
-		free(seq);
-		free(gpus);
-		fail("out of memory");
-		return -1;
-	}
 	printf("(a) packing quality vs the CBC-certified optimum (cbc = reference)\n"
 	       "    %s, profiles 1g.10gb 2g.20gb 3g.40gb 4g.40gb 7g.80gb,"
 	       " %zu inclusion-maximal configurations,\n"
@@ -706,6 +694,52 @@ static int part_a(struct bench *b)
 	       " | %7s %6s %6s | cbc\n", "distribution", "n", "opt", "at-opt",
 	       "excess", "ratio", "proven", "at-opt", "excess", "ratio", "srv",
 	       "at-opt", "excess", "ratio", "at-opt", "excess", "ratio");
+}
+
+/* migctl's and first fit's answers for one demand set against the
+ * CBC optimum `opt`: each inconsistency is a bench error. */
+static void check_set(int d, unsigned n, unsigned k, const struct migctl_result *mr,
+		      long opt, long ff)
+{
+	if (mr->gpus > opt) {
+		fail("%s n=%u set %u: migctl uses %ld GPUs, "
+		     "CBC optimum is %ld", dist_name[d], n,
+		     k, mr->gpus, opt);
+	} else if (mr->gpus < opt) {
+		fail("%s n=%u set %u: migctl uses %ld GPUs, "
+		     "below CBC's optimum %ld (ILP wrong?)",
+		     dist_name[d], n, k, mr->gpus, opt);
+	}
+	if (mr->optimal && mr->gpus != opt)
+		fail("%s n=%u set %u: migctl claims optimal "
+		     "with %ld GPUs, CBC optimum %ld",
+		     dist_name[d], n, k, mr->gpus, opt);
+	if (mr->lower_bound > opt)
+		fail("%s n=%u set %u: migctl lower bound %ld "
+		     "above the optimum %ld", dist_name[d],
+		     n, k, mr->lower_bound, opt);
+	if (ff < opt)
+		fail("%s n=%u set %u: first fit %ld below the "
+		     "optimum %ld", dist_name[d], n, k,
+		     ff, opt);
+}
+
+static int part_a(struct bench *b)
+{
+	double t_start = now(), t_migctl = 0, t_cbc = 0;
+	unsigned cbc_runs = 0;
+	int *seq = malloc(sizes[N_SIZES - 1] * sizeof(int));
+	struct ff_gpu *gpus = malloc(sizes[N_SIZES - 1] * sizeof(*gpus));
+	struct tally total_m = { 0 }, total_f = { 0 };
+	unsigned claimed_total = 0, sets_total = 0;
+
+	if (!seq || !gpus) {
+		free(seq);
+		free(gpus);
+		fail("out of memory");
+		return -1;
+	}
+	part_a_header(b);
 	for (int d = 0; d < N_DIST; d++) {
 		for (int si = 0; si < N_SIZES; si++) {
 			unsigned n = sizes[si];
@@ -737,27 +771,7 @@ static int part_a(struct bench *b)
 				if (ff < 0)
 					goto out;
 				opt_sum += (double)opt;
-				if (mr.gpus > opt) {
-					fail("%s n=%u set %u: migctl uses %ld GPUs, "
-					     "CBC optimum is %ld", dist_name[d], n,
-					     k, mr.gpus, opt);
-				} else if (mr.gpus < opt) {
-					fail("%s n=%u set %u: migctl uses %ld GPUs, "
-					     "below CBC's optimum %ld (ILP wrong?)",
-					     dist_name[d], n, k, mr.gpus, opt);
-				}
-				if (mr.optimal && mr.gpus != opt)
-					fail("%s n=%u set %u: migctl claims optimal "
-					     "with %ld GPUs, CBC optimum %ld",
-					     dist_name[d], n, k, mr.gpus, opt);
-				if (mr.lower_bound > opt)
-					fail("%s n=%u set %u: migctl lower bound %ld "
-					     "above the optimum %ld", dist_name[d],
-					     n, k, mr.lower_bound, opt);
-				if (ff < opt)
-					fail("%s n=%u set %u: first fit %ld below the "
-					     "optimum %ld", dist_name[d], n, k,
-					     ff, opt);
+				check_set(d, n, k, &mr, opt, ff);
 				claimed += mr.optimal;
 				tally_add(&tm, mr.gpus, opt);
 				tally_add(&tf, ff, opt);
