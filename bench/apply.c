@@ -609,6 +609,57 @@ static double ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
+/* Put the checkpointed before layout back and check that every GPU has
+ * the layout of `snap` again (`l`: scratch space). */
+static int restore_before(struct bench *b, const struct scenario *sc,
+			  const struct migctl_checkpoint *cp,
+			  const struct migctl_layout *snap, struct migctl_layout *l)
+{
+	struct migctl_apply_report rep;
+	struct migctl_error err = {0};
+	struct migctl_gpu_plan *restore = calloc(b->node.n_gpus, sizeof(*restore));
+
+	if (!restore || migctl_checkpoint_plans(&b->node, cp, restore, &err)) {
+		fail("%s: checkpoint plans: %s", sc->name, err.msg);
+		free(restore);
+		return -1;
+	}
+	migctl_apply_report_init(&rep);
+	int ra = apply_targets(b, restore, &rep, "restoring the before layout");
+	migctl_apply_report_release(&rep);
+	free(restore);
+	if (ra || migctl_node_refresh(&b->node, &err))
+		return -1;
+	for (size_t i = 0; i < GPUS; i++) {
+		migctl_layout_of_gpu(&b->node.gpus[i], l);
+		if (!same_layout(l, &snap[i])) {
+			fail("%s: GPU %zu: the restored before layout differs from the first", sc->name, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The scenario's GPU 0 change and the two rows with their ratios. */
+static void print_scenario(struct bench *b, const struct scenario *sc, const struct stats *sm,
+			   const struct stats *sb)
+{
+	char bef[200], aft[200];
+	const struct migctl_gpu_model *m = &b->node.gpus[0].model;
+
+	describe(m, &sc->before[0], bef, sizeof(bef));
+	describe(m, &sc->after[0], aft, sizeof(aft));
+	printf("  %s\n    GPU 0: %s -> %s\n", sc->name, bef, aft);
+	print_header();
+	print_row("migctl", sm);
+	print_row("mig-parted", sb);
+	printf("    %-10s %9.3f %8.3f %7s %10.3f %9.3f\n", "ratio", ratio((double)sm->destroyed, (double)sb->destroyed),
+	       ratio((double)sm->created, (double)sb->created), "", ratio((double)sm->calls, (double)sb->calls),
+	       ratio(sm->seconds, sb->seconds));
+	if (sb->orderings > sb->gpus_changed)
+		printf("    baseline tried %lu orderings on %u GPUs\n", sb->orderings, sb->gpus_changed);
+}
+
 static int run_scenario(struct bench *b, const struct scenario *sc, struct stats *tot_m,
 			struct stats *tot_b)
 {
@@ -667,25 +718,8 @@ static int run_scenario(struct bench *b, const struct scenario *sc, struct stats
 	sm.gpus_ok = check_targets(b, sc->after, "migctl", sc->name);
 
 	/* Back to the same before layout, placements included. */
-	struct migctl_gpu_plan *restore = calloc(b->node.n_gpus, sizeof(*restore));
-	if (!restore || migctl_checkpoint_plans(&b->node, &cp, restore, &err)) {
-		fail("%s: checkpoint plans: %s", sc->name, err.msg);
-		free(restore);
+	if (restore_before(b, sc, &cp, snap, l))
 		goto out;
-	}
-	migctl_apply_report_release(&rep);
-	migctl_apply_report_init(&rep);
-	int ra = apply_targets(b, restore, &rep, "restoring the before layout");
-	free(restore);
-	if (ra || migctl_node_refresh(&b->node, &err))
-		goto out;
-	for (size_t i = 0; i < GPUS; i++) {
-		migctl_layout_of_gpu(&b->node.gpus[i], l);
-		if (!same_layout(l, &snap[i])) {
-			fail("%s: GPU %zu: the restored before layout differs from the first", sc->name, i);
-			goto out;
-		}
-	}
 
 	/* (b) baseline. */
 	c0 = migctl_node_nvml_calls(&b->node);
@@ -696,21 +730,7 @@ static int run_scenario(struct bench *b, const struct scenario *sc, struct stats
 	sb.gpus = GPUS;
 	sb.gpus_ok = check_targets(b, sc->after, "baseline", sc->name);
 
-	{
-		char bef[200], aft[200];
-		const struct migctl_gpu_model *m = &b->node.gpus[0].model;
-		describe(m, &sc->before[0], bef, sizeof(bef));
-		describe(m, &sc->after[0], aft, sizeof(aft));
-		printf("  %s\n    GPU 0: %s -> %s\n", sc->name, bef, aft);
-	}
-	print_header();
-	print_row("migctl", &sm);
-	print_row("mig-parted", &sb);
-	printf("    %-10s %9.3f %8.3f %7s %10.3f %9.3f\n", "ratio", ratio((double)sm.destroyed, (double)sb.destroyed),
-	       ratio((double)sm.created, (double)sb.created), "", ratio((double)sm.calls, (double)sb.calls),
-	       ratio(sm.seconds, sb.seconds));
-	if (sb.orderings > sb.gpus_changed)
-		printf("    baseline tried %lu orderings on %u GPUs\n", sb.orderings, sb.gpus_changed);
+	print_scenario(b, sc, &sm, &sb);
 	stats_add(tot_m, &sm);
 	stats_add(tot_b, &sb);
 	r = 0;
