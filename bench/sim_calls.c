@@ -73,6 +73,42 @@ static long list_all(void)
 	return calls;
 }
 
+/* The NVML entry points the benchmark calls, from the simulator. */
+static void bind_nvml(void *lib)
+{
+	*(void **)&init_v2 = need(lib, "nvmlInit_v2");
+	*(void **)&get_count = need(lib, "nvmlDeviceGetCount_v2");
+	*(void **)&by_index = need(lib, "nvmlDeviceGetHandleByIndex_v2");
+	*(void **)&set_mig = need(lib, "nvmlDeviceSetMigMode");
+	*(void **)&create_gi = need(lib, "nvmlDeviceCreateGpuInstance");
+	*(void **)&destroy_gi = need(lib, "nvmlGpuInstanceDestroy");
+	*(void **)&create_ci = need(lib, "nvmlGpuInstanceCreateComputeInstance");
+	*(void **)&max_mig = need(lib, "nvmlDeviceGetMaxMigDeviceCount");
+	*(void **)&mig_by_index = need(lib, "nvmlDeviceGetMigDeviceHandleByIndex");
+	*(void **)&get_uuid = need(lib, "nvmlDeviceGetUUID");
+	*(void **)&get_mem = need(lib, "nvmlDeviceGetMemoryInfo");
+}
+
+/* 8 GPUs x 7 x 1g.10gb, each with its compute instance; non-zero on
+ * an NVML error. */
+static int populate(void)
+{
+	for (unsigned i = 0; i < GPUS; i++) {
+		nvmlDevice_t d;
+		nvmlReturn_t act;
+		by_index(i, &d);
+		set_mig(d, NVML_DEVICE_MIG_ENABLE, &act);
+		/* GPU 7 keeps one slot free for the create/destroy timing. */
+		for (int k = 0; k < (i == GPUS - 1 ? 6 : 7); k++) {
+			nvmlGpuInstance_t gi;
+			nvmlComputeInstance_t ci;
+			if (create_gi(d, 19, &gi) || create_ci(gi, 0, &ci))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int main(void)
 {
 	const char *path = getenv("MIGSIM_LIB"), *bin = getenv("MIGSIM_BIN");
@@ -91,34 +127,12 @@ int main(void)
 		fprintf(stderr, "sim_calls: %s\n", dlerror());
 		return 1;
 	}
-	*(void **)&init_v2 = need(lib, "nvmlInit_v2");
-	*(void **)&get_count = need(lib, "nvmlDeviceGetCount_v2");
-	*(void **)&by_index = need(lib, "nvmlDeviceGetHandleByIndex_v2");
-	*(void **)&set_mig = need(lib, "nvmlDeviceSetMigMode");
-	*(void **)&create_gi = need(lib, "nvmlDeviceCreateGpuInstance");
-	*(void **)&destroy_gi = need(lib, "nvmlGpuInstanceDestroy");
-	*(void **)&create_ci = need(lib, "nvmlGpuInstanceCreateComputeInstance");
-	*(void **)&max_mig = need(lib, "nvmlDeviceGetMaxMigDeviceCount");
-	*(void **)&mig_by_index = need(lib, "nvmlDeviceGetMigDeviceHandleByIndex");
-	*(void **)&get_uuid = need(lib, "nvmlDeviceGetUUID");
-	*(void **)&get_mem = need(lib, "nvmlDeviceGetMemoryInfo");
+	bind_nvml(lib);
 	if (init_v2() != NVML_SUCCESS)
 		return 1;
 
-	/* 8 GPUs x 7 x 1g.10gb, each with its compute instance. */
-	for (unsigned i = 0; i < GPUS; i++) {
-		nvmlDevice_t d;
-		nvmlReturn_t act;
-		by_index(i, &d);
-		set_mig(d, NVML_DEVICE_MIG_ENABLE, &act);
-		/* GPU 7 keeps one slot free for the create/destroy timing. */
-		for (int k = 0; k < (i == GPUS - 1 ? 6 : 7); k++) {
-			nvmlGpuInstance_t gi;
-			nvmlComputeInstance_t ci;
-			if (create_gi(d, 19, &gi) || create_ci(gi, 0, &ci))
-				return 1;
-		}
-	}
+	if (populate())
+		return 1;
 
 	double t0 = now();
 	long floor_calls = 0;
