@@ -1785,6 +1785,19 @@ static void test_can_place_edges(void **state)
 	assert_true(migctl_grid_can_place(&g, s222, 3, i15, P(6, 2)));
 	assert_int_equal(migctl_grid_remaining_capacity(&g, s222, 3, i15), 1);
 
+}
+
+/* Limits that the A100 table does not have: a synthetic profile limit, a
+ * compute-slice limit, and free_placements' `cap`. */
+static void test_can_place_synthetic_limits(void **state)
+{
+	(void)state;
+	struct migctl_grid g;
+	struct migctl_placement fp[MIGCTL_MAX_UNITS];
+	grid_a100(&g);
+	size_t i1 = pidx(&g, 19), i2 = pidx(&g, 14), i3 = pidx(&g, 9),
+	       i4 = pidx(&g, 5), i7 = pidx(&g, 0);
+
 	/* A synthetic 2g limit of 1 refuses a second one on a free GPU half. */
 	struct migctl_grid lim = g;
 	lim.profiles[i2].max = 1;
@@ -1828,6 +1841,15 @@ static void test_can_place_edges(void **state)
 	assert_int_equal(migctl_grid_free_placements(&g, NULL, 0, i2, small, 0), 3);
 	assert_int_equal(small[0].start, 0xcdcdcdcdu);
 
+}
+
+/* The other models' placement rules. */
+static void test_can_place_other_models(void **state)
+{
+	(void)state;
+	struct migctl_grid g;
+	struct migctl_placement fp[MIGCTL_MAX_UNITS];
+
 	/* A30: 2g+me limit 1, 4g blocked by any instance. */
 	grid_a30(&g);
 	size_t a1 = pidx(&g, 14), a2me = pidx(&g, 6), a4 = pidx(&g, 0);
@@ -1857,6 +1879,8 @@ int main(void)
 		cmocka_unit_test(test_masks),
 		cmocka_unit_test(test_grid_of_model),
 		cmocka_unit_test(test_can_place_edges),
+		cmocka_unit_test(test_can_place_synthetic_limits),
+		cmocka_unit_test(test_can_place_other_models),
 		cmocka_unit_test(test_gi_ids),
 		cmocka_unit_test(test_lowest_free_id),
 		cmocka_unit_test(test_ci_level),
