@@ -253,6 +253,67 @@ static void definition_cost(const struct migctl_layout *before,
 	}
 }
 
+/* Steps of execute(): a create, checked against the working layout `w`
+ * (GI `g` of it: the step's, or -1) and done on it. */
+static void exec_create_gi(const struct migctl_grid *grid, struct migctl_layout *w, int g,
+			   const struct migctl_step *st)
+{
+	struct migctl_slot slots[MAXG];
+	assert_true(g < 0);
+	assert_int_equal(st->gi_id, UNK);
+	assert_int_equal(st->reason, MIGCTL_REASON_NONE);
+	for (size_t k = 0; k < w->n_gis; k++)
+		slots[k] = (struct migctl_slot){w->gis[k].profile, w->gis[k].placement};
+	assert_true(migctl_grid_can_place(grid, slots, w->n_gis, st->gi_profile,
+					  st->gi_placement));
+	assert_true(w->n_gis < MAXG);
+	struct migctl_layout_gi *n = &w->gis[w->n_gis++];
+	memset(n, 0, sizeof(*n));
+	n->profile = st->gi_profile;
+	n->placement = st->gi_placement;
+	n->id = UNK;
+}
+
+static void exec_create_ci(const struct migctl_gpu_model *m, struct migctl_layout *w, int g,
+			   const struct migctl_step *st)
+{
+	struct migctl_grid cig;
+	struct migctl_slot slots[MAXC];
+	assert_true(g >= 0);
+	assert_int_equal(w->gis[g].id, st->gi_id);
+	assert_int_equal(st->reason, MIGCTL_REASON_NONE);
+	migctl_grid_of_gi(&cig, &m->gi[st->gi_profile]);
+	for (size_t k = 0; k < w->gis[g].n_cis; k++)
+		slots[k] = (struct migctl_slot){w->gis[g].cis[k].profile,
+						w->gis[g].cis[k].placement};
+	assert_true(migctl_grid_can_place(&cig, slots, w->gis[g].n_cis,
+					  st->ci_profile, st->ci_placement));
+	assert_true(w->gis[g].n_cis < MAXC);
+	w->gis[g].cis[w->gis[g].n_cis++] = (struct migctl_layout_ci){
+		st->ci_profile, st->ci_placement, UNK, false};
+}
+
+/* `w` and `final` are the same layout, IDs included (sorts `w`). */
+static void assert_same_final(struct migctl_layout *w, const struct migctl_layout *final)
+{
+	struct migctl_layout f = *final;
+	sort_layout(w);
+	sort_layout(&f);
+	assert_int_equal(w->n_gis, f.n_gis);
+	for (size_t g = 0; g < w->n_gis; g++) {
+		assert_int_equal(w->gis[g].profile, f.gis[g].profile);
+		assert_int_equal(w->gis[g].placement.start, f.gis[g].placement.start);
+		assert_int_equal(w->gis[g].placement.size, f.gis[g].placement.size);
+		assert_int_equal(w->gis[g].id, f.gis[g].id);
+		assert_int_equal(w->gis[g].n_cis, f.gis[g].n_cis);
+		for (size_t c = 0; c < w->gis[g].n_cis; c++) {
+			assert_int_equal(w->gis[g].cis[c].profile, f.gis[g].cis[c].profile);
+			assert_int_equal(w->gis[g].cis[c].placement.start, f.gis[g].cis[c].placement.start);
+			assert_int_equal(w->gis[g].cis[c].id, f.gis[g].cis[c].id);
+		}
+	}
+}
+
 static void execute(const struct migctl_gpu_model *m, const struct migctl_layout *before,
 		    const struct migctl_gpu_target *target, const struct migctl_transition *tr)
 {
@@ -300,42 +361,14 @@ static void execute(const struct migctl_gpu_model *m, const struct migctl_layout
 			busy += st->busy;
 			break;
 		}
-		case MIGCTL_STEP_CREATE_GI: {
-			struct migctl_slot slots[MAXG];
-			assert_true(g < 0);
-			assert_int_equal(st->gi_id, UNK);
-			assert_int_equal(st->reason, MIGCTL_REASON_NONE);
-			for (size_t k = 0; k < w.n_gis; k++)
-				slots[k] = (struct migctl_slot){w.gis[k].profile, w.gis[k].placement};
-			assert_true(migctl_grid_can_place(&grid, slots, w.n_gis, st->gi_profile,
-							  st->gi_placement));
-			assert_true(w.n_gis < MAXG);
-			struct migctl_layout_gi *n = &w.gis[w.n_gis++];
-			memset(n, 0, sizeof(*n));
-			n->profile = st->gi_profile;
-			n->placement = st->gi_placement;
-			n->id = UNK;
+		case MIGCTL_STEP_CREATE_GI:
+			exec_create_gi(&grid, &w, g, st);
 			created++;
 			break;
-		}
-		case MIGCTL_STEP_CREATE_CI: {
-			struct migctl_grid cig;
-			struct migctl_slot slots[MAXC];
-			assert_true(g >= 0);
-			assert_int_equal(w.gis[g].id, st->gi_id);
-			assert_int_equal(st->reason, MIGCTL_REASON_NONE);
-			migctl_grid_of_gi(&cig, &m->gi[st->gi_profile]);
-			for (size_t k = 0; k < w.gis[g].n_cis; k++)
-				slots[k] = (struct migctl_slot){w.gis[g].cis[k].profile,
-								w.gis[g].cis[k].placement};
-			assert_true(migctl_grid_can_place(&cig, slots, w.gis[g].n_cis,
-							  st->ci_profile, st->ci_placement));
-			assert_true(w.gis[g].n_cis < MAXC);
-			w.gis[g].cis[w.gis[g].n_cis++] = (struct migctl_layout_ci){
-				st->ci_profile, st->ci_placement, UNK, false};
+		case MIGCTL_STEP_CREATE_CI:
+			exec_create_ci(m, &w, g, st);
 			created++;
 			break;
-		}
 		default:
 			fail_msg("bad step kind %d", (int)st->kind);
 		}
@@ -352,22 +385,7 @@ static void execute(const struct migctl_gpu_model *m, const struct migctl_layout
 	assert_int_equal(migctl_layout_free_capacity(m, &w), tr->free_capacity);
 
 	/* The executed layout is the plan's final one, IDs included. */
-	struct migctl_layout f = tr->final;
-	sort_layout(&w);
-	sort_layout(&f);
-	assert_int_equal(w.n_gis, f.n_gis);
-	for (size_t g = 0; g < w.n_gis; g++) {
-		assert_int_equal(w.gis[g].profile, f.gis[g].profile);
-		assert_int_equal(w.gis[g].placement.start, f.gis[g].placement.start);
-		assert_int_equal(w.gis[g].placement.size, f.gis[g].placement.size);
-		assert_int_equal(w.gis[g].id, f.gis[g].id);
-		assert_int_equal(w.gis[g].n_cis, f.gis[g].n_cis);
-		for (size_t c = 0; c < w.gis[g].n_cis; c++) {
-			assert_int_equal(w.gis[g].cis[c].profile, f.gis[g].cis[c].profile);
-			assert_int_equal(w.gis[g].cis[c].placement.start, f.gis[g].cis[c].placement.start);
-			assert_int_equal(w.gis[g].cis[c].id, f.gis[g].cis[c].id);
-		}
-	}
+	assert_same_final(&w, &tr->final);
 	/* Nothing is destroyed and made again the same: the counter is the
 	 * definition's. */
 	unsigned d, b;
