@@ -950,6 +950,22 @@ static void test_partial_cases_a100(void **state)
 		assert_int_equal(tr.steps[i].reason, MIGCTL_REASON_CONFLICT);
 	assert_int_equal(tr.created, 5);
 
+}
+
+/* Other current layouts: a CI that must move inside its GI, and a whole
+ * 3g split into 1c CIs. */
+static void test_partial_cases_a100_regroup(void **state)
+{
+	const struct migctl_gpu_model *m = model("A100-SXM4-80GB");
+	size_t g3 = gi_index(m, "3g.40gb");
+	size_t c1 = ci_index(m, g3, "1c.3g.40gb"), c2 = ci_index(m, g3, "2c.3g.40gb");
+	struct migctl_layout cur = {0};
+	struct migctl_gpu_target t;
+	static struct migctl_transition tr;
+	struct migctl_error err = {0};
+	struct migctl_layout_gi *a;
+	(void)state;
+
 	/* 3g@0 {1c@1} next to a whole 3g@4; target: that whole 3g, plus
 	 * 2c.3g x1 and 1c.3g x1. No third 3g fits (the model allows 2), and
 	 * 1c@1 blocks both 2c placements ({0,1}:2), so 1c@1 moves: destroyed
@@ -1612,6 +1628,7 @@ int main(void)
 		cmocka_unit_test(test_busy_cases),
 		cmocka_unit_test(test_pin_cases),
 		cmocka_unit_test(test_partial_cases_a100),
+		cmocka_unit_test(test_partial_cases_a100_regroup),
 		cmocka_unit_test(test_partial_cases_a30),
 		cmocka_unit_test(test_partial_random_a30),
 		cmocka_unit_test(test_partial_random_a100_h100),
