@@ -1238,6 +1238,80 @@ static void test_all_balanced_layouts(void **state)
 /* Case-insensitive name lookup                                              */
 /* ======================================================================== */
 
+/* test_lookup_case_insensitive: GI profiles of the RTX PRO 6000 by
+ * name (any case) and ID. */
+static void check_rtx_gi_lookup(void)
+{
+	static const struct {
+		const char *query;
+		unsigned id;
+	} rtx_queries[] = {
+		{"1g.24gb+me.all", 65}, {"MIG 1G.24GB+ME.ALL", 65},
+		{"1g.24gb-me", 67}, {"2g.48gb-me", 66}, {"MIG 4g.96gb+gfx", 32},
+		{"1g.24gb", 14}, {"47", 47},
+	};
+	const struct migctl_gpu_model *m;
+	struct migctl_error err;
+
+	m = migctl_catalog_find_pci(&g_cat, 0x2BB5);
+	if (!m) {
+		mismatch("RTX PRO 6000 (0x2BB5) not in catalog [§2.13]");
+	} else {
+		for (size_t i = 0; i < ARRAY_LEN(rtx_queries); i++) {
+			const struct migctl_gi_profile *g;
+
+			memset(&err, 0, sizeof err);
+			g = migctl_model_find_gi_profile(m, rtx_queries[i].query,
+							 &err);
+			if (!g || g->id != rtx_queries[i].id)
+				mismatch("RTX PRO 6000: find_gi_profile(\"%s\")"
+					 " returned %s, expected profile ID %u "
+					 "(%s)", rtx_queries[i].query,
+					 g ? g->name : "NULL",
+					 rtx_queries[i].id, err.msg);
+		}
+	}
+}
+
+/* test_lookup_case_insensitive: CI profiles by name and ID. */
+static void check_ci_lookup(void)
+{
+	const struct migctl_gpu_model *m;
+	struct migctl_error err;
+
+	/* CI lookup by name and ID on an A100-40GB 3g.20gb GI (§4.1). */
+	m = migctl_catalog_find_pci(&g_cat, 0x20B0);
+	if (m) {
+		const struct migctl_gi_profile *g = gi_by_name(m, "3g.20gb");
+		const struct migctl_ci_profile *c;
+
+		if (g) {
+			memset(&err, 0, sizeof err);
+			c = migctl_gi_profile_find_ci_profile(g, "1c.3g.20gb",
+							      &err);
+			if (!c || c->id != 0)
+				mismatch("A100-40GB 3g.20gb: find_ci_profile("
+					 "\"1c.3g.20gb\") returned %s, expected"
+					 " CI ID 0 (%s)", c ? c->name : "NULL",
+					 err.msg);
+			memset(&err, 0, sizeof err);
+			c = migctl_gi_profile_find_ci_profile(g, "2", &err);
+			if (!c || !streq_nocase(c->name, "3g.20gb"))
+				mismatch("A100-40GB 3g.20gb: find_ci_profile("
+					 "\"2\") returned %s, expected 3g.20gb "
+					 "(%s)", c ? c->name : "NULL", err.msg);
+			memset(&err, 0, sizeof err);
+			c = migctl_gi_profile_find_ci_profile(g, "1C.3G.20GB",
+							      &err);
+			if (!c || c->id != 0)
+				mismatch("A100-40GB 3g.20gb: find_ci_profile("
+					 "\"1C.3G.20GB\") returned %s, expected"
+					 " CI ID 0 (%s)", c ? c->name : "NULL",
+					 err.msg);
+		}
+	}
+}
+
 static void test_lookup_case_insensitive(void **state)
 {
 	static const char *const model_queries[] = {
@@ -1253,14 +1327,6 @@ static void test_lookup_case_insensitive(void **state)
 		{"3G.40GB", 9}, {"9", 9}, {"1g.10gb+me", 20},
 		{"MIG 1G.10GB+ME", 20}, {"7g.80gb", 0}, {"0", 0},
 		{"1g.20gb", 15},
-	};
-	static const struct {
-		const char *query;
-		unsigned id;
-	} rtx_queries[] = {
-		{"1g.24gb+me.all", 65}, {"MIG 1G.24GB+ME.ALL", 65},
-		{"1g.24gb-me", 67}, {"2g.48gb-me", 66}, {"MIG 4g.96gb+gfx", 32},
-		{"1g.24gb", 14}, {"47", 47},
 	};
 	const struct migctl_gpu_model *want, *m;
 	struct migctl_error err;
@@ -1306,56 +1372,8 @@ static void test_lookup_case_insensitive(void **state)
 			 "fail with MIGCTL_ERR_UNKNOWN_PROFILE (code %d)",
 			 (int)err.code);
 
-	m = migctl_catalog_find_pci(&g_cat, 0x2BB5);
-	if (!m) {
-		mismatch("RTX PRO 6000 (0x2BB5) not in catalog [§2.13]");
-	} else {
-		for (size_t i = 0; i < ARRAY_LEN(rtx_queries); i++) {
-			const struct migctl_gi_profile *g;
-
-			memset(&err, 0, sizeof err);
-			g = migctl_model_find_gi_profile(m, rtx_queries[i].query,
-							 &err);
-			if (!g || g->id != rtx_queries[i].id)
-				mismatch("RTX PRO 6000: find_gi_profile(\"%s\")"
-					 " returned %s, expected profile ID %u "
-					 "(%s)", rtx_queries[i].query,
-					 g ? g->name : "NULL",
-					 rtx_queries[i].id, err.msg);
-		}
-	}
-
-	/* CI lookup by name and ID on an A100-40GB 3g.20gb GI (§4.1). */
-	m = migctl_catalog_find_pci(&g_cat, 0x20B0);
-	if (m) {
-		const struct migctl_gi_profile *g = gi_by_name(m, "3g.20gb");
-		const struct migctl_ci_profile *c;
-
-		if (g) {
-			memset(&err, 0, sizeof err);
-			c = migctl_gi_profile_find_ci_profile(g, "1c.3g.20gb",
-							      &err);
-			if (!c || c->id != 0)
-				mismatch("A100-40GB 3g.20gb: find_ci_profile("
-					 "\"1c.3g.20gb\") returned %s, expected"
-					 " CI ID 0 (%s)", c ? c->name : "NULL",
-					 err.msg);
-			memset(&err, 0, sizeof err);
-			c = migctl_gi_profile_find_ci_profile(g, "2", &err);
-			if (!c || !streq_nocase(c->name, "3g.20gb"))
-				mismatch("A100-40GB 3g.20gb: find_ci_profile("
-					 "\"2\") returned %s, expected 3g.20gb "
-					 "(%s)", c ? c->name : "NULL", err.msg);
-			memset(&err, 0, sizeof err);
-			c = migctl_gi_profile_find_ci_profile(g, "1C.3G.20GB",
-							      &err);
-			if (!c || c->id != 0)
-				mismatch("A100-40GB 3g.20gb: find_ci_profile("
-					 "\"1C.3G.20GB\") returned %s, expected"
-					 " CI ID 0 (%s)", c ? c->name : "NULL",
-					 err.msg);
-		}
-	}
+	check_rtx_gi_lookup();
+	check_ci_lookup();
 	finish("case-insensitive lookup");
 }
 
