@@ -395,6 +395,28 @@ static const struct migctl_gpu_model *gpu_model(const struct migctl_plan_request
 	return NULL;
 }
 
+/* check_plan: pins stay where they were, and the plan pins nothing
+ * else (`n` GPUs). */
+static void check_pins(const struct migctl_plan_request *req, const struct migctl_plan *plan,
+		       size_t n)
+{
+	for (size_t i = 0; i < req->n_pins; i++) {
+		const struct migctl_plan_pin *pin = &req->pins[i];
+		const struct migctl_plan_gpu *pg = &plan->gpus[pin->gpu];
+		bool found = false;
+		for (size_t k = 0; k < pg->n_instances; k++)
+			found |= pg->instances[k].pinned &&
+				 pg->instances[k].profile_id == pin->profile_id &&
+				 pg->instances[k].placement.start == pin->placement.start;
+		assert_true(found);
+	}
+	size_t n_pinned = 0;
+	for (size_t g = 0; g < n; g++)
+		for (size_t k = 0; k < plan->gpus[g].n_instances; k++)
+			n_pinned += plan->gpus[g].instances[k].pinned;
+	assert_int_equal(n_pinned, req->n_pins);
+}
+
 /* Everything a valid plan must satisfy, whatever the optimum. */
 static void check_plan(const struct migctl_plan_request *req,
 		       const struct migctl_plan *plan)
@@ -468,22 +490,7 @@ static void check_plan(const struct migctl_plan_request *req,
 		assert_int_equal(pg->used, pg->n_instances > 0);
 		used += pg->used;
 	}
-	/* Pins stay where they were. */
-	for (size_t i = 0; i < req->n_pins; i++) {
-		const struct migctl_plan_pin *pin = &req->pins[i];
-		const struct migctl_plan_gpu *pg = &plan->gpus[pin->gpu];
-		bool found = false;
-		for (size_t k = 0; k < pg->n_instances; k++)
-			found |= pg->instances[k].pinned &&
-				 pg->instances[k].profile_id == pin->profile_id &&
-				 pg->instances[k].placement.start == pin->placement.start;
-		assert_true(found);
-	}
-	size_t n_pinned = 0;
-	for (size_t g = 0; g < n; g++)
-		for (size_t k = 0; k < plan->gpus[g].n_instances; k++)
-			n_pinned += plan->gpus[g].instances[k].pinned;
-	assert_int_equal(n_pinned, req->n_pins);
+	check_pins(req, plan, n);
 	for (size_t i = 0; i < req->n_demand; i++) {
 		const struct migctl_plan_demand_result *r = &plan->demand[i];
 		assert_int_equal(r->demand, req->demand[i].count);
