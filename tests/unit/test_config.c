@@ -5,6 +5,10 @@
  * §2.8, the format of §1.1, the default labels of §1.5/§1.6, hooks of §2.5)
  * and ../shared/reference/mig-profiles.md (profile IDs and placements), not
  * from running the code. GPUs are built from the built-in catalog.
+ *
+ * It is one file over 1,000 lines because it is the one test program of
+ * one library module (lib/config.c and its hooks), whose cases transcribe
+ * the reference's messages and data files.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -15,6 +15,10 @@
  * Expected numbers come from reference/planning.md §1.2, the placement
  * observations from reference/nvml-mig.md §2.4, the GI IDs from
  * reference/mig-profiles.md §3.
+ *
+ * It is one file over 1,000 lines because the hand-built models, the
+ * oracles and the cases that use them belong together: one test program
+ * per library module (lib/geometry.c), and none of them is shared elsewhere.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -16,6 +16,10 @@
  * Every plan is also replayed through migctl_grid_can_place, instance by
  * instance, and its demand accounting is checked. The known cases come
  * from reference/planning.md (§1.3: [3g,2g,2g] fits one A100).
+ *
+ * It is one file over 1,000 lines because the oracle and the tests that
+ * use it belong together: one test program per library module, and the
+ * oracle is not shared with any other.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -22,6 +22,10 @@
  * those that destroy nothing busy when busy instances must be spared.
  * The numbers of non-extendable layouts (19 on A100/H100 with the five
  * base profiles) come from reference/planning.md §1.2.
+ *
+ * It is one file over 1,000 lines because the executor, the oracles and
+ * the cases that use them belong together: one test program per library
+ * module (lib/transition.c), and none of them is shared elsewhere.
  */
 #include <stdarg.h>
 #include <stddef.h>
