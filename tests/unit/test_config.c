@@ -7,7 +7,7 @@
  * from running the code. GPUs are built from the built-in catalog.
  *
  * It is one file over 1,000 lines because it is the one test program of
- * one library module (lib/config.c and its hooks), whose cases transcribe
+ * one area of the library (lib/config_*.c and lib/hooks.c), whose cases transcribe
  * the reference's messages and data files.
  */
 #include <stdarg.h>
