@@ -303,19 +303,12 @@ nvmlReturn_t nvmlGpuInstanceDestroy(nvmlGpuInstance_t gpuInstance)
 	return nv_leave(&c, rc);
 }
 
-/* The caller's buffer must hold the profile's instanceCount (header);
- * *count on input is not read by the driver (pynvml passes 0), but when a
- * caller does give a non-zero capacity smaller than the result it gets
- * INSUFFICIENT_SIZE with the needed count rather than an overrun. */
-static nvmlReturn_t check_capacity(unsigned int *count, unsigned found)
-{
-	if (*count != 0 && *count < found) {
-		*count = found;
-		return NVML_ERROR_INSUFFICIENT_SIZE;
-	}
-	return NVML_SUCCESS;
-}
-
+/* GetGpuInstances / GetComputeInstances: the caller's buffer must hold the
+ * profile's instanceCount (header), and `count` is output only: the driver
+ * never reads it. NVIDIA's nvidia-smi relies on that (its -lci and -dci
+ * pass a count smaller than what they get back), so neither call may
+ * refuse a small *count; no result exceeds instanceCount, so no buffer
+ * that follows the header overruns. */
 nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t device, unsigned int profileId,
 				       nvmlGpuInstance_t *gpuInstances, unsigned int *count)
 {
@@ -341,7 +334,6 @@ nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t device, unsigned int profile
 			}
 			ids[at] = o.g->gis[i].id;
 		}
-		rc = check_capacity(count, n);
 		for (unsigned i = 0; rc == NVML_SUCCESS && i < n; i++) {
 			gpuInstances[i] = nv_handle_of(H_GI, r.gpu, ids[i], NO_ID);
 			if (!gpuInstances[i])
@@ -604,7 +596,6 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstances(nvmlGpuInstance_t gpuInstance,
 			}
 			ids[at] = o.gi->cis[i].id;
 		}
-		rc = check_capacity(count, n);
 		for (unsigned i = 0; rc == NVML_SUCCESS && i < n; i++) {
 			computeInstances[i] = nv_handle_of(H_CI, r.gpu, r.gi, ids[i]);
 			if (!computeInstances[i])
