@@ -13,7 +13,7 @@
 #include "smi.h"
 
 static const char smi_usage[] =
-	"Usage: nvidia-smi [-i ID[,ID...]] [-L | -mig 0|1]\n"
+	"Usage: nvidia-smi [-i ID[,ID...]] [-L | -mig 0|1 | -r]\n"
 	"       nvidia-smi mig [-i ID[,ID...]] ACTION [-gi IDS] [-ci IDS]\n"
 	"       migctl [--sim[=DIR]] smi ...   (the same, without a symlink)\n"
 	"\n"
@@ -25,6 +25,8 @@ static const char smi_usage[] =
 	"  -i, --id=IDS       GPUs by index, UUID or PCI bus ID, comma-separated\n"
 	"  -mig, --multi-instance-gpu=0|1\n"
 	"                     disable / enable MIG mode (all GPUs without -i)\n"
+	"  -r, --gpu-reset    reset the GPUs (all without -i); on the simulator only:\n"
+	"                     on a real driver use NVIDIA's nvidia-smi\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"nvidia-smi mig ACTION (on the GPUs with MIG enabled):\n"
@@ -44,11 +46,76 @@ static const char smi_usage[] =
 	"  -dci, --destroy-compute-instance               [-gi IDS] [-ci IDS]\n"
 	"  -gi, --gpu-instance-id=IDS   -ci, --compute-instance-id=IDS\n"
 	"\n"
-	"Exit status (nvidia-smi's codes): 0 success (a pending MIG mode change\n"
-	"included: it prints a warning), 2 invalid argument or unknown profile,\n"
-	"3 not supported, 4 no permission, 6 not found (no such GPU or instance,\n"
-	"no MIG-enabled GPU), 9 no driver, 255 any other error (in use,\n"
-	"insufficient resources, ...).\n";
+	"Exit status (nvidia-smi's: NVML's return code): 0 success (a pending MIG\n"
+	"mode change included: it prints a warning), 2 invalid argument or unknown\n"
+	"profile, 3 not supported, 4 no permission, 6 not found (no such GPU or\n"
+	"instance, no MIG-enabled GPU), 9 no driver, 19 in use, 23 insufficient\n"
+	"resources, 255 an unknown option or any other error.\n";
+
+/* `nvidia-smi mig -h` (and `mig` with nothing to do), as NVIDIA's binary
+ * prints it (the oracle suite compares it). */
+static const char smi_mig_help[] =
+	"\n"
+	"    mig -- Multi Instance GPU management.\n"
+	"\n"
+	"    Usage: nvidia-smi mig [options]\n"
+	"\n"
+	"    Options include:\n"
+	"    [-h | --help]: Display help information.\n"
+	"    [-i | --id]: Enumeration index, PCI bus ID or UUID.\n"
+	"                 Provide comma separated values for more than one device.\n"
+	"    [-gi | --gpu-instance-id]: GPU instance ID.\n"
+	"                               Provide comma separated values for more than one GPU instance.\n"
+	"    [-ci | --compute-instance-id]: Compute instance ID.\n"
+	"                                   Provide comma separated values for more than one compute \n"
+	"                                   instance.\n"
+	"    [-lgip | --list-gpu-instance-profiles]: List supported GPU instance profiles.\n"
+	"                                            Option -i can be used to restrict the command to\n"
+	"                                            run on a specific GPU.\n"
+	"    [-lgipp | --list-gpu-instance-possible-placements]: List possible GPU instance placements\n"
+	"                                                        in the following format, {Start}:Size.\n"
+	"                                                        Option -i can be used to restrict the\n"
+	"                                                        command to run on a specific GPU.\n"
+	"    [-C | --default-compute-instance]: Create compute instance with the default profile when used\n"
+	"                                       with the option to create a GPU instance (-cgi).\n"
+	"    [-cgi | --create-gpu-instance]: Create GPU instances for the given profile tuples. A profile\n"
+	"                                    tuple consists of a profile name or ID and an optional placement\n"
+	"                                    specifier, which consists of a colon and a placement start index.\n"
+	"                                    Provide comma separated values for more than one profile tuple.\n"
+	"                                    Option -i can be used to restrict the command to run on\n"
+	"                                    a specific GPU.\n"
+	"    [-dgi | --destroy-gpu-instance]: Destroy GPU instances.\n"
+	"                                     Options -i and -gi can be used individually or combined\n"
+	"                                     to restrict the command to run on a specific GPU or GPU\n"
+	"                                     instance.\n"
+	"    [-lgi | --list-gpu-instances]: List GPU instances.\n"
+	"                                   Option -i can be used to restrict the command to run on a\n"
+	"                                   specific GPU.\n"
+	"    [-lcip | --list-compute-instance-profiles]: List supported compute instance profiles.\n"
+	"                                                Options -i and -gi can be used individually or\n"
+	"                                                combined to restrict the command to run on a\n"
+	"                                                specific GPU or GPU instance.\n"
+	"    [-lcipp | --list-compute-instance-possible-placements]: List possible compute instance placements\n"
+	"                                                            in the following format, {Start}:Size.\n"
+	"                                                            Options -i and -gi can be used individually or\n"
+	"                                                            combined to restrict the command to run on a\n"
+	"                                                            specific GPU or GPU instance.\n"
+	"    [-cci | --create-compute-instance]: Create compute instance for the given profile name or IDs.\n"
+	"                                        Provide comma separated values for more than one profile.\n"
+	"                                        If no profile name or ID is given, then the default*\n"
+	"                                        compute instance profile ID will be used. Options -i and\n"
+	"                                        -gi can be used individually or combined to restrict the\n"
+	"                                        command to run on a specific GPU or GPU instance.\n"
+	"    [-dci | --destroy-compute-instance]: Destroy compute instances.\n"
+	"                                         Options -i, -gi and -ci can be used individually or\n"
+	"                                         combined to restrict the command to run on a specific\n"
+	"                                         GPU or GPU instance or compute instance.\n"
+	"    [-lci | --list-compute-instances]: List compute instances.\n"
+	"                                       Options -i and -gi can be used individually or combined\n"
+	"                                       to restrict the command to run on a specific GPU or GPU\n"
+	"                                       instance.\n"
+	"\n"
+	"\n";
 
 /* --- exit codes and error texts --------------------------------------------- */
 
@@ -70,6 +137,14 @@ int smi_exit(enum migctl_err e)
 		return 6;
 	case MIGCTL_ERR_NO_DRIVER:
 		return 9;
+	/* nvidia-smi exits with NVML's return code (the oracle suite shows
+	 * 19 and 23 from NVIDIA's binary). */
+	case MIGCTL_ERR_RESET_REQUIRED:
+		return 16;
+	case MIGCTL_ERR_BUSY:
+		return 19;
+	case MIGCTL_ERR_INSUFFICIENT_RESOURCES:
+		return 23;
 	default:
 		return 255;
 	}
@@ -119,16 +194,6 @@ int smi_bad_usage(void)
 	return smi_exit(MIGCTL_ERR_USAGE);
 }
 
-/* A usage error naming the argument: nvidia-smi's line on stdout, what
- * migctl did not accept on stderr. */
-static int bad_arg(const struct smi *s, const char *arg)
-{
-	if (arg)
-		fprintf(stderr, "%s: '%s' is not supported here (this nvidia-smi is migctl's MIG subset; see -h)\n",
-			s->cli->prog, arg);
-	return smi_bad_usage();
-}
-
 /* --- command line ------------------------------------------------------------ */
 
 /* Does argv[*i] name this option (short "-x" or long "--xx")? Options with
@@ -154,38 +219,80 @@ static int match(int argc, char **argv, int *i, const char *shrt, const char *ln
 	return 1;
 }
 
+/* nvidia-smi's command-line errors, as NVIDIA's binary prints them (the
+ * oracle suite, tests/cli/oracle_cases.sh, compares them): the top level's
+ * "ERROR: ..." lines with a blank line after, exit 2 or 255; the mig
+ * subcommand's one-line forms, exit 2. Each returns -1 with the exit
+ * status in s->status. */
+static int top_error(struct smi *s, int status, const char *fmt, const char *arg)
+{
+	printf("ERROR: ");
+	printf(fmt, arg);
+	printf("\n\n");
+	s->status = status;
+	return -1;
+}
+
+static int mig_error(struct smi *s, const char *what, const char *arg)
+{
+	printf("Option \"%s\" %s.\n", arg, what);
+	s->status = 2;
+	return -1;
+}
+
+/* The mig subcommand's actions, in the order of nvidia-smi's `mig -h`:
+ * given several, nvidia-smi runs the first of this order (-lgi -cgi 9
+ * creates). */
+static const struct {
+	const char *shrt, *lng;
+	enum smi_action action;
+} mig_actions[] = {
+	{"-lgip", "--list-gpu-instance-profiles", SMI_LGIP},
+	{"-lgipp", "--list-gpu-instance-possible-placements", SMI_LGIPP},
+	{"-cgi", "--create-gpu-instance", SMI_CGI},
+	{"-dgi", "--destroy-gpu-instance", SMI_DGI},
+	{"-lgi", "--list-gpu-instances", SMI_LGI},
+	{"-lcip", "--list-compute-instance-profiles", SMI_LCIP},
+	{"-lcipp", "--list-compute-instance-possible-placements", SMI_LCIPP},
+	{"-cci", "--create-compute-instance", SMI_CCI},
+	{"-dci", "--destroy-compute-instance", SMI_DCI},
+	{"-lci", "--list-compute-instances", SMI_LCI},
+};
+#define N_MIG_ACTIONS (sizeof(mig_actions) / sizeof(mig_actions[0]))
+
 static int set_action(struct smi *s, enum smi_action a)
 {
-	if (s->action != SMI_NONE && s->action != a)
-		return -1;
-	s->action = a;
+	for (size_t k = 0; k < N_MIG_ACTIONS; k++)
+		if (mig_actions[k].action == a)
+			s->actions |= 1u << k;
 	return 1;
 }
 
+/* One argument of `nvidia-smi mig ...`: 1 taken, -1 error (printed). */
 static int parse_mig_option(struct smi *s, int argc, char **argv, int *i)
 {
-	static const struct {
-		const char *shrt, *lng;
-		enum smi_action action;
-	} actions[] = {
-		{"-lgip", "--list-gpu-instance-profiles", SMI_LGIP},
-		{"-lgipp", "--list-gpu-instance-possible-placements", SMI_LGIPP},
-		{"-lcip", "--list-compute-instance-profiles", SMI_LCIP},
-		{"-lcipp", "--list-compute-instance-possible-placements", SMI_LCIPP},
-		{"-lgi", "--list-gpu-instances", SMI_LGI},
-		{"-lci", "--list-compute-instances", SMI_LCI},
-		{"-dgi", "--destroy-gpu-instance", SMI_DGI},
-		{"-dci", "--destroy-compute-instance", SMI_DCI},
-	};
 	const char *a = argv[*i], *v = NULL;
 	int r;
 
-	for (size_t k = 0; k < sizeof(actions) / sizeof(actions[0]); k++)
-		if (match(argc, argv, i, actions[k].shrt, actions[k].lng, false, &v))
-			return set_action(s, actions[k].action);
+	if (match(argc, argv, i, "-h", "--help", false, &v)) {
+		s->mig_help = true;
+		return 1;
+	}
+	if ((r = match(argc, argv, i, "-i", "--id", true, &v)) != 0) {
+		if (r < 0)
+			return mig_error(s, "is missing its value", a);
+		s->ids = v;
+		return 1;
+	}
+	for (size_t k = 0; k < N_MIG_ACTIONS; k++) {
+		if (mig_actions[k].action == SMI_CGI || mig_actions[k].action == SMI_CCI)
+			continue;
+		if (match(argc, argv, i, mig_actions[k].shrt, mig_actions[k].lng, false, &v))
+			return set_action(s, mig_actions[k].action);
+	}
 	if ((r = match(argc, argv, i, "-cgi", "--create-gpu-instance", true, &v)) != 0) {
 		if (r < 0)
-			return -1;
+			return mig_error(s, "is missing its value", a);
 		s->cgi = v;
 		return set_action(s, SMI_CGI);
 	}
@@ -205,69 +312,113 @@ static int parse_mig_option(struct smi *s, int argc, char **argv, int *i)
 		return 1;
 	}
 	if ((r = match(argc, argv, i, "-gi", "--gpu-instance-id", true, &v)) != 0) {
+		if (r < 0)
+			return mig_error(s, "is missing its value", a);
 		s->gi_ids = v;
-		return r;
+		return 1;
 	}
 	if ((r = match(argc, argv, i, "-ci", "--compute-instance-id", true, &v)) != 0) {
+		if (r < 0)
+			return mig_error(s, "is missing its value", a);
 		s->ci_ids = v;
-		return r;
+		return 1;
+	}
+	return mig_error(s, "is not recognized", a);
+}
+
+/* -mig VALUE: an integer; 0 and 1 are modes, other numbers fail later
+ * ("Invalid MIG Mode"), anything else now. */
+static int parse_mig_mode(struct smi *s, const char *v)
+{
+	char *end;
+	long m = strtol(v, &end, 10);
+
+	if (!*v || *end)
+		return top_error(s, 2, "Option %s is invalid for -mig. Please run 'nvidia-smi -h' for help.", v);
+	s->mig_mode = m < 0 || m > 1 ? 2 : (int)m;
+	s->mig_value = v;
+	return 0;
+}
+
+/* The top level's options. -L and -h are commands that take no other
+ * option; -mig and -r are device modifications, one at a time. Returns
+ * 0 to go on, 1 for --help, -1 for an error (printed; s->status). */
+static int parse_top(struct smi *s, int argc, char **argv)
+{
+	const char *unknown = NULL;
+	int commands = 0, changes = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		int r;
+
+		if (match(argc, argv, &i, "-h", "--help", false, &v) ||
+		    match(argc, argv, &i, "-L", "--list-gpus", false, &v)) {
+			commands++;
+			s->list = s->list || a[1] == 'L' || strcmp(a, "--list-gpus") == 0;
+			continue;
+		}
+		if ((r = match(argc, argv, &i, "-i", "--id", true, &v)) != 0 ||
+		    (r = match(argc, argv, &i, "-mig", "--multi-instance-gpu", true, &v)) != 0) {
+			if (r < 0)
+				return top_error(s, 255, "Option %s is missing its value. Please run 'nvidia-smi -h' for help.", a);
+			if (a[1] == 'i' || strncmp(a, "--id", 4) == 0) {
+				s->ids = v;
+			} else {
+				changes++;
+				if (changes == 1 && parse_mig_mode(s, v) < 0)
+					return -1;
+			}
+			continue;
+		}
+		if (match(argc, argv, &i, "-r", "--gpu-reset", false, &v)) {
+			changes++;
+			s->reset = true;
+			continue;
+		}
+		if (!unknown)
+			unknown = a;
+	}
+	if (commands > 1)
+		return top_error(s, 2, "Only one command can be run at a time. Please run 'nvidia-smi -h' for help.%s", "");
+	if (commands == 1) {
+		/* The first argument that is not the command is refused. */
+		for (int i = 1; i < argc; i++) {
+			const char *a = argv[i];
+			if (strcmp(a, "-L") && strcmp(a, "--list-gpus") && strcmp(a, "-h") && strcmp(a, "--help"))
+				return top_error(s, 2, "Option %s is not valid for this command. Please run 'nvidia-smi -h' for help.",
+						 strncmp(a, "--list-gpus=", 12) == 0 ? a + 12 : a);
+		}
+		return s->list ? 0 : 1;
+	}
+	if (unknown)
+		return top_error(s, 255, "Option %s is not recognized. Please run 'nvidia-smi -h'.", unknown);
+	if (changes > 1) {
+		printf("Invalid combination of input arguments. Only one device modification may be done at a time.\n\n");
+		s->status = 2;
+		return -1;
 	}
 	return 0;
 }
 
-/* Returns 0 to go on, 1 for --help, -1 for a usage error. */
+/* Returns 0 to go on, 1 for --help, 2 for `mig` help, -1 for an error
+ * (printed; s->status). `mig` is a subcommand only as the first argument. */
 static int parse(struct smi *s, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *v = NULL;
-		int r;
-
-		s->bad = argv[i];
-		if (match(argc, argv, &i, "-h", "--help", false, &v))
-			return 1;
-		if ((r = match(argc, argv, &i, "-i", "--id", true, &v)) != 0) {
-			if (r < 0)
-				return -1;
-			s->ids = v;
-			continue;
-		}
-		if (!s->mig && strcmp(argv[i], "mig") == 0) {
-			s->mig = true;
-			continue;
-		}
-		if (s->mig) {
-			r = parse_mig_option(s, argc, argv, &i);
-			if (r < 0)
-				return -1;
-			if (r > 0)
-				continue;
+	if (argc < 2 || strcmp(argv[1], "mig") != 0)
+		return parse_top(s, argc, argv);
+	s->mig = true;
+	for (int i = 2; i < argc; i++)
+		if (parse_mig_option(s, argc, argv, &i) < 0)
 			return -1;
+	for (size_t k = 0; k < N_MIG_ACTIONS; k++)
+		if (s->actions & (1u << k)) {
+			s->action = mig_actions[k].action;
+			break;
 		}
-		if (match(argc, argv, &i, "-L", "--list-gpus", false, &v)) {
-			s->list = true;
-			continue;
-		}
-		if ((r = match(argc, argv, &i, "-mig", "--multi-instance-gpu", true, &v)) != 0) {
-			if (r < 0 || (strcmp(v, "0") != 0 && strcmp(v, "1") != 0))
-				return -1;
-			s->mig_mode = v[0] - '0';
-			continue;
-		}
-		return -1;
-	}
-	s->bad = NULL;
-	if (s->mig && s->action == SMI_NONE)
-		return -1;
-	if (s->list && s->mig_mode >= 0)
-		return -1;
-	if (s->mig && (s->list || s->mig_mode >= 0))
-		return -1;
-	if (s->create_ci && s->action != SMI_CGI)
-		return -1;
-	if (s->ci_ids && s->action != SMI_LCI && s->action != SMI_DCI)
-		return -1;
-	if (s->gi_ids && (s->action == SMI_LGIP || s->action == SMI_LGIPP || s->action == SMI_CGI))
-		return -1;
+	/* No action and nothing to select with: nvidia-smi shows `mig -h`. */
+	if (s->mig_help || (s->action == SMI_NONE && !s->gi_ids && !s->ci_ids && !s->create_ci))
+		return 2;
 	return 0;
 }
 
@@ -330,23 +481,21 @@ static int select_gpus(struct smi *s)
 		struct migctl_error err;
 		struct migctl_gpu_state *g;
 
-		if (r == MU_LIST_EMPTY && !p)
-			break; /* as nvidia-smi: "-i 0," is GPU 0 */
 		if (r != MU_LIST_ITEM)
-			return smi_bad_usage();
+			continue; /* as nvidia-smi: "-i 0," is GPU 0 */
 		migctl_error_clear(&err);
 		g = migctl_node_find_gpu(node, item, &err);
-		if (!g) {
-			printf("No devices were found matching \"%s\"\n", item);
-			if (err.msg[0])
-				fprintf(stderr, "%s: %s\n", s->cli->prog, err.msg);
-			return smi_exit(MIGCTL_ERR_NOT_FOUND);
-		}
+		if (!g)
+			continue; /* nvidia-smi skips what names no GPU */
 		bool dup = false;
 		for (size_t k = 0; k < s->n_gpus; k++)
 			dup = dup || s->gpus[k] == g;
 		if (!dup && s->n_gpus < MIGCTL_NODE_MAX_GPUS)
 			s->gpus[s->n_gpus++] = g;
+	}
+	if (s->n_gpus == 0) {
+		printf("No devices were found\n");
+		return smi_exit(MIGCTL_ERR_NOT_FOUND);
 	}
 	/* By index, as nvidia-smi lists them. */
 	for (size_t i = 1; i < s->n_gpus; i++)
@@ -403,17 +552,6 @@ static size_t gi_order(const struct migctl_gpu_state *gpu, unsigned *ids)
 	return n;
 }
 
-/* The GIs a -dgi/-dci acts on: those -gi names (existing or not: the
- * missing ones are reported), or every GI in nvidia-smi's order. */
-size_t smi_requested_gis(const struct smi *s, const struct migctl_gpu_state *gpu,
-			 const unsigned *want, size_t n_want, unsigned *ids)
-{
-	if (!s->gi_ids)
-		return gi_order(gpu, ids);
-	memcpy(ids, want, n_want * sizeof(want[0]));
-	return n_want;
-}
-
 static const char *gi_profile_name(const struct migctl_gpu_state *gpu,
 				   const struct migctl_gi_state *gi)
 {
@@ -464,6 +602,58 @@ size_t smi_target_gis(const struct smi *s, const struct migctl_gpu_state *gpu,
 	return n;
 }
 
+/* The CIs -ci selects in a GI (all without -ci), by ID. CIs -ci names
+ * that do not exist are left out, as nvidia-smi does. */
+size_t smi_target_cis(const struct smi *s, const struct migctl_gi_state *gi,
+			 const unsigned *want, size_t n_want, unsigned *ids)
+{
+	size_t n = 0;
+
+	for (size_t c = 0; c < gi->n_cis && n < MIGCTL_NODE_MAX_CIS; c++)
+		if (!s->ci_ids || id_in(gi->cis[c].id, want, n_want))
+			ids[n++] = gi->cis[c].id;
+	for (size_t a = 1; a < n; a++)
+		for (size_t b = a; b > 0 && ids[b - 1] > ids[b]; b--) {
+			unsigned t = ids[b];
+			ids[b] = ids[b - 1];
+			ids[b - 1] = t;
+		}
+	return n;
+}
+
+/* Count what -gi (and, with `ci_want`, -ci) select over the GPUs: the
+ * number of CIs (of GIs without `ci_want`); *n_gis gets the GIs. */
+size_t smi_count_targets(const struct smi *s, const unsigned *want, size_t n_want,
+			    const unsigned *ci_want, size_t n_ci_want, size_t *n_gis)
+{
+	size_t gis = 0, cis = 0;
+
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		unsigned ids[MIGCTL_NODE_MAX_GIS], ci_ids[MIGCTL_NODE_MAX_CIS];
+		size_t n = smi_target_gis(s, s->gpus[i], want, n_want, ids);
+
+		gis += n;
+		for (size_t k = 0; ci_want && k < n; k++)
+			cis += smi_target_cis(s, migctl_gpu_find_gi(s->gpus[i], ids[k]), ci_want,
+					  n_ci_want, ci_ids);
+	}
+	if (n_gis)
+		*n_gis = gis;
+	return ci_want ? cis : gis;
+}
+
+int smi_no_gis(void)
+{
+	printf("No GPU instances found: Not Found\n");
+	return smi_exit(MIGCTL_ERR_NOT_FOUND);
+}
+
+int smi_no_cis(void)
+{
+	printf("No compute instances found: Not Found\n");
+	return smi_exit(MIGCTL_ERR_NOT_FOUND);
+}
+
 int smi_parse_gi_ci_ids(const struct smi *s, unsigned *gi, size_t *n_gi, unsigned *ci,
 			   size_t *n_ci)
 {
@@ -488,7 +678,7 @@ static int do_lgi(struct smi *s)
 	for (size_t i = 0; i < s->n_gpus; i++) {
 		struct migctl_gpu_state *gpu = s->gpus[i];
 		unsigned ids[MIGCTL_NODE_MAX_GIS];
-		size_t n = smi_target_gis(s, gpu, want, n_want, ids);
+		size_t n = gi_order(gpu, ids); /* nvidia-smi's -lgi ignores -gi */
 
 		for (size_t k = 0; k < n; k++) {
 			const struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, ids[k]);
@@ -547,9 +737,8 @@ static int do_lci(struct smi *s)
 
 			any_gi = true;
 			for (size_t c = 0; c < nc; c++) {
+				/* nvidia-smi's -lci ignores -ci */
 				const struct migctl_ci_state *ci = migctl_gi_find_ci(gi, cis[c]);
-				if (s->ci_ids && !id_in(ci->id, ci_want, n_ci_want))
-					continue;
 				if (!any)
 					smi_print_lci_header(stdout);
 				any = true;
@@ -608,6 +797,20 @@ static int do_lcip(struct smi *s, bool placements)
 		printf("No GPU instances found: Not Found\n");
 		return smi_exit(MIGCTL_ERR_NOT_FOUND);
 	}
+	return 0;
+}
+
+/* `mig` with -gi, -ci or -C but no action: nvidia-smi looks the instances
+ * up, says when there are none, and does nothing else. */
+static int do_lookup(struct smi *s)
+{
+	unsigned want[SMI_MAX_IDS], ci_want[SMI_MAX_IDS];
+	size_t n_want, n_ci_want, n_gis = 0;
+
+	if (smi_parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
+		return smi_bad_usage();
+	if (!smi_count_targets(s, want, n_want, ci_want, n_ci_want, &n_gis))
+		return n_gis ? smi_no_cis() : smi_no_gis();
 	return 0;
 }
 
@@ -690,11 +893,11 @@ int smi_main(struct cli *cli, int argc, char **argv)
 
 	r = parse(&s, argc, argv);
 	if (r > 0) {
-		fputs(smi_usage, stdout);
+		fputs(r == 2 ? smi_mig_help : smi_usage, stdout);
 		return 0;
 	}
 	if (r < 0)
-		return bad_arg(&s, s.bad);
+		return s.status;
 	migctl_error_clear(&err);
 	if ((rc = cli_node(cli, &err)))
 		return report_init(&s, rc, &err);
@@ -704,6 +907,13 @@ int smi_main(struct cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < s.n_gpus; i++)
 			smi_print_list(stdout, s.gpus[i]);
 		return 0;
+	}
+	if (s.reset)
+		return smi_do_reset(&s);
+	if (s.mig_mode == 2) {
+		printf("Invalid MIG Mode: %s\n", s.mig_value);
+		printf("Terminating early due to previous errors.\n");
+		return smi_exit(MIGCTL_ERR_USAGE);
 	}
 	if (s.mig_mode >= 0)
 		return (r = smi_lock(&s)) ? r : do_mig_mode(&s);
@@ -745,7 +955,7 @@ int smi_main(struct cli *cli, int argc, char **argv)
 		return smi_do_dci(&s);
 	case SMI_NONE:
 	default:
-		return smi_bad_usage();
+		return do_lookup(&s);
 	}
 }
 
@@ -758,7 +968,7 @@ const struct cli_command cli_cmd_smi = {
 	.operands = "[nvidia-smi arguments]",
 	.description =
 		"Behave as nvidia-smi does for its MIG subset: -L, the plain status\n"
-		"table, -mig 0|1, and 'mig' with -lgip, -lgipp, -lgi, -cgi, -dgi,\n"
+		"table, -mig 0|1, -r, and 'mig' with -lgip, -lgipp, -lgi, -cgi, -dgi,\n"
 		"-lcip, -lcipp, -lci, -cci and -dci. Messages and exit codes are\n"
 		"nvidia-smi's.\n"
 		"A symlink named nvidia-smi to migctl does the same. 'migctl smi --help'\n"

@@ -1,6 +1,6 @@
-/* migctl smi — nvidia-smi mig's changing actions: -cgi (with -C), -cci,
- * -dgi and -dci, with nvidia-smi's messages and exit codes (the parsing and
- * the read-only actions are in cli/smi.c). */
+/* migctl smi — nvidia-smi's changing actions: mig -cgi (with -C), -cci,
+ * -dgi and -dci, and -r (--gpu-reset), with nvidia-smi's messages and exit
+ * codes (the parsing and the read-only actions are in cli/smi.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +12,7 @@
  * optionally ":START". Returns false for an empty item. */
 struct item {
 	char text[MIGCTL_NAME_MAX + 16];   /* as typed, without ":START" */
+	char raw[MIGCTL_NAME_MAX + 40];    /* as typed, with it */
 	bool has_start;
 	unsigned start;
 	bool bad_start;
@@ -28,6 +29,7 @@ static bool next_item(const char **pp, struct item *it)
 	mu_list_next(&p, buf, sizeof(buf));
 	*pp = end ? end + 1 : *pp + strlen(*pp);
 	memset(it, 0, sizeof(*it));
+	snprintf(it->raw, sizeof(it->raw), "%s", buf);
 	colon = strchr(buf, ':');
 	if (colon) {
 		char *e;
@@ -56,8 +58,10 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* `as`: how a failure names the profile (-cci says "default"; NULL: its
+ * ID). */
 static int create_default_ci(struct smi *s, struct migctl_gpu_state *gpu, unsigned gi_id,
-			     unsigned gi_profile_id)
+			     unsigned gi_profile_id, const char *as)
 {
 	struct migctl_error err;
 	const struct migctl_gi_profile *gp = migctl_model_gi_profile_by_id(&gpu->model, gi_profile_id);
@@ -78,8 +82,10 @@ static int create_default_ci(struct smi *s, struct migctl_gpu_state *gpu, unsign
 	rc = migctl_node_create_ci(&s->cli->node, gpu, gi_id, cp_id, NULL, &ci_id, &err);
 	if (rc) {
 		const char *t = smi_text(s, rc);
-		printf("Unable to create a compute instance on GPU %2u GPU instance ID %2u using profile %u: %s\n",
-		       gpu->index, gi_id, cp_id, t);
+		char id[16];
+		snprintf(id, sizeof(id), "%u", cp_id);
+		printf("Unable to create a compute instance on GPU %2u GPU instance ID %2u using profile %s: %s\n",
+		       gpu->index, gi_id, as ? as : id, t);
 		printf("Failed to create compute instances: %s\n", t);
 		return smi_exit(rc);
 	}
@@ -116,8 +122,13 @@ int smi_do_cgi(struct smi *s)
 			struct migctl_placement pl;
 			enum migctl_err rc;
 
-			if (!next_item(&p, &it) || it.bad_start)
-				return cgi_fail(s, gpu, it.text, MIGCTL_ERR_USAGE, false);
+			if (!next_item(&p, &it) && !it.has_start) {
+				if (done)
+					break;
+				continue; /* nvidia-smi skips empty items */
+			}
+			if (it.bad_start || !it.text[0])
+				return cgi_fail(s, gpu, it.raw, MIGCTL_ERR_USAGE, false);
 			migctl_error_clear(&err);
 			if (migctl_model_parse_gi_profile_list(&gpu->model, it.text, &idx, 1, &n,
 							       &err) == MIGCTL_ERR_OK) {
@@ -132,18 +143,18 @@ int smi_do_cgi(struct smi *s)
 				name[0] = '\0';
 				pl.size = 0;
 			} else {
-				return cgi_fail(s, gpu, it.text, MIGCTL_ERR_UNKNOWN_PROFILE, false);
+				return cgi_fail(s, gpu, it.raw, MIGCTL_ERR_UNKNOWN_PROFILE, false);
 			}
 			pl.start = it.start;
 			migctl_error_clear(&err);
 			rc = migctl_node_create_gi(&s->cli->node, gpu, profile_id,
 						   it.has_start ? &pl : NULL, &gi_id, &err);
 			if (rc)
-				return cgi_fail(s, gpu, it.text, rc, true);
+				return cgi_fail(s, gpu, it.raw, rc, true);
 			printf("Successfully created GPU instance ID %2u on GPU %2u using profile MIG %s (ID %2u)\n",
 			       gi_id, gpu->index, name, profile_id);
 			if (s->create_ci) {
-				int r = create_default_ci(s, gpu, gi_id, profile_id);
+				int r = create_default_ci(s, gpu, gi_id, profile_id, NULL);
 				if (r)
 					return r;
 			}
@@ -161,26 +172,20 @@ int smi_do_cci(struct smi *s)
 
 	if (smi_parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
 		return smi_bad_usage();
+	if (!smi_count_targets(s, want, n_want, NULL, 0, NULL))
+		return smi_no_gis();
 	for (size_t i = 0; i < s->n_gpus; i++) {
 		struct migctl_gpu_state *gpu = s->gpus[i];
 		unsigned ids[MIGCTL_NODE_MAX_GIS];
 		size_t n = smi_target_gis(s, gpu, want, n_want, ids);
 
-		/* On several GPUs, -gi picks the GIs each has. */
-		for (size_t k = 0; k < n_want && s->n_gpus == 1; k++)
-			if (!migctl_gpu_find_gi(gpu, want[k])) {
-				printf("Unable to create a compute instance on GPU %2u GPU instance ID %2u: %s\n",
-				       gpu->index, want[k], "Not Found");
-				printf("Failed to create compute instances: %s\n", "Not Found");
-				return smi_exit(MIGCTL_ERR_NOT_FOUND);
-			}
 		for (size_t k = 0; k < n; k++) {
 			struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, ids[k]);
 			unsigned gi_id = ids[k];
 			const char *p = s->cci;
 
 			if (!s->cci) {
-				int r = create_default_ci(s, gpu, gi_id, gi->profile_id);
+				int r = create_default_ci(s, gpu, gi_id, gi->profile_id, "default");
 				if (r)
 					return r;
 				continue;
@@ -234,29 +239,24 @@ int smi_do_dgi(struct smi *s)
 {
 	unsigned want[SMI_MAX_IDS], ci_want[SMI_MAX_IDS];
 	size_t n_want, n_ci_want;
-	bool any = false;
 
 	if (smi_parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
 		return smi_bad_usage();
+	if (!smi_count_targets(s, want, n_want, NULL, 0, NULL))
+		return smi_no_gis();
 	for (size_t i = 0; i < s->n_gpus; i++) {
 		struct migctl_gpu_state *gpu = s->gpus[i];
-		unsigned ids[SMI_MAX_IDS];
-		size_t n = smi_requested_gis(s, gpu, want, n_want, ids);
+		unsigned ids[MIGCTL_NODE_MAX_GIS];
+		size_t n = smi_target_gis(s, gpu, want, n_want, ids);
+
 		for (size_t k = 0; k < n; k++) {
 			struct migctl_error err;
-			enum migctl_err rc = MIGCTL_ERR_NOT_FOUND;
-			bool asked = false;
+			enum migctl_err rc;
 
-			if (s->n_gpus > 1 && !migctl_gpu_find_gi(gpu, ids[k]))
-				continue;      /* -gi on several GPUs: those that have it */
-			any = true;
 			migctl_error_clear(&err);
-			if (migctl_gpu_find_gi(gpu, ids[k])) {
-				asked = true;
-				rc = migctl_node_destroy_gi(&s->cli->node, gpu, ids[k], &err);
-			}
+			rc = migctl_node_destroy_gi(&s->cli->node, gpu, ids[k], &err);
 			if (rc) {
-				const char *t = asked ? smi_text(s, rc) : smi_plain_text(rc);
+				const char *t = smi_text(s, rc);
 				printf("Unable to destroy GPU instance ID %2u from GPU %2u: %s\n", ids[k],
 				       gpu->index, t);
 				printf("Failed to destroy GPU instances: %s\n", t);
@@ -266,10 +266,6 @@ int smi_do_dgi(struct smi *s)
 			       gpu->index);
 		}
 	}
-	if (!any) {
-		printf("No GPU instances found: Not Found\n");
-		return smi_exit(MIGCTL_ERR_NOT_FOUND);
-	}
 	return 0;
 }
 
@@ -277,56 +273,29 @@ int smi_do_dci(struct smi *s)
 {
 	unsigned want[SMI_MAX_IDS], ci_want[SMI_MAX_IDS];
 	size_t n_want, n_ci_want;
-	bool any_gi = false, any = false;
+	size_t n_gis = 0;
 
 	if (smi_parse_gi_ci_ids(s, want, &n_want, ci_want, &n_ci_want))
 		return smi_bad_usage();
+	if (!smi_count_targets(s, want, n_want, ci_want, n_ci_want, &n_gis))
+		return n_gis ? smi_no_cis() : smi_no_gis();
 	for (size_t i = 0; i < s->n_gpus; i++) {
 		struct migctl_gpu_state *gpu = s->gpus[i];
-		unsigned gis[SMI_MAX_IDS];
-		size_t n = smi_requested_gis(s, gpu, want, n_want, gis);
-		for (size_t k = 0; k < n; k++) {
-			struct migctl_gi_state *gi = migctl_gpu_find_gi(gpu, gis[k]);
-			unsigned cis[SMI_MAX_IDS];
-			size_t nc = 0;
+		unsigned gis[MIGCTL_NODE_MAX_GIS];
+		size_t n = smi_target_gis(s, gpu, want, n_want, gis);
 
-			if (!gi && s->n_gpus > 1)
-				continue;      /* -gi on several GPUs: those that have it */
-			if (!gi) {
-				printf("Unable to destroy compute instances from GPU %2u GPU instance ID %2u: %s\n",
-				       gpu->index, gis[k], "Not Found");
-				printf("Failed to destroy compute instances: %s\n", "Not Found");
-				return smi_exit(MIGCTL_ERR_NOT_FOUND);
-			}
-			any_gi = true;
-			if (s->ci_ids) {
-				memcpy(cis, ci_want, n_ci_want * sizeof(ci_want[0]));
-				nc = n_ci_want;
-			} else {
-				for (size_t c = 0; c < gi->n_cis; c++)
-					cis[nc++] = gi->cis[c].id;
-				for (size_t a = 1; a < nc; a++)
-					for (size_t b = a; b > 0 && cis[b - 1] > cis[b]; b--) {
-						unsigned t = cis[b];
-						cis[b] = cis[b - 1];
-						cis[b - 1] = t;
-					}
-			}
+		for (size_t k = 0; k < n; k++) {
+			unsigned cis[MIGCTL_NODE_MAX_CIS];
+			size_t nc = smi_target_cis(s, migctl_gpu_find_gi(gpu, gis[k]), ci_want, n_ci_want, cis);
+
 			for (size_t c = 0; c < nc; c++) {
 				struct migctl_error err;
-				enum migctl_err rc = MIGCTL_ERR_NOT_FOUND;
-				bool asked = false;
+				enum migctl_err rc;
 
-				any = true;
-				gi = migctl_gpu_find_gi(gpu, gis[k]);
 				migctl_error_clear(&err);
-				if (gi && migctl_gi_find_ci(gi, cis[c])) {
-					asked = true;
-					rc = migctl_node_destroy_ci(&s->cli->node, gpu, gis[k], cis[c],
-								    &err);
-				}
+				rc = migctl_node_destroy_ci(&s->cli->node, gpu, gis[k], cis[c], &err);
 				if (rc) {
-					const char *t = asked ? smi_text(s, rc) : smi_plain_text(rc);
+					const char *t = smi_text(s, rc);
 					printf("Unable to destroy compute instance ID %2u from GPU %2u GPU instance ID %2u: %s\n",
 					       cis[c], gpu->index, gis[k], t);
 					printf("Failed to destroy compute instances: %s\n", t);
@@ -337,13 +306,41 @@ int smi_do_dci(struct smi *s)
 			}
 		}
 	}
-	if (!any_gi) {
-		printf("No GPU instances found: Not Found\n");
-		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	return 0;
+}
+
+/* -r, --gpu-reset: the GPUs -i names, all without -i. Only the simulator
+ * resets here (its own reset, as `migsim reset`); on a real driver the
+ * reset is NVIDIA's nvidia-smi's to do. Messages are those of NVIDIA's
+ * binary (its strings; it cannot reset a simulated GPU itself: it needs
+ * calls and a private reset path that the simulator lacks). */
+int smi_do_reset(struct smi *s)
+{
+	if (!s->cli->node.simulated) {
+		fprintf(stderr, "%s: this nvidia-smi is migctl's personality and does not reset GPUs on a real driver; run NVIDIA's nvidia-smi --gpu-reset -i <GPU> as root\n",
+			s->cli->prog);
+		return smi_exit(MIGCTL_ERR_NOT_SUPPORTED);
 	}
-	if (!any) {
-		printf("No compute instances found: Not Found\n");
-		return smi_exit(MIGCTL_ERR_NOT_FOUND);
+	for (size_t i = 0; i < s->n_gpus; i++) {
+		struct migctl_gpu_state *gpu = s->gpus[i];
+		struct migctl_error err;
+		enum migctl_err rc;
+		char bus[sizeof(gpu->bus_id)];
+
+		snprintf(bus, sizeof(bus), "%s", gpu->bus_id);
+		migctl_error_clear(&err);
+		rc = migctl_node_reset_gpu(&s->cli->node, gpu, &err);
+		if (rc == MIGCTL_ERR_BUSY) {
+			printf("GPU %s is currently in use by another process.\n\n", bus);
+			printf("1 device is currently being used by one or more other processes (e.g., Fabric Manager, CUDA application, graphics application such as an X server, or a monitoring application such as another instance of nvidia-smi). Please first kill all processes using this device and all compute applications running in the system.\n");
+			return smi_exit(rc);
+		}
+		if (rc) {
+			printf("Error encountered during reset of GPU %s: %s\n", bus, smi_text(s, rc));
+			return smi_exit(rc);
+		}
+		printf("GPU %s was successfully reset.\n", bus);
 	}
+	printf("All done.\n");
 	return 0;
 }

@@ -67,6 +67,7 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/migsim_cases.sh"
 . "$here/node_cases.sh"
 . "$here/smi_cases.sh"
+. "$here/oracle_cases.sh"
 . "$here/plan_cases.sh"
 . "$here/doc_cases.sh"
 . "$here/apply_cases.sh"
