@@ -7,10 +7,6 @@
  * nvidia-smi does; only migctl's own hints go to stderr. Where NVIDIA's
  * binary runs on the simulator, tests/cli/oracle_cases.sh holds the
  * personality to it: same output, exit status and resulting machine.
- *
- * Over 1,000 lines until issue 11's split of this file lands (-cgi, -cci,
- * -dgi and -dci move to cli/smi_change.c); not split here to keep the two
- * changes mergeable.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -915,7 +911,7 @@ int smi_main(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (s.reset)
-		return smi_do_reset(&s);
+		return (r = smi_lock(&s)) ? r : smi_do_reset(&s);
 	if (s.mig_mode == 2) {
 		printf("Invalid MIG Mode: %s\n", s.mig_value);
 		printf("Terminating early due to previous errors.\n");
