@@ -163,9 +163,20 @@ struct migctl_gpu_checkpoint {
 	bool mig_enabled;
 	struct migctl_layout layout;  /* profile indices refer to the GPU's
 	                               * model; IDs are informative */
-	unsigned gi_profile_id[MIGCTL_LAYOUT_MAX_GIS]; /* NVML IDs, for files */
+	/* Each GI's profile two ways. mig-parted's files name it by its
+	 * NVML_GPU_INSTANCE_PROFILE_* index (0 = 1 slice, 2 = 3 slices, ...);
+	 * NVML calls take the profile ID (19 = 1g on an A100). `has_index`:
+	 * gi_profile_index is known (always, except from an old migctl file);
+	 * `has_id`: gi_profile_id is known (captured, or every GI of the file
+	 * carried it). */
+	unsigned gi_profile_index[MIGCTL_LAYOUT_MAX_GIS];
+	unsigned gi_profile_id[MIGCTL_LAYOUT_MAX_GIS];
+	bool has_index, has_id;
 	unsigned ci_profile_id[MIGCTL_LAYOUT_MAX_GIS][MIGCTL_LAYOUT_MAX_CIS];
 };
+
+/* Checkpoint files list at most this many GPUs; a node has far fewer. */
+#define MIGCTL_CHECKPOINT_MAX_GPUS 256
 
 struct migctl_checkpoint {
 	struct migctl_gpu_checkpoint *gpus;
@@ -183,14 +194,29 @@ enum migctl_err migctl_checkpoint_capture(const struct migctl_node *node,
 /* JSON in mig-parted's checkpoint format ({"Version":"v1","MigState":
  * {"Devices":[{"UUID","MigMode","GpuInstances":[{"ProfileID",
  * "Placement":{"Start","Size"},"ComputeInstances":[{"ProfileID",
- * "EngProfileID"}]}]}]}}), with each CI's "Placement" added (mig-parted
- * ignores unknown fields). Text is malloc'ed; caller frees. */
+ * "EngProfileID"}]}]}]}}), where a GI's "ProfileID" is its profile *index*
+ * (NVML_GPU_INSTANCE_PROFILE_*) as mig-parted's state package writes it
+ * and a CI's is the CI profile ID (which equals its index). migctl adds
+ * fields mig-parted ignores: "MigctlFormat": 2 at the top, each GI's
+ * "MigctlProfileID" (its NVML profile ID) and each CI's "Placement".
+ * A checkpoint read from an old migctl file (no index known) is written
+ * back the old way, marked "MigctlFormat": 1. Text is malloc'ed; caller
+ * frees. */
 enum migctl_err migctl_checkpoint_to_json(const struct migctl_checkpoint *c,
 					  char **text,
 					  struct migctl_error *err);
 
-/* Parse that JSON; profile indices are resolved when restoring.
- * MIGCTL_ERR_PARSE naming `origin` and what is wrong. */
+/* Parse that JSON; profiles are resolved on each GPU's model when
+ * restoring. Three kinds of files are read: mig-parted's (GI "ProfileID" =
+ * profile index), migctl's ("MigctlFormat": 2, the same plus migctl's
+ * fields) and those of migctl before format 2, which wrote the profile ID
+ * in "ProfileID": they have no "MigctlFormat" (or 1) and are told apart
+ * from mig-parted's by the CI "Placement" mig-parted never writes. (Such
+ * an old file whose GIs all lack CIs cannot be told apart; it is read as
+ * mig-parted's, and restore then refuses a profile that does not exist or
+ * does not fit its placement.) MIGCTL_ERR_PARSE naming `origin` and what
+ * is wrong: also for a UUID listed twice, more than
+ * MIGCTL_CHECKPOINT_MAX_GPUS devices, or a newer "MigctlFormat". */
 enum migctl_err migctl_checkpoint_from_json(struct migctl_checkpoint *c,
 					    const char *origin,
 					    const char *text, size_t len,
@@ -199,7 +225,9 @@ enum migctl_err migctl_checkpoint_from_json(struct migctl_checkpoint *c,
 /* Turn a checkpoint into plans for migctl_apply: each GPU found by UUID
  * gets its mode and its layout with every GI pinned; GPUs not in the
  * checkpoint are unmanaged. MIGCTL_ERR_NOT_FOUND for a UUID not on the
- * node, MIGCTL_ERR_UNKNOWN_PROFILE for a profile ID its model lacks. */
+ * node, MIGCTL_ERR_UNKNOWN_PROFILE for a profile index or ID its model
+ * lacks (or an index and ID that name different profiles),
+ * MIGCTL_ERR_PARSE for a GPU listed twice. */
 enum migctl_err migctl_checkpoint_plans(const struct migctl_node *node,
 					const struct migctl_checkpoint *c,
 					struct migctl_gpu_plan *plans,

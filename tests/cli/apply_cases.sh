@@ -422,7 +422,12 @@ ap_do "checkpoint" -- checkpoint -f "$tmp/ap_cp.json"
 lgi1=$(ap_lgi)
 exp1=$("$migctl" export)
 expect_json "checkpoint: mig-parted's format" '[.Version, (.MigState.Devices | length), ([.MigState.Devices[].MigMode] | unique), ([.MigState.Devices[0].GpuInstances[] | "\(.ProfileID)@\(.Placement.Start)"] | sort)]' \
-	'["v1",2,[1],["19@6","9@0"]]' -- checkpoint -f -
+	'["v1",2,[1],["0@6","2@0"]]' -- checkpoint -f -
+# finding 12: "ProfileID" of a GI is the NVML_GPU_INSTANCE_PROFILE_* index as
+# in mig-parted's files (1g = 0, 3g = 2: shared/reference/nvml-mig.md §1.4),
+# with the profile ID (19, 9: nvml-mig.md §2.2) only in migctl's own field
+expect_json "checkpoint: index in ProfileID, ID in MigctlProfileID" '[.MigctlFormat, ([.MigState.Devices[0].GpuInstances[] | "\(.ProfileID)/\(.MigctlProfileID)"] | sort)]' \
+	'[2,["0/19","2/9"]]' -- checkpoint -f -
 ap_do "change the layout" -- apply -f "$ap_cfg/a100.yaml" -c all-balanced
 ap_eq "layout changed" "$(ap_counts)" "0:1g.10gbx2,2g.20gbx1,3g.40gbx1 1:1g.10gbx2,2g.20gbx1,3g.40gbx1"
 ap_do "restore" -- restore -f "$tmp/ap_cp.json"
@@ -435,7 +440,25 @@ printf '{"Version":"v1",\n' >"$tmp/ap_cp_bad.json"
 ap_expect "restore: malformed checkpoint" 5 '' 'ap_cp_bad\.json' -- restore -f "$tmp/ap_cp_bad.json"
 printf '{"Version":"v1","MigState":{"Devices":[{"UUID":1}]}}\n' >"$tmp/ap_cp_bad2.json"
 ap_expect "restore: bad UUID type" 5 '' 'UUID' -- restore -f "$tmp/ap_cp_bad2.json"
+printf '{"Version":"v1","MigctlFormat":3,"MigState":{"Devices":[]}}\n' >"$tmp/ap_cp_newer.json"
+ap_expect "restore: a newer migctl's checkpoint" 5 '' 'newer migctl' -- restore -f "$tmp/ap_cp_newer.json"
 ap_same "bad restores change nothing"
+
+# a checkpoint written as mig-parted writes it (tests/cli/checkpoints/,
+# from reference/mig-parted.md §2.7: GI profile by index, no CI placement)
+# restores the same profiles with migctl: index 2 = 3g.40gb, 9 = 1g.20gb
+# (1_SLICE_REV2, its CI is ID 7: reference/mig-profiles.md), 1 = 2g.20gb
+# (reference/nvml-mig.md §1.4, §2.2)
+ap_new --gpus A100-SXM4-80GB
+ap_do "MIG on" -- mode enable -i 0 --reset
+ap_uuid=$("$migctl" status -o json | jq -r '.gpus[0].uuid')
+sed "s/@UUID0@/$ap_uuid/" "$here/checkpoints/mig-parted-a100.json" >"$tmp/ap_cp_parted.json"
+ap_expect "restore: mig-parted's checkpoint" 0 '' '' -- restore -f "$tmp/ap_cp_parted.json"
+ap_eq "restore: mig-parted's profiles at their placements" "$("$migctl" status -o json | jq -c '[.gpus[0].gpu_instances[] | "\(.profile)@\(.placement.start)"] | sort')" \
+	'["1g.20gb@0","2g.20gb@2","3g.40gb@4"]'
+# and migctl's checkpoint of it reads as mig-parted's: the same indices
+expect_json "checkpoint: the indices mig-parted wrote" '[.MigState.Devices[0].GpuInstances[] | .ProfileID] | sort' \
+	'[1,2,9]' -- checkpoint -f -
 
 # CIs with a hole (1c.3g.40gb at 0 and 2): a restore puts them back there,
 # not at 0 and 1 (the checkpoint is an exact target, include/migctl/layout.h)

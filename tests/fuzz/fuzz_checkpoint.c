@@ -38,11 +38,14 @@ static void check_same(const struct migctl_checkpoint *a, const struct migctl_ch
 	for (size_t i = 0; i < a->n_gpus; i++) {
 		const struct migctl_gpu_checkpoint *x = &a->gpus[i], *y = &b->gpus[i];
 		if (strcmp(x->uuid, y->uuid) || x->mig_enabled != y->mig_enabled ||
-		    x->layout.n_gis != y->layout.n_gis)
+		    x->layout.n_gis != y->layout.n_gis || x->has_index != y->has_index ||
+		    (x->has_id && !y->has_id))
 			abort();
 		for (size_t k = 0; k < x->layout.n_gis; k++) {
 			const struct migctl_layout_gi *p = &x->layout.gis[k], *q = &y->layout.gis[k];
-			if (x->gi_profile_id[k] != y->gi_profile_id[k] || p->n_cis != q->n_cis ||
+			if ((x->has_index && x->gi_profile_index[k] != y->gi_profile_index[k]) ||
+			    (x->has_id && x->gi_profile_id[k] != y->gi_profile_id[k]) ||
+			    p->n_cis != q->n_cis ||
 			    !migctl_placement_equal(p->placement, q->placement))
 				abort();
 			for (size_t n = 0; n < p->n_cis; n++)
