@@ -99,6 +99,12 @@ enum migctl_err migctl_nvml_open(struct migctl_nvml **out, const char *path,
 		goto fail;
 	}
 	r = nv->api.Init();
+	if (r != NVML_SUCCESS && nv->api.SimLastStateError &&
+	    nv->api.SimLastStateError(err ? err->msg : NULL, err ? sizeof(err->msg) : 0)) {
+		/* The simulator's state, not a driver: the README's exit 12. */
+		rc = err ? err->code = MIGCTL_ERR_STATE : MIGCTL_ERR_STATE;
+		goto fail;
+	}
 	if (r != NVML_SUCCESS) {
 		rc = migctl_nvml_error(r);
 		if (rc == MIGCTL_ERR_NO_DRIVER)

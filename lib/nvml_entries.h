@@ -214,7 +214,8 @@ enum nvml_era { NVML_ERA_LEGACY, NVML_ERA_LATER, NVML_ERA_SIM };
 	X(nvmlReturn_t, nvmlGpmMigSampleGet, (nvmlDevice_t device, unsigned int gpuInstanceId, nvmlGpmSample_t gpmSample), LATER) \
 	X(nvmlReturn_t, nvmlGpmMetricsGet, (nvmlGpmMetricsGet_t *metricsGet), LATER) \
 	X(int, migsimResetGpu, (unsigned int index), SIM) \
-	X(int, migsimSetStateDir, (const char *dir), SIM)
+	X(int, migsimSetStateDir, (const char *dir), SIM) \
+	X(int, migsimLastStateError, (char *msg, unsigned int len), SIM)
 
 /* NAME_fn: the function type of each entry point. */
 #define NVML_ENTRY_FN_TYPEDEF(ret, name, params, era) typedef ret name##_fn params;
@@ -284,7 +285,8 @@ NVML_ENTRIES(NVML_ENTRY_FN_TYPEDEF)
 	B(DeviceGetComputeInstanceId, nvmlDeviceGetComputeInstanceId) \
 	/* The simulator's own: NULL on a real driver. */ \
 	B(SimResetGpu, migsimResetGpu) \
-	B(SimSetStateDir, migsimSetStateDir)
+	B(SimSetStateDir, migsimSetStateDir) \
+	B(SimLastStateError, migsimLastStateError)
 
 /* Helpers for the variadic name lists of NVML_BINDINGS (up to 3 names). */
 #define NVML_CAT_(a, b) a##b

@@ -100,12 +100,21 @@ static unsigned init_count;
 static char state_dir[512];
 static char state_override[512]; /* migsimSetStateDir; "" if none */
 
+/* Why the state last failed to open, for migsimLastStateError: NVML has
+ * no return code that says "your state file is corrupt". */
+static struct migctl_error state_err;
+static enum migctl_err state_rc;
+
 static nvmlReturn_t open_state(struct call *c, enum sim_lock mode)
 {
 	struct migctl_error err;
+	enum migctl_err rc = sim_open(&c->s, state_dir, mode, true, &err);
 
-	if (sim_open(&c->s, state_dir, mode, true, &err) != MIGCTL_ERR_OK)
+	state_rc = rc; /* under lib_lock, taken by nv_begin */
+	if (rc != MIGCTL_ERR_OK) {
+		state_err = err;
 		return NVML_ERROR_UNKNOWN;
+	}
 	c->open = true;
 	c->m = c->s.m;
 	return NVML_SUCCESS;
@@ -427,4 +436,20 @@ nvmlReturn_t nvmlInternalGetExportTable(const void **ppExportTable, const void *
 		return NVML_ERROR_INVALID_ARGUMENT;
 	*ppExportTable = smi_table;
 	return NVML_SUCCESS;
+}
+
+/* The migctl error code (include/migctl/error.h) of the last state that
+ * could not be opened, 0 if none, and its message into `msg` (`len`
+ * bytes): how a client tells a broken or newer state file (exit 12) from
+ * a driver error, which nvmlInit's UNKNOWN cannot say. */
+int migsimLastStateError(char *msg, unsigned int len)
+{
+	int rc;
+
+	pthread_mutex_lock(&lib_lock);
+	rc = (int)state_rc;
+	if (msg && len)
+		snprintf(msg, len, "%s", rc ? state_err.msg : "");
+	pthread_mutex_unlock(&lib_lock);
+	return rc;
 }

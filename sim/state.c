@@ -525,14 +525,25 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 		rc = migctl_catalog_load_builtin(&m->catalog, &cerr);
 		if (rc == MIGCTL_ERR_OK && m->catalog_file[0])
 			rc = migctl_catalog_load_file(&m->catalog, m->catalog_file, &cerr);
+		/* Only the file's name and the kind of error: a state may name
+		 * any file as its catalog, and its content is not ours to show. */
 		if (rc) {
-			rc = bad(p, "its GPU catalog does not load: %s", cerr.msg);
+			rc = bad(p, "its GPU catalog %s does not load (%s); check it with "
+				 "'migctl --catalog FILE catalog list'", m->catalog_file[0] ?
+				 m->catalog_file : "(built-in)", migctl_err_name(rc));
 			goto out;
 		}
 	}
 	json_array_foreach(gpus, i, o) {
 		if ((rc = parse_gpu(p, o, m, (unsigned)i)))
 			goto out;
+		/* NVML clients find GPUs by UUID; two alike would alias. */
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(m->gpus[k].uuid, m->gpus[i].uuid) == 0) {
+				rc = bad(p, "GPUs %zu and %zu have the same UUID %s", k, i,
+					 m->gpus[i].uuid);
+				goto out;
+			}
 		m->n_gpus++;
 	}
 	if ((rc = parse_procs(p, procs, m)) || (rc = parse_faults(p, faults, m)))
@@ -597,7 +608,8 @@ static enum migctl_err write_atomically(const char *dir, const struct sim_machin
 		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory saving the machine");
 	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%ld", dir, (long)getpid());
 	snprintf(path, sizeof(path), "%s/" STATE_FILE, dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	unlink(tmp); /* a leftover of a killed writer with a reused pid */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	size_t len = strlen(text), done = 0;
 	while (fd >= 0 && done < len) {
 		ssize_t n = write(fd, text + done, len - done);
@@ -699,11 +711,17 @@ static enum migctl_err load(const char *dir, struct sim_machine **out,
 
 	char *text;
 	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		if (fd >= 0)
 			close(fd);
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+		return migctl_fail(err, errno == ELOOP ? MIGCTL_ERR_STATE : MIGCTL_ERR_IO,
+				   "cannot read %s: %s", path, errno == ELOOP ?
+				   "it is a symbolic link" : strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return migctl_fail(err, MIGCTL_ERR_STATE, "%s is not a regular file", path);
 	}
 	if ((rc = read_fd(fd, path, &text, &len, err))) {
 		free(text);
@@ -773,17 +791,66 @@ static enum migctl_err create_default(const char *dir, struct migctl_error *err)
 	return rc;
 }
 
+/* Whether `dir` holds only what a migsim directory holds (or nothing), so
+ * that a state path such as /etc is never written into. */
+static bool migsim_dir_or_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool ok = true, ours = false;
+
+	if (!d)
+		return true; /* the open below reports it */
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (strcmp(e->d_name, STATE_FILE) == 0 || strcmp(e->d_name, LOCK_FILE) == 0)
+			ours = true;
+		else if (strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+			ok = false;
+	}
+	closedir(d);
+	return ok || ours;
+}
+
+/* The state directory must be a directory of the user (not a link), that
+ * no one else can write to: the default one under /tmp may have been
+ * created by another user to plant links or read the state. */
+static enum migctl_err check_dir(const char *dir, struct migctl_error *err)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) != 0)
+		return migctl_fail(err, errno == ENOENT ? MIGCTL_ERR_STATE : MIGCTL_ERR_IO,
+				   "cannot use state directory %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return migctl_fail(err, MIGCTL_ERR_STATE,
+				   "state directory %s is %s; remove it or give another "
+				   "with MIGSIM_STATE", dir, !S_ISDIR(st.st_mode)
+				   ? "not a directory" : st.st_uid != geteuid()
+				   ? "owned by another user" : "writable by other users");
+	if (!migsim_dir_or_empty(dir))
+		return migctl_fail(err, MIGCTL_ERR_STATE,
+				   "%s is neither empty nor a migsim state directory; give "
+				   "another with MIGSIM_STATE", dir);
+	return MIGCTL_ERR_OK;
+}
+
 static enum migctl_err lock_dir(const char *dir, int op, bool create, int *fd_out,
 				struct migctl_error *err)
 {
 	char path[600];
 	int fd;
+	enum migctl_err rc;
 
 	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return migctl_fail(err, MIGCTL_ERR_IO, "cannot create state directory %s: %s",
 				   dir, strerror(errno));
+	struct stat st;
+	if ((create || lstat(dir, &st) == 0) && (rc = check_dir(dir, err)))
+		return rc;
 	snprintf(path, sizeof(path), "%s/" LOCK_FILE, dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return migctl_fail(err, errno == ENOENT ? MIGCTL_ERR_STATE : MIGCTL_ERR_IO,
 				   "cannot open %s: %s%s", path, strerror(errno),

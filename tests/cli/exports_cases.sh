@@ -3,7 +3,7 @@
 # (lib/nvml_entries.h, tools/nvml_map). Checks that each library exports
 # exactly the names the table gives it, and that these are the names the
 # hand-written scripts exported before the table (golden/sim-exports-*.txt,
-# plus migsimSetStateDir): an entry point that lost its legacy flag, or a
+# plus migsimSetStateDir and migsimLastStateError): an entry point that lost its legacy flag, or a
 # definition missing from sim/, shows here.
 # shellcheck shell=sh disable=SC2154
 

@@ -299,3 +299,39 @@ ms_ok "event: a double-bit ECC error on GPU 1" -- event -d 1 --type ecc-dbe
 ms_json "event: both stored in order, the ECC one counted" \
 	'[.events.seq, [.events.list[] | [.seq, .gpu, .type, .data]], .gpus[1].ecc.uncorrected]' \
 	'[2,[[1,1,8,79],[2,1,2,0]],1]'
+
+# --- hostile states (issue 13, findings 4 and 10) ---------------------------
+# two GPUs with one UUID: NVML clients would alias them (an apply overflowed)
+ms_new
+migsim_run init --gpus A30:2 >/dev/null
+jq '.gpus[1].uuid = .gpus[0].uuid' "$ms_state/machine.json" > "$tmp/dupuuid.json" && cp "$tmp/dupuuid.json" "$ms_state/machine.json"
+ms_exit "two GPUs with one UUID" 12 'GPUs 0 and 1 have the same UUID' -- show
+# migctl --sim reports a broken or newer state as exit 12 (README), not 20
+MIGSIM_STATE=$ms_state "$migctl" --sim list >"$tmp/ms_out" 2>"$tmp/ms_err"
+ms_check "migctl --sim: broken state is exit 12" [ $? -eq 12 ]
+ms_check "migctl --sim: says why" grep -q 'same UUID' "$tmp/ms_err"
+# a catalog a state names is not echoed (it may be any file)
+ms_new
+migsim_run init --gpus A30 >/dev/null
+printf 'secret-first-line: 42\n' >"$tmp/not-a-catalog.yaml"
+jq --arg f "$tmp/not-a-catalog.yaml" '.catalog_file = $f' "$ms_state/machine.json" > "$tmp/cat.json" && cp "$tmp/cat.json" "$ms_state/machine.json"
+ms_exit "a state's catalog does not load" 12 'not-a-catalog.yaml does not load' -- show
+ms_check "its content is not echoed" sh -c "! grep -q secret \"$tmp/ms_err\""
+# a state file that is a link, or not a regular file, is refused
+ms_new
+migsim_run init --gpus A30 >/dev/null
+mv "$ms_state/machine.json" "$tmp/real-machine.json"
+ln -s "$tmp/real-machine.json" "$ms_state/machine.json"
+ms_exit "state file is a symbolic link" 12 'symbolic link' -- show
+rm "$ms_state/machine.json"
+mkfifo "$ms_state/machine.json"
+ms_exit "state file is a FIFO" 12 'not a regular file' -- show
+# a state directory others can write to, or one that holds other files
+# (MIGSIM_STATE=/etc as root), is not used
+ms_new
+chmod 0777 "$ms_state"
+ms_exit "state directory writable by others" 12 'writable by other users' -- init --gpus A30
+chmod 0700 "$ms_state"
+: >"$ms_state/passwd"
+ms_exit "state directory with other files" 12 'neither empty nor a migsim state directory' -- init --gpus A30
+ms_check "nothing written there" [ ! -e "$ms_state/machine.json" ]
