@@ -814,9 +814,8 @@ enum migctl_err migctl_apply(struct migctl_node *node, const struct migctl_gpu_p
 
 	if (!opts->dry_run) {
 		bool found = false;
-		if (!opts->journal_path || !*opts->journal_path)
-			return migctl_fail(err, MIGCTL_ERR_USAGE, "no journal path given");
-		copy_str(a.r.journal.path, sizeof(a.r.journal.path), opts->journal_path);
+		if ((rc = migctl_journal_set_path(&a.r.journal, opts->journal_path, err)))
+			return rc;
 		/* A journal left by a crash is dealt with first; busy
 		 * instances then block, whatever `force` says. */
 		if ((rc = migctl_recover(node, a.r.journal.path, NULL, NULL, &found, report, err)))

@@ -33,9 +33,26 @@ struct migctl_journal {
 	unsigned long seq;            /* number of the last step begun */
 };
 
+/* Journals larger than this are not migctl's (a header and a few lines
+ * per step); a hostile one must not fill memory. */
+#define MIGCTL_JOURNAL_MAX ((size_t)16 << 20)
+
+/* Set j->path to `path`. MIGCTL_ERR_USAGE when it is empty or does not fit
+ * (a cut path would name another file). */
+enum migctl_err migctl_journal_set_path(struct migctl_journal *j, const char *path,
+					struct migctl_error *err);
+
+/* Remove the temporary file of a journal whose writer was killed before
+ * renaming it (recovery does, so it never outlives the next command). */
+void migctl_journal_remove_stale(const struct migctl_journal *j);
+
 /* Create the journal at j->path with a header holding `cp`: written to a
  * temporary file, synced and renamed into place, so that the journal
- * either does not exist or has a complete header. */
+ * either does not exist or has a complete header. The temporary file is
+ * created afresh (O_EXCL, O_NOFOLLOW: a planted link is not followed; one
+ * left by a killed apply is removed first) with mode 0600; a directory
+ * created for it is 0700, and an existing one must be the caller's or
+ * root's. */
 enum migctl_err migctl_journal_open(struct migctl_journal *j,
 				    const struct migctl_checkpoint *cp,
 				    struct migctl_error *err);
@@ -61,7 +78,9 @@ enum migctl_err migctl_journal_step_done(struct migctl_journal *j,
 /* Read a journal: its checkpoint and the UUIDs of the GPUs it settled
  * ("done" or "rolled-back"; malloc'ed, caller frees). A last line cut
  * short by a crash is ignored. MIGCTL_ERR_PARSE for a file that is not a
- * migctl journal. */
+ * migctl journal; MIGCTL_ERR_IO for a symbolic link, anything but a
+ * regular file (a FIFO would hang, /dev/zero never end) or a file over
+ * MIGCTL_JOURNAL_MAX. */
 enum migctl_err migctl_journal_read(const char *path, struct migctl_checkpoint *cp,
 				    char (**settled)[96], size_t *n_settled,
 				    struct migctl_error *err);

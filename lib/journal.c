@@ -59,6 +59,52 @@ static enum migctl_err journal_line(struct migctl_journal *j, json_t *obj,
 	return rc;
 }
 
+enum migctl_err migctl_journal_set_path(struct migctl_journal *j, const char *path,
+					struct migctl_error *err)
+{
+	if (!path || !*path)
+		return migctl_fail(err, MIGCTL_ERR_USAGE, "no journal path given");
+	if (strlen(path) >= sizeof(j->path))
+		return migctl_fail(err, MIGCTL_ERR_USAGE, "the journal path is longer than %zu "
+				   "characters; give a shorter one", sizeof(j->path) - 1);
+	memcpy(j->path, path, strlen(path) + 1);
+	return MIGCTL_ERR_OK;
+}
+
+void migctl_journal_remove_stale(const struct migctl_journal *j)
+{
+	char tmp[sizeof(j->path) + 8];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
+	if (unlink(tmp) == 0)
+		sync_dir_of(j->path, NULL);
+}
+
+/* The journal's directory, one level created (0700) if missing; an
+ * existing one must be a directory of this user or root, so that another
+ * user cannot have prepared it (links, or reading the journal). */
+static enum migctl_err journal_dir(const char *path, struct migctl_error *err)
+{
+	char dir[sizeof(((struct migctl_journal *)0)->path)];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return MIGCTL_ERR_OK;
+	*slash = '\0';
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return MIGCTL_ERR_OK; /* the open reports it */
+	if (lstat(dir, &st) != 0)
+		return MIGCTL_ERR_OK;
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0))
+		return migctl_fail(err, MIGCTL_ERR_NO_PERMISSION,
+				   "the journal's directory %s is %s; remove it or give "
+				   "another path with --journal", dir, S_ISDIR(st.st_mode)
+				   ? "owned by another user" : "not a directory");
+	return MIGCTL_ERR_OK;
+}
+
 enum migctl_err migctl_journal_open(struct migctl_journal *j, const struct migctl_checkpoint *cp,
 				    struct migctl_error *err)
 {
@@ -74,14 +120,13 @@ enum migctl_err migctl_journal_open(struct migctl_journal *j, const struct migct
 
 	if (!hdr)
 		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	char *slash = strrchr(j->path, '/');
-	if (slash && slash != j->path) {
-		*slash = '\0';
-		mkdir(j->path, 0755); /* one level; an error shows at open */
-		*slash = '/';
+	if ((rc = journal_dir(j->path, err))) {
+		json_decref(hdr);
+		return rc;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
-	j->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	migctl_journal_remove_stale(j);
+	j->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (j->fd < 0) {
 		json_decref(hdr);
 		return migctl_fail(err, errno == EACCES ? MIGCTL_ERR_NO_PERMISSION : MIGCTL_ERR_IO,
@@ -175,11 +220,40 @@ static enum migctl_err read_event(json_t *j, char (**settled)[96], size_t *n_set
 	return MIGCTL_ERR_OK;
 }
 
+/* The journal for reading: no link, nothing but a regular file of
+ * plausible size (O_NONBLOCK only so that opening a FIFO cannot hang). */
+static FILE *open_journal(const char *path, struct migctl_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	const char *why = NULL;
+
+	if (fd < 0) {
+		why = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
+	} else if (fstat(fd, &st) != 0) {
+		why = strerror(errno);
+	} else if (!S_ISREG(st.st_mode)) {
+		why = "it is not a regular file";
+	} else if ((size_t)st.st_size > MIGCTL_JOURNAL_MAX) {
+		why = "it is larger than any journal migctl writes";
+	} else if (fcntl(fd, F_SETFL, 0) != 0) {
+		why = strerror(errno);
+	}
+	FILE *f = why ? NULL : fdopen(fd, "r");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		migctl_fail(err, MIGCTL_ERR_IO, "cannot read the journal %s: %s; move it away "
+			    "if no apply was interrupted", path, why ? why : strerror(errno));
+	}
+	return f;
+}
+
 enum migctl_err migctl_journal_read(const char *path, struct migctl_checkpoint *cp,
 				    char (**settled)[96], size_t *n_settled,
 				    struct migctl_error *err)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = open_journal(path, err);
 	char *line = NULL;
 	size_t cap = 0;
 	enum migctl_err rc = MIGCTL_ERR_OK;
@@ -188,8 +262,7 @@ enum migctl_err migctl_journal_read(const char *path, struct migctl_checkpoint *
 	*settled = NULL;
 	*n_settled = 0;
 	if (!f)
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot read the journal %s: %s", path,
-				   strerror(errno));
+		return MIGCTL_ERR_IO;
 	while (!rc && getline(&line, &cap, f) > 0) {
 		json_t *j = json_loads(line, 0, NULL);
 		if (!j) {

@@ -71,9 +71,9 @@ enum migctl_err migctl_recover(struct migctl_node *node, const char *journal_pat
 	enum migctl_err rc;
 
 	*found = false;
-	if (!journal_path || !*journal_path)
-		return migctl_fail(err, MIGCTL_ERR_USAGE, "no journal path given");
-	snprintf(r.journal.path, sizeof(r.journal.path), "%s", journal_path);
+	if ((rc = migctl_journal_set_path(&r.journal, journal_path, err)))
+		return rc;
+	migctl_journal_remove_stale(&r.journal);
 	if (access(r.journal.path, F_OK) != 0)
 		return errno == ENOENT ? MIGCTL_ERR_OK
 				       : migctl_fail(err, MIGCTL_ERR_IO, "cannot check the journal %s: %s",

@@ -506,10 +506,29 @@ ap_eq "no journal left" "$(ap_journal)" 0
 "$MIGSIM_BIN" fault add --call nvmlGpuInstanceCreateComputeInstanceWithPlacement --error kill >/dev/null
 "$migctl" apply -f "$ap_cfg/a100.yaml" -c 3g-4x1g >/dev/null 2>&1
 ap_eq "crash: the journal is left" "$(ap_journal)" 1
+ap_eq "the journal is private (0600)" "$(stat -c %a "$MIGSIM_STATE/migctl-journal.jsonl")" 600
 ap_expect "recover after a crash" 0 '^GPU 0 .*: rolled-back$' '' -- recover
 ap_eq "recover: back at the layout before" "$("$migctl" export)" "$exp1"
 ap_eq "recover: journal removed" "$(ap_journal)" 0
 ap_expect "recover again: nothing" 0 'nothing to recover' '' -- recover
+
+# hostile journals (issue 13, findings 7, 9, 10): a FIFO or a link to
+# /dev/zero must not hang recover or apply; a planted temp file link is not
+# followed; a stale temp file goes; a path too long is refused, not cut
+"$MIGSIM_BIN" fault clear >/dev/null
+ap_snap
+mkfifo "$tmp/ap_fifo"
+ap_expect "recover: a FIFO journal" 4 '' 'ap_fifo: it is not a regular file' -- recover --journal "$tmp/ap_fifo"
+ln -s /dev/zero "$tmp/ap_zero"
+ap_expect "apply: a journal linked to /dev/zero" 4 '' 'ap_zero: it is a symbolic link' -- apply -f "$ap_cfg/a100.yaml" -c all-balanced --journal "$tmp/ap_zero"
+ap_same "hostile journals: nothing changed"
+printf 'victim\n' >"$tmp/ap_victim"
+ln -s "$tmp/ap_victim" "$MIGSIM_STATE/migctl-journal.jsonl.tmp"
+ap_expect "apply: a stale or planted temp file" 0 '' '' -- apply -f "$ap_cfg/a100.yaml" -c all-balanced
+ap_eq "the planted link's target is untouched" "$(cat "$tmp/ap_victim")" victim
+ap_eq "no temp file left" "$(ls "$MIGSIM_STATE" | grep -c 'jsonl.tmp')" 0
+ap_long=$tmp/$(printf '%0600d' 0)
+ap_expect "--journal longer than the buffer" 2 '' 'journal path is longer than 511' -- recover --journal "$ap_long"
 
 # --- 12. hooks ------------------------------------------------------------------------------------
 ap_new --gpus A100-SXM4-80GB
