@@ -169,6 +169,12 @@ $(BUILD)/tests/test_gpu_reset: tests/unit/test_gpu_reset.c $(BUILD)/cli/gpu_rese
 	$(CC) $(ALL_CFLAGS) -Icli $(shell pkg-config --cflags $(TEST_PKGS)) $^ \
 	    $(LDFLAGS) $(shell pkg-config --libs $(TEST_PKGS)) -o $@
 
+# So is its eviction callback (pid identity before any signal).
+$(BUILD)/tests/test_evict: tests/unit/test_evict.c $(BUILD)/cli/evict.o $(BUILD)/libmigctl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icli $(shell pkg-config --cflags $(TEST_PKGS)) $^ \
+	    $(LDFLAGS) $(LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -o $@
+
 # Simulator conformance tests are NVML clients: they only dlopen the
 # library (MIGSIM_LIB) and drive the machine with migsim (MIGSIM_BIN).
 $(BUILD)/tests/%: tests/sim/%.c $(BUILD)/sim/libnvidia-ml.so.1 $(BUILD)/migsim | $(NEED_TEST)

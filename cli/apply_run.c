@@ -257,22 +257,6 @@ const char *cli_journal_path(const struct cli *cli, const struct apply_req *req,
 	return buf;
 }
 
-/* How long each signal of --force gets before the next one. */
-#define EVICT_GRACE_MS 5000
-
-enum migctl_err cli_evict(void *ctx, unsigned round, const unsigned *pids, size_t n,
-			  long *wait_ms, struct migctl_error *err)
-{
-	(void)ctx;
-	if (round >= 2)
-		return migctl_fail(err, MIGCTL_ERR_BUSY, "process %u still runs on an instance to "
-				   "destroy after SIGKILL; stop it and run again", pids[0]);
-	for (size_t k = 0; k < n; k++)
-		kill((pid_t)pids[k], round == 0 ? SIGTERM : SIGKILL);
-	*wait_ms = EVICT_GRACE_MS;
-	return MIGCTL_ERR_OK;
-}
-
 /* --- apply, restore -------------------------------------------------------- */
 
 /* Apply `plans` with hooks (apply-start first; apply-exit always, its

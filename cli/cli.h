@@ -298,9 +298,11 @@ void cli_print_apply_report(struct cli *cli, const struct migctl_apply_report *r
  * node; returns req->journal or `buf`. */
 const char *cli_journal_path(const struct cli *cli, const struct apply_req *req, char *buf,
 			     size_t len);
-/* migctl_evict_fn of --force: SIGTERM, 5 s, SIGKILL, 5 s, then busy. */
-enum migctl_err cli_evict(void *ctx, unsigned round, const unsigned *pids, size_t n,
-			  long *wait_ms, struct migctl_error *err);
+/* migctl_evict_fn of --force (cli/evict.c): SIGTERM, 5 s, SIGKILL, 5 s,
+ * then busy; a process whose start time is no longer the one the driver's
+ * listing recorded (its pid was reused) is not signalled. */
+enum migctl_err cli_evict(void *ctx, unsigned round, const struct migctl_process *procs,
+			  size_t n, long *wait_ms, struct migctl_error *err);
 int cli_apply(struct cli *cli, const struct apply_req *req);
 int cli_assert(struct cli *cli, const struct apply_req *req);
 int cli_restore(struct cli *cli, const struct apply_req *req);

@@ -156,7 +156,7 @@ static const struct migctl_gi_state *gi_at(const struct migctl_gpu_state *gpu,
 
 /* Processes on the instances a transition destroys. */
 static size_t doomed_pids(const struct migctl_gpu_state *gpu, const struct migctl_transition *t,
-			  unsigned *pids, size_t cap)
+			  struct migctl_process *pids, size_t cap)
 {
 	size_t n = 0;
 	for (size_t s = 0; s < t->n_steps; s++) {
@@ -168,9 +168,9 @@ static size_t doomed_pids(const struct migctl_gpu_state *gpu, const struct migct
 			bool hit = pr->gi == st->gi_id &&
 				   (st->kind == MIGCTL_STEP_DESTROY_GI || pr->ci == st->ci_id);
 			for (size_t k = 0; hit && k < n; k++)
-				hit = pids[k] != pr->pid;
+				hit = pids[k].pid != pr->pid;
 			if (hit)
-				pids[n++] = pr->pid;
+				pids[n++] = *pr;
 		}
 	}
 	return n;
@@ -183,7 +183,7 @@ static enum migctl_err evict(struct migctl_run *r, size_t gi, const struct migct
 			     struct migctl_error *err)
 {
 	const struct migctl_apply_options *o = r->opts;
-	unsigned pids[MIGCTL_NODE_MAX_PROCS];
+	struct migctl_process pids[MIGCTL_NODE_MAX_PROCS];
 	size_t n = doomed_pids(gpu_at(r->node, gi), t, pids, MIGCTL_NODE_MAX_PROCS);
 	enum migctl_err rc;
 
@@ -551,16 +551,13 @@ static enum migctl_err validate(struct migctl_node *node, const struct migctl_gp
 next:
 		if (rc == MIGCTL_ERR_BUSY) {
 			/* Name the processes in the way, as `migctl destroy` does. */
-			unsigned pids[MIGCTL_NODE_MAX_PROCS];
+			struct migctl_process pids[MIGCTL_NODE_MAX_PROCS];
 			size_t np = doomed_pids(gpu, &rep->transition, pids, MIGCTL_NODE_MAX_PROCS);
 			size_t len = strlen(rep->error.msg);
 			for (size_t k = 0; k < np && len < sizeof(rep->error.msg); k++) {
-				const char *name = "";
-				for (size_t p = 0; p < gpu->n_procs; p++)
-					if (gpu->procs[p].pid == pids[k])
-						name = gpu->procs[p].name;
+				const char *name = pids[k].name;
 				len += (size_t)snprintf(rep->error.msg + len, sizeof(rep->error.msg) - len,
-							"%s%u%s%s%s", k ? ", " : " (processes ", pids[k],
+							"%s%u%s%s%s", k ? ", " : " (processes ", pids[k].pid,
 							*name ? " (" : "", name, *name ? ")" : "");
 			}
 			if (np && len < sizeof(rep->error.msg))

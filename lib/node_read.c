@@ -74,6 +74,28 @@ static void proc_name(unsigned pid, char *buf, size_t len)
 	fclose(f);
 }
 
+uint64_t migctl_process_start_time(unsigned pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The name (field 2) may hold spaces and ')': fields after the last
+	 * ')' are plain. Field 3 is the state; the start time is field 22. */
+	char *p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+			 "%*d %*d %*d %*d %*d %*d %llu", &start) != 1)
+		return 0;
+	return (uint64_t)start;
+}
+
 /* The compute processes on a device (all of a GPU, with their instance
  * IDs), as many as the driver reports: *out gets a heap array of *n
  * entries (NULL when none), which the caller frees. */
@@ -113,6 +135,7 @@ nvmlReturn_t node_read_procs(struct node_priv *p, nvmlDevice_t dev,
 			pr->used_mib = info[i].usedGpuMemory == ~0ULL ? 0
 								    : info[i].usedGpuMemory / MIB;
 			proc_name(pr->pid, pr->name, sizeof(pr->name));
+			pr->start_time = migctl_process_start_time(pr->pid);
 		}
 	}
 	free(info);

@@ -51,8 +51,10 @@ typedef enum migctl_err (*migctl_apply_hook_fn)(enum migctl_hook_point point,
 						struct migctl_error *err);
 
 /* Eviction callback: the library stops no process itself; under `force`
- * the caller does. It is called with the processes (`pids`, `n` of them)
- * that hold instances a GPU's transition must destroy, `round` counting
+ * the caller does. It is called with the processes (`procs`, `n` of them,
+ * each with the start time read when the driver listed it: a caller must
+ * signal only a process that still has it) that hold instances a GPU's
+ * transition must destroy, `round` counting
  * the calls for that transition from 0, and sets `*wait_ms`. The library
  * then re-reads the node every 100 ms for up to `*wait_ms` milliseconds
  * until none of them holds such an instance, and calls again with those
@@ -60,7 +62,7 @@ typedef enum migctl_err (*migctl_apply_hook_fn)(enum migctl_hook_point point,
  * nothing more to try) stops the transition with that error, its message
  * prefixed with the GPU. */
 typedef enum migctl_err (*migctl_evict_fn)(void *ctx, unsigned round,
-					   const unsigned *pids, size_t n,
+					   const struct migctl_process *procs, size_t n,
 					   long *wait_ms,
 					   struct migctl_error *err);
 

@@ -40,7 +40,15 @@ struct migctl_process {
 	unsigned ci;
 	uint64_t used_mib;
 	char name[64];                /* from /proc/PID/comm; "" if unknown */
+	/* The process's start time (migctl_process_start_time) when the
+	 * driver listed it, 0 if unknown: with the pid, its identity. A pid
+	 * reused by another process later has another start time. */
+	uint64_t start_time;
 };
+
+/* The start time of process `pid` (field 22 of /proc/PID/stat: clock
+ * ticks after boot); 0 when it does not exist or cannot be read. */
+uint64_t migctl_process_start_time(unsigned pid);
 
 struct migctl_ci_state {
 	unsigned id;

@@ -396,27 +396,27 @@ struct evict_log {
 };
 
 /* Eviction as an operator would do it: SIGTERM, then wait. */
-static enum migctl_err term_evict(void *ctx, unsigned round, const unsigned *pids, size_t n,
-				  long *wait_ms, struct migctl_error *err)
+static enum migctl_err term_evict(void *ctx, unsigned round, const struct migctl_process *pids,
+				  size_t n, long *wait_ms, struct migctl_error *err)
 {
 	struct evict_log *log = ctx;
 	(void)err;
 	log->calls++;
 	log->round = round;
 	log->n = n;
-	log->pid = pids[0];
+	log->pid = pids[0].pid;
 	for (size_t k = 0; k < n; k++)
-		kill((pid_t)pids[k], SIGTERM);
+		kill((pid_t)pids[k].pid, SIGTERM);
 	*wait_ms = 5000;
 	return MIGCTL_ERR_OK;
 }
 
 /* A caller that will not stop anything. */
-static enum migctl_err refuse_evict(void *ctx, unsigned round, const unsigned *pids, size_t n,
-				    long *wait_ms, struct migctl_error *err)
+static enum migctl_err refuse_evict(void *ctx, unsigned round, const struct migctl_process *pids,
+				    size_t n, long *wait_ms, struct migctl_error *err)
 {
 	(void)ctx, (void)round, (void)n, (void)wait_ms;
-	return migctl_fail(err, MIGCTL_ERR_BUSY, "will not stop process %u", pids[0]);
+	return migctl_fail(err, MIGCTL_ERR_BUSY, "will not stop process %u", pids[0].pid);
 }
 
 /* --force stops processes only through the caller's callback: without
