@@ -5,6 +5,7 @@
 #                 build/check and run every test (unit, CLI, fuzz smoke)
 #   make demo     install missing packages, build, run scripts/demo.sh
 #   make fuzz     build the libFuzzer targets into build/fuzz
+#   make fuzz-long  run each for FUZZ_SECONDS (default 600): executions, findings
 #   make bench    build and run the benchmarks
 #   make portable build/portable/migctl with libyaml and jansson linked in
 #   make install  install migctl into $(PREFIX)/bin, its man pages and its
@@ -64,7 +65,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all deps deps-build docs check portable test-run demo fuzz fuzz-smoke bench install clean crash-long
+.PHONY: FORCE all deps deps-build docs check portable test-run demo fuzz fuzz-smoke fuzz-long bench install clean crash-long
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1 docs
@@ -223,8 +224,40 @@ build/fuzz/fuzz_cli_args: tests/fuzz/fuzz_cli_args.c $(LIB_SRC) $(filter-out cli
 	    $< $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) build/fuzz/gen/builtin_catalog.c \
 	    $(LIBS) -o $@
 
+# The command line on the simulator: the CLI, and the simulator's state
+# code to build its machine; the commands load build/fuzz/sim's library.
+# The simulator's NVML library for the targets that load it (cli_sim,
+# nvml_node): built with $(FUZZ_CC) and without sanitizers, whatever
+# BUILD is, so that it loads into a libFuzzer process.
+build/fuzz/sim/libnvidia-ml.so.1: $(wildcard sim/nvml*.c) $(SIM_SRC) $(CORE_SRC) \
+              build/fuzz/gen/builtin_catalog.c $(BUILD)/gen/libnvidia-ml-full.map \
+              $(wildcard include/migctl/*.h lib/*.h lib/util/*.h sim/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -O1 -g -fPIC -shared -Wl,-soname,libnvidia-ml.so.1 \
+	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-full.map -Wl,--no-undefined \
+	    -Iinclude -Ilib -Isim $(shell pkg-config --cflags $(PKGS)) \
+	    $(wildcard sim/nvml*.c) $(SIM_SRC) $(CORE_SRC) build/fuzz/gen/builtin_catalog.c \
+	    $(LIBS) -lpthread -o $@
+
+# NVML answers: the machine is the input, read through that library.
+build/fuzz/fuzz_nvml_node: build/fuzz/sim/libnvidia-ml.so.1
+
+build/fuzz/fuzz_cli_sim: tests/fuzz/fuzz_cli_sim.c $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) \
+              $(SIM_SRC) build/fuzz/gen/builtin_catalog.c build/fuzz/sim/libnvidia-ml.so.1 \
+              $(wildcard include/migctl/*.h lib/*.h lib/util/*.h cli/*.h sim/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Iinclude -Ilib -Icli -Isim $(shell pkg-config --cflags $(PKGS)) \
+	    $< $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) $(SIM_SRC) \
+	    build/fuzz/gen/builtin_catalog.c $(LIBS) -o $@
+
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh
+
+# Each fuzz target for FUZZ_SECONDS (default 600): executions and findings.
+fuzz-long: all fuzz
+	@tests/fuzz/long.sh
 
 $(BUILD)/bench/%: bench/%.c bench/bench_util.h $(BUILD)/libmigctl.a $(wildcard lib/*.h lib/util/*.h include/migctl/*.h)
 	@mkdir -p $(dir $@)

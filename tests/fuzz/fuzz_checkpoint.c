@@ -3,8 +3,10 @@
  * parsed as checkpoint JSON (restore's input) and, through a temporary
  * file, read as a journal (recover's input). Neither may crash or leak;
  * errors must be documented codes and leave the results empty. A
- * checkpoint that parses must stay within the layout limits and survive a
- * round trip through migctl_checkpoint_to_json unchanged. */
+ * checkpoint that parses must stay within the layout limits, survive a
+ * round trip through migctl_checkpoint_to_json unchanged, and turn into
+ * plans on a node holding its GPUs without overflowing a target (one UUID
+ * listed several times once did, issue 13 finding 3). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,46 @@ static void check_same(const struct migctl_checkpoint *a, const struct migctl_ch
 	}
 }
 
+/* Plans from the checkpoint onto a node that has each of its GPUs (an
+ * A100-SXM4-80GB or an A30 by position): what restore and recover build.
+ * Profiles may be unknown; the targets must stay within their limits. */
+static void check_plans(const struct migctl_checkpoint *c)
+{
+	static struct migctl_catalog cat;
+	static const struct migctl_gpu_model *models[2];
+	struct migctl_error err;
+
+	if (!models[0]) {
+		migctl_catalog_init(&cat);
+		if (migctl_catalog_load_builtin(&cat, &err) ||
+		    !(models[0] = migctl_catalog_find_model(&cat, "A100-SXM4-80GB", &err)) ||
+		    !(models[1] = migctl_catalog_find_model(&cat, "A30", &err)))
+			abort();
+	}
+	struct migctl_node node = {0};
+	node.gpus = calloc(c->n_gpus + 1, sizeof(*node.gpus));
+	struct migctl_gpu_plan *plans = calloc(c->n_gpus + 1, sizeof(*plans));
+	if (!node.gpus || !plans)
+		abort();
+	node.n_gpus = c->n_gpus;
+	for (size_t i = 0; i < c->n_gpus; i++) {
+		struct migctl_gpu_state *g = &node.gpus[i];
+		g->index = (unsigned)i;
+		memcpy(g->uuid, c->gpus[i].uuid, sizeof(g->uuid));
+		g->mig_capable = g->mig_current = true;
+		g->catalog_model = models[i % 2];
+	}
+	enum migctl_err rc = migctl_checkpoint_plans(&node, c, plans, &err);
+	if (rc != MIGCTL_ERR_OK && rc != MIGCTL_ERR_UNKNOWN_PROFILE && rc != MIGCTL_ERR_PARSE &&
+	    rc != MIGCTL_ERR_USAGE && rc != MIGCTL_ERR_INFEASIBLE)
+		abort();
+	for (size_t i = 0; rc == MIGCTL_ERR_OK && i < c->n_gpus; i++)
+		if (plans[i].target.n_pins > MIGCTL_LAYOUT_MAX_GIS)
+			abort();
+	free(plans);
+	free(node.gpus);
+}
+
 static void fuzz_checkpoint(const uint8_t *data, size_t size)
 {
 	struct migctl_checkpoint c, back;
@@ -71,6 +113,7 @@ static void fuzz_checkpoint(const uint8_t *data, size_t size)
 		abort();
 	if (rc == MIGCTL_ERR_OK) {
 		check_limits(&c);
+		check_plans(&c);
 		if (migctl_checkpoint_to_json(&c, &text, &err))
 			abort();
 		migctl_checkpoint_init(&back);
@@ -113,6 +156,7 @@ static void fuzz_journal(const uint8_t *data, size_t size)
 		abort();
 	if (rc == MIGCTL_ERR_OK) {
 		check_limits(&c);
+		check_plans(&c);
 		for (size_t i = 0; i < n_settled; i++)
 			if (strnlen(settled[i], 96) == 96)
 				abort();

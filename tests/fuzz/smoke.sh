@@ -1,6 +1,7 @@
 #!/bin/sh
 # Short smoke run of every fuzz target (part of `make check`); `make fuzz`
-# builds them, and a longer run is e.g.
+# builds them; `make fuzz-long` (tests/fuzz/long.sh) runs each for longer
+# and counts findings. One target by hand, e.g.
 #   build/fuzz/fuzz_catalog -max_total_time=600 CORPUS_DIR
 set -eu
 runs=${FUZZ_RUNS:-20000}
