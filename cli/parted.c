@@ -83,7 +83,7 @@ int parted_main(struct cli *cli, int argc, char **argv)
 	/* Flags may come before and after the command (urfave/cli style for
 	 * -d; the rest after): scan all, taking the first operand as the
 	 * command. */
-	optind = 1;
+	optind = 0; /* 0: glibc re-initialises its scan state */
 	while (optind < argc) {
 		opt = getopt_long(argc, argv, "+df:c:k:smao:l:h", opts, NULL);
 		if (opt == -1) {
