@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *mu_file_origin(const char *path)
 {
@@ -28,6 +29,20 @@ enum migctl_err mu_file_read(const char *path, const char *what, size_t max,
 	if (!f)
 		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s; check the path",
 				   what, path, strerror(errno));
+	/* A file known to be too large is refused before any byte is read,
+	 * and a device or directory is no input at all (/dev/zero never
+	 * ends). Pipes and standard input are read up to the cap. */
+	struct stat st;
+	if (!is_stdin && fstat(fileno(f), &st) == 0) {
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode))
+			rc = migctl_fail(err, MIGCTL_ERR_IO, "%s %s is not a regular file", what, path);
+		else if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max)
+			rc = migctl_fail(err, MIGCTL_ERR_IO,
+					 "%s %s is larger than %zu bytes; is it the right file?",
+					 what, path, max);
+		if (rc)
+			goto out;
+	}
 	for (;;) {
 		if (used + 1 >= cap) {
 			size_t ncap = cap ? cap * 2 : 65536;

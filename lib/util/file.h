@@ -17,7 +17,9 @@
 /* Read all of `path` ("-": standard input) into *out (malloc'ed, NUL-
  * terminated, caller frees) and its length into *len (the NUL not
  * counted). `what` names the file in messages ("config file"). At most
- * `max` bytes (0: MU_FILE_MAX). MIGCTL_ERR_IO when it cannot be opened,
+ * `max` bytes (0: MU_FILE_MAX): a regular file over it is refused by its
+ * size, before it is read; a device or a directory is refused as such.
+ * MIGCTL_ERR_IO when it cannot be opened,
  * read, or is larger than the cap; *out is NULL on any error. */
 enum migctl_err mu_file_read(const char *path, const char *what, size_t max,
 			     char **out, size_t *len, struct migctl_error *err);

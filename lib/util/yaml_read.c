@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DEPTH_MSG "%s:1: nested more than %d levels deep; flatten the file"
+
 /* Per node while measuring: its depth and its expanded size. */
 struct measure {
 	struct mu_yaml *y;
@@ -96,9 +98,7 @@ static enum migctl_err check_shape(struct mu_yaml *y)
 	switch (r) {
 	case M_OK: break;
 	case M_DEEP:
-		rc = migctl_fail(y->err, MIGCTL_ERR_PARSE,
-				 "%s:1: nested more than %d levels deep; flatten the file",
-				 y->origin, MU_YAML_MAX_DEPTH);
+		rc = migctl_fail(y->err, MIGCTL_ERR_PARSE, DEPTH_MSG, y->origin, MU_YAML_MAX_DEPTH);
 		break;
 	case M_CYCLE:
 		rc = migctl_fail(y->err, MIGCTL_ERR_PARSE,
@@ -119,6 +119,36 @@ static enum migctl_err check_shape(struct mu_yaml *y)
 	return rc;
 }
 
+/* Whether the text nests collections deeper than MU_YAML_MAX_DEPTH, found
+ * from libyaml's events before any document is built. libyaml's scanner
+ * does work in proportion to the nesting for each token, so a deeply
+ * nested file took time quadratic in its size (200 KB of '[': 30 s) before
+ * the shape check could refuse it; the events stop at the first level too
+ * deep. Syntax errors are left to the load that follows, which names them.
+ * A file refused here is refused by check_shape too: aliases only make
+ * the nesting deeper. */
+static bool too_deep(const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	unsigned depth = 0;
+	bool deep = false, done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return false;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && !deep && yaml_parser_parse(&parser, &ev)) {
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+			deep = ++depth > MU_YAML_MAX_DEPTH;
+		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return deep;
+}
+
 enum migctl_err mu_yaml_load(struct mu_yaml *y, const char *origin, const char *text,
 			     size_t len, enum migctl_err code, bool hint,
 			     struct migctl_error *err)
@@ -134,6 +164,8 @@ enum migctl_err mu_yaml_load(struct mu_yaml *y, const char *origin, const char *
 		return migctl_fail(err, MIGCTL_ERR_PARSE,
 				   "%s:1: the file is larger than %zu bytes; is it the right file?",
 				   origin, MU_YAML_MAX_BYTES);
+	if (too_deep(text, len))
+		return migctl_fail(err, MIGCTL_ERR_PARSE, DEPTH_MSG, origin, MU_YAML_MAX_DEPTH);
 	if (!yaml_parser_initialize(&parser))
 		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory parsing %s", origin);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

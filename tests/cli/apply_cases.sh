@@ -172,6 +172,17 @@ expect_exit "two labels without -c" 2 "missing required flag 'selected-config'" 
 expect_exit "unknown label" 13 'selected mig-config not present: all-balanced' -- apply -f "$ap_cfg/two-labels.yaml" -c all-balanced
 expect_exit "assert: unknown label" 13 'selected mig-config not present: nope' -- assert -f "$ap_cfg/two-labels.yaml" -c nope
 expect_exit "dry run: parse error" 5 'unknown version' -- apply -n -f "$ap_cfg/parse-version-v2.yaml"
+# hostile configs (issue 13, finding 9): 200 KB of nesting is refused at
+# once (it took 74 s), an 83 MB file by its size (it took 2 GB), a device
+# as not a file
+awk 'BEGIN { printf "version: v1\nmig-configs:\n  a: "; for (i = 0; i < 100000; i++) printf "["; for (i = 0; i < 100000; i++) printf "]"; print "" }' >"$tmp/ap_nested.yaml"
+ap_t0=$(date +%s)
+expect_exit "parse: 200 KB of nesting" 5 'ap_nested.yaml:1: nested more than 64 levels deep' -- apply -f "$tmp/ap_nested.yaml"
+ap_eq "parse: nesting refused within 2 s" "$(( $(date +%s) - ap_t0 < 3 ))" 1
+truncate -s 83M "$tmp/ap_huge.yaml"
+expect_exit "parse: 83 MB config" 4 'ap_huge.yaml is larger than [0-9]+ bytes' -- apply -f "$tmp/ap_huge.yaml"
+rm -f "$tmp/ap_huge.yaml"
+expect_exit "parse: a device as config" 4 '/dev/zero is not a regular file' -- apply -f /dev/zero
 ap_same "parse errors change nothing"
 expect_exit "--unmatched: bad policy" 2 "unmatched 'keep': use 'leave' or 'disable'" -- apply -f "$ap_cfg/a100.yaml" -c all-balanced --unmatched keep
 ap_same "a bad --unmatched changes nothing"
