@@ -538,6 +538,11 @@ ln -s "$tmp/ap_victim" "$MIGSIM_STATE/migctl-journal.jsonl.tmp"
 ap_expect "apply: a stale or planted temp file" 0 '' '' -- apply -f "$ap_cfg/a100.yaml" -c all-balanced
 ap_eq "the planted link's target is untouched" "$(cat "$tmp/ap_victim")" victim
 ap_eq "no temp file left" "$(ls "$MIGSIM_STATE" | grep -c 'jsonl.tmp')" 0
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	# a journal directory another user made (a root test run can make one)
+	mkdir "$tmp/ap_theirs" && chown nobody "$tmp/ap_theirs"
+	ap_expect "apply: journal directory of another user" 16 '' 'ap_theirs is owned by another user' -- apply -f "$ap_cfg/a100.yaml" -c all-disabled --journal "$tmp/ap_theirs/j.jsonl"
+fi
 ap_long=$tmp/$(printf '%0600d' 0)
 ap_expect "--journal longer than the buffer" 2 '' 'journal path is longer than 511' -- recover --journal "$ap_long"
 

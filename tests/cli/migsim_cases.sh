@@ -335,3 +335,11 @@ chmod 0700 "$ms_state"
 : >"$ms_state/passwd"
 ms_exit "state directory with other files" 12 'neither empty nor a migsim state directory' -- init --gpus A30
 ms_check "nothing written there" [ ! -e "$ms_state/machine.json" ]
+# the per-user default directory under /tmp made by another user (a root
+# test run can make one): refused, not used
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	ms_new
+	chown nobody "$ms_state"
+	ms_exit "state directory of another user" 12 'owned by another user' -- init --gpus A30
+	ms_check "nothing written there" [ ! -e "$ms_state/machine.json" ]
+fi
