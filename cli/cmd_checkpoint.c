@@ -1,5 +1,6 @@
 /* migctl checkpoint — write the GPUs' MIG state as a checkpoint. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,13 @@ int cli_checkpoint(struct cli *cli, const char *file)
 	} else {
 		char tmp[4200];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-		FILE *f = fopen(tmp, "w");
+		/* A fresh temp file: a stale one goes, a planted link is not
+		 * followed. */
+		unlink(tmp);
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (fd >= 0 && !f)
+			close(fd);
 		bool ok = f && fprintf(f, "%s\n", text) >= 0;
 		if (f && fclose(f) != 0)
 			ok = false;

@@ -429,7 +429,10 @@ ap_new --gpus A100-SXM4-80GB:2
 ap_do "GPU 0 pinned" -- apply -f "$ap_cfg/a100.yaml" -c pinned
 ap_do "GPU 1: MIG on" -- mode enable -i 1 --reset
 ap_do "GPU 1: 4g.40gb" -- create -i 1 4g.40gb
+printf 'victim\n' >"$tmp/ap_cp_victim"
+ln -s "$tmp/ap_cp_victim" "$tmp/ap_cp.json.tmp"
 ap_do "checkpoint" -- checkpoint -f "$tmp/ap_cp.json"
+ap_eq "checkpoint: a planted temp link is not followed" "$(cat "$tmp/ap_cp_victim")" victim
 lgi1=$(ap_lgi)
 exp1=$("$migctl" export)
 expect_json "checkpoint: mig-parted's format" '[.Version, (.MigState.Devices | length), ([.MigState.Devices[].MigMode] | unique), ([.MigState.Devices[0].GpuInstances[] | "\(.ProfileID)@\(.Placement.Start)"] | sort)]' \
