@@ -303,7 +303,9 @@ enum migctl_err migctl_journal_remove(const char *path, struct migctl_error *err
 
 bool migctl_journal_owner_alive(const char *path, long *pid)
 {
-	FILE *f = fopen(path, "r");
+	/* Only a regular file of plausible size: a FIFO would block here,
+	 * /dev/zero never end a line; the read that follows says why. */
+	FILE *f = open_journal(path, NULL);
 	char *line = NULL;
 	size_t cap = 0;
 	bool alive = false;

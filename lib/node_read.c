@@ -13,6 +13,7 @@
  * without an instance the catalog's CI profiles stand in.
  */
 #include "node_internal.h"
+#include "util/proc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -76,24 +77,9 @@ static void proc_name(unsigned pid, char *buf, size_t len)
 
 uint64_t migctl_process_start_time(unsigned pid)
 {
-	char path[64], buf[1024];
 	unsigned long long start = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The name (field 2) may hold spaces and ')': fields after the last
-	 * ')' are plain. Field 3 is the state; the start time is field 22. */
-	char *p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-			 "%*d %*d %*d %*d %*d %*d %llu", &start) != 1)
-		return 0;
-	return (uint64_t)start;
+	return mu_proc_start_time((long)pid, &start) ? (uint64_t)start : 0;
 }
 
 /* The compute processes on a device (all of a GPU, with their instance
