@@ -52,6 +52,8 @@ static void run(int (*cmd)(struct cli *, int, char **), int argc, const char **a
 	migctl_catalog_init(&cli.catalog);
 	if (cmd(&cli, argc, (char **)argv) != 0)
 		die(argv[0]);
+	if (cli.locked) /* a process exit would release it */
+		migctl_lock_release(&cli.lock);
 	if (cli.node_open)
 		migctl_node_close(&cli.node);
 	migctl_catalog_release(&cli.catalog);
@@ -197,6 +199,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cli cli = {.prog = "migctl", .output = CLI_TEXT, .simulate = true};
 	migctl_catalog_init(&cli.catalog);
 	commands[which](&cli, argc, argv);
+	if (cli.locked)
+		migctl_lock_release(&cli.lock);
 	if (cli.node_open)
 		migctl_node_close(&cli.node);
 	migctl_catalog_release(&cli.catalog);
