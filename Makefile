@@ -15,7 +15,8 @@
 # packages it lacks (scripts/install-deps.sh, only what is missing) or
 # says in one line what to run.
 #
-# Outputs: build/migctl, build/migsim, build/sim/libnvidia-ml.so.1,
+# Outputs: build/migctl, build/migsim, build/sim/libnvidia-ml.so.1 (and the
+# older driver branches, build/sim-<branch>/libnvidia-ml.so.1),
 # build/man/*.1, build/completion/migctl
 
 PREFIX   ?= /usr/local
@@ -60,6 +61,9 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 # The exported NVML functions, only in the simulator's library.
 SIM_NVML_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/nvml*.c))
+# The older driver branches the simulator also builds (lib/nvml_entries.h).
+SIM_BRANCHES := 450 515 535
+SIM_BRANCH_LIBS := $(SIM_BRANCHES:%=$(BUILD)/sim-%/libnvidia-ml.so.1)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
             $(SIMTEST_SRC:tests/sim/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
@@ -68,7 +72,7 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: FORCE all deps deps-build docs check portable test-run demo fuzz fuzz-smoke fuzz-long bench install clean crash-long
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1 docs
+all: $(BUILD)/migctl $(BUILD)/migsim $(BUILD)/sim/libnvidia-ml.so.1 $(SIM_BRANCH_LIBS) docs
 
 deps:
 	@scripts/install-deps.sh
@@ -124,6 +128,7 @@ $(BUILD)/tools/nvml_map: tools/nvml_map.c lib/nvml_entries.h lib/nvml_abi.h | $(
 $(BUILD)/gen/libnvidia-ml-%.map: $(BUILD)/tools/nvml_map
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/nvml_map map $* >$@
+.PRECIOUS: $(BUILD)/gen/libnvidia-ml-%.map
 
 # Man pages and bash completion come from the command descriptors, through
 # the binary's hidden helpers, so they cannot disagree with the code.
@@ -140,19 +145,24 @@ $(BUILD)/completion/migctl: $(BUILD)/migctl
 	$(BUILD)/migctl __completion bash >$@.tmp && mv $@.tmp $@
 
 # The simulator: an NVML library exporting exactly the names in its version
-# script, and the control tool.
+# script, and the control tool. Beside each library, libnvidia-ml.so (the
+# name clients such as nvml-wrapper open) links to it.
 $(BUILD)/sim/libnvidia-ml.so.1: $(SIM_NVML_OBJ) $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-full.map
 	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
 	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-full.map -Wl,--no-undefined \
 	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+	ln -sf libnvidia-ml.so.1 $(@D)/libnvidia-ml.so
 
-# The same simulator as an early MIG driver shows it (fewer entry points):
-# the CLI tests run migctl against it to prove the binding's fallbacks.
-$(BUILD)/sim-legacy/libnvidia-ml.so.1: $(SIM_NVML_OBJ) $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-legacy.map
+# The same simulator as an older driver branch shows it (fewer entry
+# points, lib/nvml_entries.h): build/sim-450/, sim-515/, sim-535/ (the
+# newest branch is build/sim/), and build/sim-legacy/ (= 450), on which the
+# CLI tests prove the binding's fallbacks.
+$(BUILD)/sim-%/libnvidia-ml.so.1: $(SIM_NVML_OBJ) $(SIM_OBJ) $(CORE_OBJ) $(BUILD)/gen/libnvidia-ml-%.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libnvidia-ml.so.1 \
-	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-legacy.map -Wl,--no-undefined \
+	    -Wl,--version-script=$(BUILD)/gen/libnvidia-ml-$*.map -Wl,--no-undefined \
 	    $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+	ln -sf libnvidia-ml.so.1 $(@D)/libnvidia-ml.so
 
 $(BUILD)/migsim: $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/migsim*.c)) $(SIM_OBJ) $(BUILD)/libmigctl.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
@@ -282,6 +292,12 @@ install: all
 	install -m 0644 $(BUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(BUILD)/completion/migctl \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/migctl
+	ln -sf libnvidia-ml.so.1 $(DESTDIR)$(PREFIX)/lib/migctl/libnvidia-ml.so
+	for b in $(SIM_BRANCHES); do \
+	    install -d $(DESTDIR)$(PREFIX)/lib/migctl/sim-$$b && \
+	    install -m 0755 $(BUILD)/sim-$$b/libnvidia-ml.so.1 $(DESTDIR)$(PREFIX)/lib/migctl/sim-$$b/ && \
+	    ln -sf libnvidia-ml.so.1 $(DESTDIR)$(PREFIX)/lib/migctl/sim-$$b/libnvidia-ml.so || exit 1; \
+	done
 
 clean:
 	rm -rf build

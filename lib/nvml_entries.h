@@ -9,8 +9,8 @@
  *     uses to declare its exports, so that a definition in sim/ whose
  *     signature differs from the table does not compile;
  *   - the binding's resolve list, newest version first (NVML_BINDINGS);
- *   - the simulator's two version scripts (tools/nvml_map.c writes them
- *     into the build directory).
+ *   - the simulator's version scripts, one per driver branch
+ *     (tools/nvml_map.c writes them into the build directory).
  *
  * To add an entry point: one X line in NVML_ENTRIES; a B line in
  * NVML_BINDINGS if migctl calls it; its definition in sim/.
@@ -42,17 +42,31 @@ typedef struct nvmlProcessInfo_v1_st {
 } nvmlProcessInfo_v1_t;
 NVML_ABI_CHECK(sizeof(nvmlProcessInfo_v1_t) == 16);
 
-/* Which drivers have an entry point; decides which version scripts list it.
- *   LEGACY  an early MIG driver (NVML 11.0, reference nvml-mig.md §1.2
- *           "since") has it: both simulators export it;
- *   LATER   only later drivers: the full simulator exports it, the legacy
- *           one (build/sim-legacy/) does not, so that the tests prove the
- *           binding's fallbacks. The unversioned
- *           nvmlDeviceGetComputeRunningProcesses is LATER on purpose: the
- *           legacy simulator offers only _v2, the oldest layout migctl
- *           reads;
- *   SIM     not NVML: simulator control (migsim*), exported by both. */
-enum nvml_era { NVML_ERA_LEGACY, NVML_ERA_LATER, NVML_ERA_SIM };
+/* Which drivers have an entry point: the oldest driver branch that exports
+ * it, among the four the simulator models (`migsim init --driver`). Each
+ * branch gets its own library, build/sim-<branch>/ (build/sim/ is the
+ * newest), whose version script lists the entries of that branch and
+ * older, as a real driver of that branch lacks the newer symbols.
+ *   R450  NVML 11.0, the first MIG driver (reference nvml-mig.md §1.2
+ *         "since" 11.0); LEGACY is the same branch, and build/sim-legacy/
+ *         its library, on which the CLI tests prove the binding's
+ *         fallbacks;
+ *   R515  NVML 11.7: calls the header gained in 11.1 to 11.7;
+ *   R535  NVML 12.2: calls of 12.0 to 12.2;
+ *   R580  NVML 13.0: calls of 12.3 and later; LATER is the same branch.
+ * The unversioned nvmlDeviceGetComputeRunningProcesses is R515 on
+ * purpose: the R450 library offers only _v2, the oldest layout migctl
+ * reads, so that the tests prove migctl never needs the v1 layout.
+ *   SIM   not NVML: simulator control (migsim*), exported by every branch. */
+enum nvml_era {
+	NVML_ERA_SIM = 0,
+	NVML_ERA_R450 = 450,
+	NVML_ERA_R515 = 515,
+	NVML_ERA_R535 = 535,
+	NVML_ERA_R580 = 580,
+	NVML_ERA_LEGACY = NVML_ERA_R450,
+	NVML_ERA_LATER = NVML_ERA_R580,
+};
 
 /* X(return type, name, (parameters), era) */
 #define NVML_ENTRIES(X) \
@@ -81,47 +95,47 @@ enum nvml_era { NVML_ERA_LEGACY, NVML_ERA_LATER, NVML_ERA_SIM };
 	X(nvmlReturn_t, nvmlDeviceGetMinorNumber, (nvmlDevice_t device, unsigned int *minorNumber), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetIndex, (nvmlDevice_t device, unsigned int *index), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetMemoryInfo, (nvmlDevice_t device, nvmlMemory_t *memory), LEGACY) \
-	X(nvmlReturn_t, nvmlDeviceGetMemoryInfo_v2, (nvmlDevice_t device, nvmlMemory_v2_t *memory), LATER) \
-	X(nvmlReturn_t, nvmlDeviceGetArchitecture, (nvmlDevice_t device, nvmlDeviceArchitecture_t *arch), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetMemoryInfo_v2, (nvmlDevice_t device, nvmlMemory_v2_t *memory), R515) \
+	X(nvmlReturn_t, nvmlDeviceGetArchitecture, (nvmlDevice_t device, nvmlDeviceArchitecture_t *arch), R515) \
 	X(nvmlReturn_t, nvmlDeviceGetCudaComputeCapability, (nvmlDevice_t device, int *major, int *minor), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetAttributes, (nvmlDevice_t device, nvmlDeviceAttributes_t *attributes), LEGACY) \
-	X(nvmlReturn_t, nvmlDeviceGetAttributes_v2, (nvmlDevice_t device, nvmlDeviceAttributes_t *attributes), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetAttributes_v2, (nvmlDevice_t device, nvmlDeviceAttributes_t *attributes), R515) \
 	X(nvmlReturn_t, nvmlDeviceSetMigMode, (nvmlDevice_t device, unsigned int mode, nvmlReturn_t *activationStatus), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetMigMode, (nvmlDevice_t device, unsigned int *currentMode, unsigned int *pendingMode), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetGpuInstanceProfileInfo, (nvmlDevice_t device, unsigned int profile, nvmlGpuInstanceProfileInfo_t *info), LEGACY) \
-	X(nvmlReturn_t, nvmlDeviceGetGpuInstanceProfileInfoV, (nvmlDevice_t device, unsigned int profile, nvmlGpuInstanceProfileInfo_v2_t *info), LATER) \
-	X(nvmlReturn_t, nvmlDeviceGetGpuInstanceProfileInfoByIdV, (nvmlDevice_t device, unsigned int profileId, nvmlGpuInstanceProfileInfo_v2_t *info), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetGpuInstanceProfileInfoV, (nvmlDevice_t device, unsigned int profile, nvmlGpuInstanceProfileInfo_v2_t *info), R515) \
+	X(nvmlReturn_t, nvmlDeviceGetGpuInstanceProfileInfoByIdV, (nvmlDevice_t device, unsigned int profileId, nvmlGpuInstanceProfileInfo_v2_t *info), R580) \
 	X(nvmlReturn_t, nvmlDeviceGetGpuInstancePossiblePlacements, (nvmlDevice_t device, unsigned int profileId, nvmlGpuInstancePlacement_t *placements, unsigned int *count), LEGACY) \
-	X(nvmlReturn_t, nvmlDeviceGetGpuInstancePossiblePlacements_v2, (nvmlDevice_t device, unsigned int profileId, nvmlGpuInstancePlacement_t *placements, unsigned int *count), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetGpuInstancePossiblePlacements_v2, (nvmlDevice_t device, unsigned int profileId, nvmlGpuInstancePlacement_t *placements, unsigned int *count), R515) \
 	X(nvmlReturn_t, nvmlDeviceGetGpuInstanceRemainingCapacity, (nvmlDevice_t device, unsigned int profileId, unsigned int *count), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceCreateGpuInstance, (nvmlDevice_t device, unsigned int profileId, nvmlGpuInstance_t *gpuInstance), LEGACY) \
-	X(nvmlReturn_t, nvmlDeviceCreateGpuInstanceWithPlacement, (nvmlDevice_t device, unsigned int profileId, const nvmlGpuInstancePlacement_t *placement, nvmlGpuInstance_t *gpuInstance), LATER) \
+	X(nvmlReturn_t, nvmlDeviceCreateGpuInstanceWithPlacement, (nvmlDevice_t device, unsigned int profileId, const nvmlGpuInstancePlacement_t *placement, nvmlGpuInstance_t *gpuInstance), R515) \
 	X(nvmlReturn_t, nvmlGpuInstanceDestroy, (nvmlGpuInstance_t gpuInstance), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetGpuInstances, (nvmlDevice_t device, unsigned int profileId, nvmlGpuInstance_t *gpuInstances, unsigned int *count), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetGpuInstanceById, (nvmlDevice_t device, unsigned int id, nvmlGpuInstance_t *gpuInstance), LEGACY) \
 	X(nvmlReturn_t, nvmlGpuInstanceGetInfo, (nvmlGpuInstance_t gpuInstance, nvmlGpuInstanceInfo_t *info), LEGACY) \
 	X(nvmlReturn_t, nvmlGpuInstanceGetComputeInstanceProfileInfo, (nvmlGpuInstance_t gpuInstance, unsigned int profile, unsigned int engProfile, nvmlComputeInstanceProfileInfo_t *info), LEGACY) \
-	X(nvmlReturn_t, nvmlGpuInstanceGetComputeInstanceProfileInfoV, (nvmlGpuInstance_t gpuInstance, unsigned int profile, unsigned int engProfile, nvmlComputeInstanceProfileInfo_v2_t *info), LATER) \
+	X(nvmlReturn_t, nvmlGpuInstanceGetComputeInstanceProfileInfoV, (nvmlGpuInstance_t gpuInstance, unsigned int profile, unsigned int engProfile, nvmlComputeInstanceProfileInfo_v2_t *info), R515) \
 	X(nvmlReturn_t, nvmlGpuInstanceGetComputeInstanceRemainingCapacity, (nvmlGpuInstance_t gpuInstance, unsigned int profileId, unsigned int *count), LEGACY) \
-	X(nvmlReturn_t, nvmlGpuInstanceGetComputeInstancePossiblePlacements, (nvmlGpuInstance_t gpuInstance, unsigned int profileId, nvmlComputeInstancePlacement_t *placements, unsigned int *count), LATER) \
+	X(nvmlReturn_t, nvmlGpuInstanceGetComputeInstancePossiblePlacements, (nvmlGpuInstance_t gpuInstance, unsigned int profileId, nvmlComputeInstancePlacement_t *placements, unsigned int *count), R535) \
 	X(nvmlReturn_t, nvmlGpuInstanceCreateComputeInstance, (nvmlGpuInstance_t gpuInstance, unsigned int profileId, nvmlComputeInstance_t *computeInstance), LEGACY) \
-	X(nvmlReturn_t, nvmlGpuInstanceCreateComputeInstanceWithPlacement, (nvmlGpuInstance_t gpuInstance, unsigned int profileId, const nvmlComputeInstancePlacement_t *placement, nvmlComputeInstance_t *computeInstance), LATER) \
+	X(nvmlReturn_t, nvmlGpuInstanceCreateComputeInstanceWithPlacement, (nvmlGpuInstance_t gpuInstance, unsigned int profileId, const nvmlComputeInstancePlacement_t *placement, nvmlComputeInstance_t *computeInstance), R535) \
 	X(nvmlReturn_t, nvmlComputeInstanceDestroy, (nvmlComputeInstance_t computeInstance), LEGACY) \
 	X(nvmlReturn_t, nvmlGpuInstanceGetComputeInstances, (nvmlGpuInstance_t gpuInstance, unsigned int profileId, nvmlComputeInstance_t *computeInstances, unsigned int *count), LEGACY) \
 	X(nvmlReturn_t, nvmlGpuInstanceGetComputeInstanceById, (nvmlGpuInstance_t gpuInstance, unsigned int id, nvmlComputeInstance_t *computeInstance), LEGACY) \
 	X(nvmlReturn_t, nvmlComputeInstanceGetInfo, (nvmlComputeInstance_t computeInstance, nvmlComputeInstanceInfo_t *info), LEGACY) \
-	X(nvmlReturn_t, nvmlComputeInstanceGetInfo_v2, (nvmlComputeInstance_t computeInstance, nvmlComputeInstanceInfo_t *info), LATER) \
+	X(nvmlReturn_t, nvmlComputeInstanceGetInfo_v2, (nvmlComputeInstance_t computeInstance, nvmlComputeInstanceInfo_t *info), R515) \
 	X(nvmlReturn_t, nvmlDeviceIsMigDeviceHandle, (nvmlDevice_t device, unsigned int *isMigDevice), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetGpuInstanceId, (nvmlDevice_t device, unsigned int *id), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetComputeInstanceId, (nvmlDevice_t device, unsigned int *id), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetMaxMigDeviceCount, (nvmlDevice_t device, unsigned int *count), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetMigDeviceHandleByIndex, (nvmlDevice_t device, unsigned int index, nvmlDevice_t *migDevice), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetDeviceHandleFromMigDeviceHandle, (nvmlDevice_t migDevice, nvmlDevice_t *device), LEGACY) \
-	X(nvmlReturn_t, nvmlDeviceGetComputeRunningProcesses, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_v1_t *infos), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetComputeRunningProcesses, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_v1_t *infos), R515) \
 	X(nvmlReturn_t, nvmlDeviceGetComputeRunningProcesses_v2, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos), LEGACY) \
-	X(nvmlReturn_t, nvmlDeviceGetComputeRunningProcesses_v3, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos), LATER) \
-	X(nvmlReturn_t, nvmlDeviceGetGpuFabricInfo, (nvmlDevice_t device, nvmlGpuFabricInfo_t *gpuFabricInfo), LATER) \
-	X(nvmlReturn_t, nvmlDeviceGetGpuFabricInfoV, (nvmlDevice_t device, nvmlGpuFabricInfoV_t *gpuFabricInfo), LATER) \
+	X(nvmlReturn_t, nvmlDeviceGetComputeRunningProcesses_v3, (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos), R515) \
+	X(nvmlReturn_t, nvmlDeviceGetGpuFabricInfo, (nvmlDevice_t device, nvmlGpuFabricInfo_t *gpuFabricInfo), R535) \
+	X(nvmlReturn_t, nvmlDeviceGetGpuFabricInfoV, (nvmlDevice_t device, nvmlGpuFabricInfoV_t *gpuFabricInfo), R580) \
 	X(nvmlReturn_t, nvmlDeviceGetUtilizationRates, (nvmlDevice_t device, nvmlUtilization_t *utilization), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetTemperature, (nvmlDevice_t device, nvmlTemperatureSensors_t sensorType, unsigned int *temp), LEGACY) \
 	X(nvmlReturn_t, nvmlDeviceGetPowerUsage, (nvmlDevice_t device, unsigned int *power), LEGACY) \
