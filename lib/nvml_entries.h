@@ -33,6 +33,45 @@ typedef struct nvmlBridgeChipHierarchy_st nvmlBridgeChipHierarchy_t;
 typedef struct nvmlGridLicensableFeatures_st nvmlGridLicensableFeatures_t;
 typedef struct nvmlEccSramErrorStatus_st nvmlEccSramErrorStatus_t;
 
+/* Types of the calls the simulator answers without modelling them
+ * (sim/nvml_system.c, sim/nvml_stubs.c). Handles of units and vGPUs are
+ * opaque, the enums are unsigned int as in nvml.h, and the structs that
+ * no answer fills are incomplete. */
+typedef struct nvmlUnit_st *nvmlUnit_t;
+typedef struct nvmlUnitInfo_st nvmlUnitInfo_t;
+typedef struct nvmlLedState_st nvmlLedState_t;
+typedef struct nvmlPSUInfo_st nvmlPSUInfo_t;
+typedef struct nvmlUnitFanSpeeds_st nvmlUnitFanSpeeds_t;
+typedef struct nvmlExcludedDeviceInfo_st nvmlExcludedDeviceInfo_t;
+typedef unsigned int nvmlLedColor_t;
+typedef unsigned int nvmlGpuTopologyLevel_t;
+typedef unsigned int nvmlGpuP2PCapsIndex_t;
+typedef unsigned int nvmlGpuP2PStatus_t;
+typedef unsigned int nvmlAffinityScope_t;
+typedef unsigned int nvmlBusType_t;
+typedef unsigned int nvmlVgpuTypeId_t;
+typedef unsigned int nvmlVgpuInstance_t;
+
+/* nvmlHwbcEntry_t: a host interface card's ID and firmware version. */
+typedef struct nvmlHwbcEntry_st {
+	unsigned int hwbcId;
+	char firmwareVersion[32];
+} nvmlHwbcEntry_t;
+NVML_ABI_CHECK(sizeof(nvmlHwbcEntry_t) == 36);
+
+/* Confidential computing: the system's state and capabilities (12.2). */
+typedef struct nvmlConfComputeSystemState_st {
+	unsigned int environment;
+	unsigned int ccFeature;
+	unsigned int devToolsMode;
+} nvmlConfComputeSystemState_t;
+NVML_ABI_CHECK(sizeof(nvmlConfComputeSystemState_t) == 12);
+typedef struct nvmlConfComputeSystemCaps_st {
+	unsigned int cpuCaps;
+	unsigned int gpusCaps;
+} nvmlConfComputeSystemCaps_t;
+NVML_ABI_CHECK(sizeof(nvmlConfComputeSystemCaps_t) == 8);
+
 /* nvmlProcessInfo_v1_t: what the unversioned
  * nvmlDeviceGetComputeRunningProcesses fills (no instance IDs). migctl
  * never calls it (lib/nvml.c); the simulator exports it. */
@@ -227,6 +266,36 @@ enum nvml_era {
 	X(nvmlReturn_t, nvmlGpmSampleGet, (nvmlDevice_t device, nvmlGpmSample_t gpmSample), LATER) \
 	X(nvmlReturn_t, nvmlGpmMigSampleGet, (nvmlDevice_t device, unsigned int gpuInstanceId, nvmlGpmSample_t gpmSample), LATER) \
 	X(nvmlReturn_t, nvmlGpmMetricsGet, (nvmlGpmMetricsGet_t *metricsGet), LATER) \
+	X(nvmlReturn_t, nvmlSystemGetProcessName, (unsigned int pid, char *name, unsigned int length), R450) \
+	X(nvmlReturn_t, nvmlSystemGetHicVersion, (unsigned int *hwbcCount, nvmlHwbcEntry_t *hwbcEntries), R450) \
+	X(nvmlReturn_t, nvmlSystemGetTopologyGpuSet, (unsigned int cpuNumber, unsigned int *count, nvmlDevice_t *deviceArray), R450) \
+	X(nvmlReturn_t, nvmlSystemGetConfComputeState, (nvmlConfComputeSystemState_t *state), R535) \
+	X(nvmlReturn_t, nvmlSystemGetConfComputeCapabilities, (nvmlConfComputeSystemCaps_t *capabilities), R535) \
+	X(nvmlReturn_t, nvmlGetExcludedDeviceCount, (unsigned int *deviceCount), R515) \
+	X(nvmlReturn_t, nvmlGetExcludedDeviceInfoByIndex, (unsigned int index, nvmlExcludedDeviceInfo_t *info), R515) \
+	X(nvmlReturn_t, nvmlUnitGetCount, (unsigned int *unitCount), R450) \
+	X(nvmlReturn_t, nvmlUnitGetHandleByIndex, (unsigned int index, nvmlUnit_t *unit), R450) \
+	X(nvmlReturn_t, nvmlUnitGetUnitInfo, (nvmlUnit_t unit, nvmlUnitInfo_t *info), R450) \
+	X(nvmlReturn_t, nvmlUnitGetLedState, (nvmlUnit_t unit, nvmlLedState_t *state), R450) \
+	X(nvmlReturn_t, nvmlUnitGetPsuInfo, (nvmlUnit_t unit, nvmlPSUInfo_t *psu), R450) \
+	X(nvmlReturn_t, nvmlUnitGetTemperature, (nvmlUnit_t unit, unsigned int type, unsigned int *temp), R450) \
+	X(nvmlReturn_t, nvmlUnitGetFanSpeedInfo, (nvmlUnit_t unit, nvmlUnitFanSpeeds_t *fanSpeeds), R450) \
+	X(nvmlReturn_t, nvmlUnitGetDevices, (nvmlUnit_t unit, unsigned int *deviceCount, nvmlDevice_t *devices), R450) \
+	X(nvmlReturn_t, nvmlUnitSetLedState, (nvmlUnit_t unit, nvmlLedColor_t color), R450) \
+	X(nvmlReturn_t, nvmlDeviceGetHandleBySerial, (const char *serial, nvmlDevice_t *device), R450) \
+	X(nvmlReturn_t, nvmlDeviceOnSameBoard, (nvmlDevice_t device1, nvmlDevice_t device2, int *onSameBoard), R450) \
+	X(nvmlReturn_t, nvmlDeviceGetBusType, (nvmlDevice_t device, nvmlBusType_t *type), R515) \
+	X(nvmlReturn_t, nvmlDeviceGetTopologyCommonAncestor, (nvmlDevice_t device1, nvmlDevice_t device2, nvmlGpuTopologyLevel_t *pathInfo), R450) \
+	X(nvmlReturn_t, nvmlDeviceGetTopologyNearestGpus, (nvmlDevice_t device, nvmlGpuTopologyLevel_t level, unsigned int *count, nvmlDevice_t *deviceArray), R450) \
+	X(nvmlReturn_t, nvmlDeviceGetP2PStatus, (nvmlDevice_t device1, nvmlDevice_t device2, nvmlGpuP2PCapsIndex_t p2pIndex, nvmlGpuP2PStatus_t *p2pStatus), R450) \
+	X(nvmlReturn_t, nvmlDeviceGetCpuAffinity, (nvmlDevice_t device, unsigned int cpuSetSize, unsigned long *cpuSet), R450) \
+	X(nvmlReturn_t, nvmlDeviceSetCpuAffinity, (nvmlDevice_t device), R450) \
+	X(nvmlReturn_t, nvmlDeviceClearCpuAffinity, (nvmlDevice_t device), R450) \
+	X(nvmlReturn_t, nvmlDeviceGetCpuAffinityWithinScope, (nvmlDevice_t device, unsigned int cpuSetSize, unsigned long *cpuSet, nvmlAffinityScope_t scope), R515) \
+	X(nvmlReturn_t, nvmlDeviceGetMemoryAffinity, (nvmlDevice_t device, unsigned int nodeSetSize, unsigned long *nodeSet, nvmlAffinityScope_t scope), R515) \
+	X(nvmlReturn_t, nvmlDeviceGetSupportedVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuTypeId_t *vgpuTypeIds), R450) \
+	X(nvmlReturn_t, nvmlDeviceGetCreatableVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuTypeId_t *vgpuTypeIds), R450) \
+	X(nvmlReturn_t, nvmlDeviceGetActiveVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuInstance_t *vgpuInstances), R450) \
 	X(int, migsimResetGpu, (unsigned int index), SIM) \
 	X(int, migsimSetStateDir, (const char *dir), SIM) \
 	X(int, migsimLastStateError, (char *msg, unsigned int len), SIM)

@@ -1,0 +1,155 @@
+/* migsim — per-device NVML calls outside the simulator's model: CPU and
+ * memory affinity, PCIe topology and peer-to-peer status, the Windows
+ * driver model, vGPU types and instances. They are checked like every
+ * call (initialisation, handle, pointers, faults) and then answer
+ * NOT_SUPPORTED, so a client takes its "no data" path instead of dying on
+ * a missing symbol. Two board facts the simulator does know are answered
+ * with values: the bus type, and that each simulated board holds one GPU.
+ *
+ * Telemetry and monitoring calls are not here (sim/nvml_device.c). */
+#include "nvml_call.h"
+
+/* The checks of a call on one device handle (GPU or MIG device), then
+ * NOT_SUPPORTED. */
+static nvmlReturn_t not_modelled(const char *name, nvmlDevice_t device, bool args_ok)
+{
+	struct call c;
+	struct ref r;
+	struct obj o;
+	nvmlReturn_t rc = nv_enter_obj(&c, name, device, K_DEV, args_ok, false, &r, &o);
+
+	if (rc == NVML_SUCCESS)
+		rc = NVML_ERROR_NOT_SUPPORTED;
+	return nv_leave(&c, rc);
+}
+
+/* The same for a call on two GPU handles. */
+static nvmlReturn_t pair_not_modelled(const char *name, nvmlDevice_t device1,
+				      nvmlDevice_t device2, bool args_ok)
+{
+	struct call c;
+	struct ref r1, r2;
+	struct obj o;
+	bool ok = nv_decode(device1, K_DEV, &r1) && nv_decode(device2, K_DEV, &r2);
+	nvmlReturn_t rc = nv_enter(&c, name, ok && args_ok, false);
+
+	if (rc == NVML_SUCCESS)
+		rc = nv_resolve(&c, &r1, &o);
+	if (rc == NVML_SUCCESS)
+		rc = nv_resolve(&c, &r2, &o);
+	if (rc == NVML_SUCCESS)
+		rc = NVML_ERROR_NOT_SUPPORTED;
+	return nv_leave(&c, rc);
+}
+
+/* --- board facts ---------------------------------------------------------- */
+
+/* PCIe, also for SXM boards (their host link is PCIe). NVML_BUS_TYPE_PCIE
+ * is 2. MIG devices answer for their GPU. */
+nvmlReturn_t nvmlDeviceGetBusType(nvmlDevice_t device, nvmlBusType_t *type)
+{
+	struct call c;
+	struct ref r;
+	struct obj o;
+	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_DEV, type != NULL, false, &r, &o);
+
+	if (rc == NVML_SUCCESS)
+		*type = 2;
+	return nv_leave(&c, rc);
+}
+
+/* Each simulated board holds one GPU: only a GPU is on its own board. */
+nvmlReturn_t nvmlDeviceOnSameBoard(nvmlDevice_t device1, nvmlDevice_t device2,
+				   int *onSameBoard)
+{
+	struct call c;
+	struct ref r1, r2;
+	struct obj o;
+	bool ok = nv_decode(device1, K_GPU, &r1) && nv_decode(device2, K_GPU, &r2);
+	nvmlReturn_t rc = nv_enter(&c, __func__, ok && onSameBoard != NULL, false);
+
+	if (rc == NVML_SUCCESS)
+		rc = nv_resolve(&c, &r1, &o);
+	if (rc == NVML_SUCCESS)
+		rc = nv_resolve(&c, &r2, &o);
+	if (rc == NVML_SUCCESS)
+		*onSameBoard = r1.gpu == r2.gpu;
+	return nv_leave(&c, rc);
+}
+
+/* --- topology and affinity: not modelled ---------------------------------- */
+
+nvmlReturn_t nvmlDeviceGetTopologyCommonAncestor(nvmlDevice_t device1, nvmlDevice_t device2,
+						 nvmlGpuTopologyLevel_t *pathInfo)
+{
+	return pair_not_modelled(__func__, device1, device2, pathInfo != NULL);
+}
+
+nvmlReturn_t nvmlDeviceGetTopologyNearestGpus(nvmlDevice_t device, nvmlGpuTopologyLevel_t level,
+					      unsigned int *count, nvmlDevice_t *deviceArray)
+{
+	(void)level;
+	(void)deviceArray;
+	return not_modelled(__func__, device, count != NULL);
+}
+
+nvmlReturn_t nvmlDeviceGetP2PStatus(nvmlDevice_t device1, nvmlDevice_t device2,
+				    nvmlGpuP2PCapsIndex_t p2pIndex, nvmlGpuP2PStatus_t *p2pStatus)
+{
+	(void)p2pIndex;
+	return pair_not_modelled(__func__, device1, device2, p2pStatus != NULL);
+}
+
+nvmlReturn_t nvmlDeviceGetCpuAffinity(nvmlDevice_t device, unsigned int cpuSetSize,
+				      unsigned long *cpuSet)
+{
+	return not_modelled(__func__, device, cpuSetSize > 0 && cpuSet != NULL);
+}
+
+nvmlReturn_t nvmlDeviceSetCpuAffinity(nvmlDevice_t device)
+{
+	return not_modelled(__func__, device, true);
+}
+
+nvmlReturn_t nvmlDeviceClearCpuAffinity(nvmlDevice_t device)
+{
+	return not_modelled(__func__, device, true);
+}
+
+nvmlReturn_t nvmlDeviceGetCpuAffinityWithinScope(nvmlDevice_t device, unsigned int cpuSetSize,
+						 unsigned long *cpuSet, nvmlAffinityScope_t scope)
+{
+	(void)scope;
+	return not_modelled(__func__, device, cpuSetSize > 0 && cpuSet != NULL);
+}
+
+nvmlReturn_t nvmlDeviceGetMemoryAffinity(nvmlDevice_t device, unsigned int nodeSetSize,
+					 unsigned long *nodeSet, nvmlAffinityScope_t scope)
+{
+	(void)scope;
+	return not_modelled(__func__, device, nodeSetSize > 0 && nodeSet != NULL);
+}
+
+/* --- Windows and vGPU: not on this host ----------------------------------- */
+
+/* A bare-metal host runs no vGPU manager. */
+nvmlReturn_t nvmlDeviceGetSupportedVgpus(nvmlDevice_t device, unsigned int *vgpuCount,
+					 nvmlVgpuTypeId_t *vgpuTypeIds)
+{
+	(void)vgpuTypeIds;
+	return not_modelled(__func__, device, vgpuCount != NULL);
+}
+
+nvmlReturn_t nvmlDeviceGetCreatableVgpus(nvmlDevice_t device, unsigned int *vgpuCount,
+					 nvmlVgpuTypeId_t *vgpuTypeIds)
+{
+	(void)vgpuTypeIds;
+	return not_modelled(__func__, device, vgpuCount != NULL);
+}
+
+nvmlReturn_t nvmlDeviceGetActiveVgpus(nvmlDevice_t device, unsigned int *vgpuCount,
+				      nvmlVgpuInstance_t *vgpuInstances)
+{
+	(void)vgpuInstances;
+	return not_modelled(__func__, device, vgpuCount != NULL);
+}
