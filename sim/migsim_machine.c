@@ -20,7 +20,8 @@
 /* --- init ---------------------------------------------------------------- */
 
 static const char init_usage[] =
-	"Usage: migsim init [--gpus MODEL[:COUNT][,MODEL[:COUNT]...]] [--swapped N[,N...]]\n"
+	"Usage: migsim init [--gpus MODEL[:COUNT][,MODEL[:COUNT]...]] [--swapped N[,N...]|none]\n"
+	"                   [--driver VERSION] [--reset-keeps-mig N[,N...]|none]\n"
 	"                   [--non-root] [--catalog FILE]\n"
 	"\n"
 	"Create a fresh simulated machine in the state directory, replacing the\n"
@@ -33,7 +34,21 @@ static const char init_usage[] =
 	"                     a name, alias or PCI device ID as 'migctl catalog list'\n"
 	"                     shows them (default: A100-SXM4-80GB:2; at most 32 GPUs)\n"
 	"  --swapped LIST     indices of GPUs whose boards use the half-swapped GI-ID\n"
-	"                     mapping, comma-separated (default: none)\n"
+	"                     mapping, comma-separated; every other GPU uses the\n"
+	"                     identity mapping ('none': all of them). Default: the\n"
+	"                     mapping that transcripts show for each model\n"
+	"                     (half-swapped: NVIDIA A100 80GB PCIe; identity: others)\n"
+	"  --driver VERSION   the driver the machine runs: a branch (450, 515, 535,\n"
+	"                     580) or a release of one (535.247.01). NVML reports its\n"
+	"                     driver, NVML and CUDA versions; a GPU model newer than\n"
+	"                     the driver is refused. The entry points a client finds\n"
+	"                     are those of the library it loads: build/sim-<branch>/\n"
+	"                     (build/sim/ for 580). Default: 580.95.05\n"
+	"  --reset-keeps-mig LIST\n"
+	"                     indices of Hopper and later GPUs whose MIG mode stays\n"
+	"                     enabled across a GPU reset ('none': no GPU). Default:\n"
+	"                     none, they come back with MIG disabled (Ampere GPUs\n"
+	"                     always keep the mode: it is persistent there)\n"
 	"  --non-root         NVML calls that change the machine fail with\n"
 	"                     NVML_ERROR_NO_PERMISSION, as for a non-root user\n"
 	"  --catalog FILE     add or override GPU models from FILE\n"
@@ -92,24 +107,28 @@ static int parse_gpus(char *list, struct gpu_item *items, size_t cap, size_t *n)
 	return 0;
 }
 
-/* Parse --swapped into a bit set of GPU indices < SIM_MAX_GPUS. */
-static int parse_swapped(const char *list, uint32_t *set)
+/* Parse a list of GPU indices (--swapped, --reset-keeps-mig) into a bit
+ * set of indices < SIM_MAX_GPUS; "none" is the empty set. */
+static int parse_gpu_set(const char *opt, const char *list, uint32_t *set)
 {
 	const char *p = list;
 
 	*set = 0;
+	if (strcmp(list, "none") == 0)
+		return 0;
 	for (;;) {
 		char num[16];
 		size_t len = strcspn(p, ",");
 		unsigned v;
 
 		if (len == 0 || len >= sizeof(num))
-			return ms_usage_error("init", "--swapped: bad list \"%s\"; write GPU indices like 0,2", list);
+			return ms_usage_error("init", "%s: bad list \"%s\"; write GPU indices like 0,2, or none",
+					      opt, list);
 		memcpy(num, p, len);
 		num[len] = '\0';
 		if (!ms_parse_uint(num, SIM_MAX_GPUS - 1, &v))
-			return ms_usage_error("init", "--swapped: bad GPU index \"%s\"; use 0 to %d",
-					      num, SIM_MAX_GPUS - 1);
+			return ms_usage_error("init", "%s: bad GPU index \"%s\"; use 0 to %d",
+					      opt, num, SIM_MAX_GPUS - 1);
 		*set |= UINT32_C(1) << v;
 		if (!p[len])
 			return 0;
@@ -140,70 +159,135 @@ static int load_catalog(struct sim_machine *m, const char *catalog, char *abs)
 	return 0;
 }
 
-/* The models of --gpus in the machine's catalog, and the GPU count, which
- * every --swapped index must be below. Returns the exit code. */
+/* The options of `migsim init`, as given. */
+struct init_opts {
+	const char *gpus, *swapped, *driver, *keeps, *catalog;
+	bool non_root;
+	uint32_t swapped_set, keeps_set;
+	struct sim_driver drv;
+};
+
+/* "--swapped: no GPU 2; the machine has 2 GPUs" for a set with an index
+ * past the last GPU. */
+static int check_gpu_set(const char *opt, uint32_t set, unsigned n_gpus)
+{
+	if (n_gpus >= SIM_MAX_GPUS || !(set >> n_gpus))
+		return 0;
+	unsigned bad = n_gpus;
+	while (!((set >> bad) & 1))
+		bad++;
+	return ms_usage_error("init", "%s: no GPU %u; the machine has %u GPU%s", opt, bad, n_gpus,
+			      n_gpus == 1 ? "" : "s");
+}
+
+/* Models whose boards show the half-swapped GI-ID mapping in transcripts
+ * (reference mig-profiles.md §3): seed 000's A100 80GB PCIe gets 3g.40gb
+ * at 4:4 as GI 1 and 2g.20gb at 0:2 as GI 5. Other models' transcripts
+ * show the identity mapping, or none exist. */
+static const char *const swapped_models[] = {"NVIDIA A100 80GB PCIe"};
+
+static bool model_swapped(const struct migctl_gpu_model *model)
+{
+	for (size_t i = 0; i < sizeof(swapped_models) / sizeof(swapped_models[0]); i++)
+		if (strcmp(model->name, swapped_models[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The oldest driver a model runs on: its catalog min-driver, or for a
+ * model without one the oldest min-driver of its architecture (no GPU
+ * runs MIG on a driver older than its architecture's first). "" if none. */
+static const char *model_min_driver(const struct migctl_catalog *cat,
+				    const struct migctl_gpu_model *model)
+{
+	const char *min = model->min_driver;
+
+	if (min[0])
+		return min;
+	for (size_t i = 0; i < cat->n_models; i++) {
+		const struct migctl_gpu_model *o = &cat->models[i];
+		if (o->arch == model->arch && o->min_driver[0] &&
+		    (!min[0] || sim_driver_at_least(min, o->min_driver)))
+			min = o->min_driver;
+	}
+	return min;
+}
+
+/* The models of --gpus in the machine's catalog, the GPU count, which
+ * every index of --swapped and --reset-keeps-mig must be below, and the
+ * default mapping per model when --swapped is not given. Each model must
+ * run on the driver (its catalog min-driver). Returns the exit code. */
 static int resolve_specs(struct sim_machine *m, const struct gpu_item *items, size_t n_items,
-			 uint32_t swapped_set, struct sim_gpu_spec *spec, unsigned *n_gpus)
+			 struct init_opts *o, struct sim_gpu_spec *spec, unsigned *n_gpus)
 {
 	struct migctl_error err = {0};
+	int rc;
 
 	*n_gpus = 0;
 	for (size_t i = 0; i < n_items; i++) {
 		spec[i].model = migctl_catalog_find_model(&m->catalog, items[i].query, &err);
 		if (!spec[i].model)
 			return ms_report(&err);
+		const char *min = model_min_driver(&m->catalog, spec[i].model);
+		if (!sim_driver_at_least(o->drv.version, min))
+			return ms_usage_error("init", "--driver %s: %s needs driver %s or later",
+					      o->drv.version, spec[i].model->name, min);
 		spec[i].count = items[i].count;
+		if (!o->swapped && model_swapped(spec[i].model))
+			for (unsigned k = 0; k < items[i].count && *n_gpus + k < SIM_MAX_GPUS; k++)
+				o->swapped_set |= UINT32_C(1) << (*n_gpus + k);
 		*n_gpus += items[i].count;
 	}
-	if (*n_gpus < SIM_MAX_GPUS && (swapped_set >> *n_gpus)) {
-		unsigned bad = *n_gpus;
-		while (!((swapped_set >> bad) & 1))
-			bad++;
-		return ms_usage_error("init", "--swapped: no GPU %u; the machine has %u GPU%s", bad,
-				      *n_gpus, *n_gpus == 1 ? "" : "s");
-	}
+	if ((rc = check_gpu_set("--swapped", o->swapped_set, *n_gpus)) ||
+	    (rc = check_gpu_set("--reset-keeps-mig", o->keeps_set, *n_gpus)))
+		return rc;
 	return 0;
 }
 
-/* "migsim: new machine in DIR: 2 x NVIDIA A30; half-swapped ...". */
+/* ", 1,3" for the GPUs in `set`. */
+static void print_gpu_set(const char *what, uint32_t set, unsigned n_gpus)
+{
+	if (!set)
+		return;
+	printf("; %s on GPU", what);
+	for (unsigned i = 0, k = 0; i < n_gpus; i++)
+		if ((set >> i) & 1)
+			printf("%s%u", k++ ? "," : " ", i);
+}
+
+/* "migsim: new machine in DIR: 2 x NVIDIA A30; half-swapped ...". The
+ * driver shows only when --driver chose it. */
 static void print_new_machine(const char *dir, const struct sim_gpu_spec *spec, size_t n_items,
-			      unsigned n_gpus, uint32_t swapped_set, bool non_root)
+			      unsigned n_gpus, const struct init_opts *o)
 {
 	printf("migsim: new machine in %s: ", dir);
 	for (size_t i = 0; i < n_items; i++)
 		printf("%s%u x %s", i ? ", " : "", spec[i].count, spec[i].model->name);
-	if (swapped_set) {
-		printf("; half-swapped GI IDs on GPU");
-		for (unsigned i = 0, k = 0; i < n_gpus; i++)
-			if ((swapped_set >> i) & 1)
-				printf("%s%u", k++ ? "," : " ", i);
-	}
-	if (non_root)
+	print_gpu_set("half-swapped GI IDs", o->swapped_set, n_gpus);
+	print_gpu_set("MIG mode kept across resets", o->keeps_set, n_gpus);
+	if (o->driver)
+		printf("; driver %s (NVML %s, CUDA %d.%d)", o->drv.version, o->drv.nvml,
+		       o->drv.cuda / 1000, o->drv.cuda % 1000 / 10);
+	if (o->non_root)
 		printf("; non-root");
 	printf("\n");
 }
 
-int cmd_init(struct app *app, int argc, char **argv)
+/* Parse the command line into `o`. Returns -1 to go on, or the exit code
+ * (0 after --help). */
+static int parse_init_args(int argc, char **argv, struct init_opts *o)
 {
 	static const struct option opts[] = {
 		{"gpus", required_argument, NULL, 'g'},
 		{"swapped", required_argument, NULL, 's'},
+		{"driver", required_argument, NULL, 'd'},
+		{"reset-keeps-mig", required_argument, NULL, 'k'},
 		{"non-root", no_argument, NULL, 'n'},
 		{"catalog", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	const char *gpus = NULL, *swapped = NULL, *catalog = NULL;
-	bool non_root = false;
-	struct migctl_error err = {0};
-	struct gpu_item items[SIM_MAX_GPUS];
-	struct sim_gpu_spec spec[SIM_MAX_GPUS];
-	size_t n_items = 0;
-	uint32_t swapped_set = 0;
-	char *gpus_copy = NULL;
-	struct sim_machine *m = NULL;
-	char abs_catalog[PATH_MAX];
-	int opt, rc = 0;
+	int opt, rc;
 
 	optind = 0; /* 0: glibc re-initialises its scan state */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -211,19 +295,46 @@ int cmd_init(struct app *app, int argc, char **argv)
 		case 'h':
 			fputs(init_usage, stdout);
 			return 0;
-		case 'g': gpus = optarg; break;
-		case 's': swapped = optarg; break;
-		case 'n': non_root = true; break;
-		case 'C': catalog = optarg; break;
+		case 'g': o->gpus = optarg; break;
+		case 's': o->swapped = optarg; break;
+		case 'd': o->driver = optarg; break;
+		case 'k': o->keeps = optarg; break;
+		case 'n': o->non_root = true; break;
+		case 'C': o->catalog = optarg; break;
 		default:
 			return ms_usage_error("init", "unknown option");
 		}
 	}
 	if (optind != argc)
 		return ms_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if (o->swapped && (rc = parse_gpu_set("--swapped", o->swapped, &o->swapped_set)))
+		return rc;
+	if (o->keeps && (rc = parse_gpu_set("--reset-keeps-mig", o->keeps, &o->keeps_set)))
+		return rc;
+	if (!sim_driver_parse(o->driver ? o->driver : SIM_DRIVER_VERSION, &o->drv))
+		return ms_usage_error("init", "--driver: \"%s\" is not a driver the simulator models; "
+				      "give a branch (%s) or a release of one", o->driver,
+				      sim_driver_branches);
+	return -1;
+}
 
-	if (gpus) {
-		gpus_copy = strdup(gpus);
+int cmd_init(struct app *app, int argc, char **argv)
+{
+	struct init_opts o = {0};
+	struct migctl_error err = {0};
+	struct gpu_item items[SIM_MAX_GPUS];
+	struct sim_gpu_spec spec[SIM_MAX_GPUS];
+	size_t n_items = 0;
+	char *gpus_copy = NULL;
+	struct sim_machine *m = NULL;
+	char abs_catalog[PATH_MAX];
+	int rc = parse_init_args(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	rc = 0;
+	if (o.gpus) {
+		gpus_copy = strdup(o.gpus);
 		if (!gpus_copy)
 			return ms_fail(MIGCTL_ERR_NOMEM, "out of memory");
 		rc = parse_gpus(gpus_copy, items, SIM_MAX_GPUS, &n_items);
@@ -232,8 +343,6 @@ int cmd_init(struct app *app, int argc, char **argv)
 		items[0].count = DEFAULT_COUNT;
 		n_items = 1;
 	}
-	if (rc == 0 && swapped)
-		rc = parse_swapped(swapped, &swapped_set);
 	if (rc)
 		goto out;
 
@@ -243,15 +352,18 @@ int cmd_init(struct app *app, int argc, char **argv)
 		goto out;
 	}
 	unsigned n_gpus = 0;
-	if ((rc = load_catalog(m, catalog, abs_catalog)) ||
-	    (rc = resolve_specs(m, items, n_items, swapped_set, spec, &n_gpus)))
+	if ((rc = load_catalog(m, o.catalog, abs_catalog)) ||
+	    (rc = resolve_specs(m, items, n_items, &o, spec, &n_gpus)))
 		goto out;
 
-	if (sim_machine_build(m, spec, n_items, swapped_set, non_root, &err)) {
+	if (sim_machine_build(m, spec, n_items, o.swapped_set, o.non_root, &err)) {
 		rc = ms_report(&err);
 		goto out;
 	}
-	if (catalog)
+	snprintf(m->driver, sizeof(m->driver), "%s", o.drv.version);
+	for (unsigned i = 0; i < m->n_gpus; i++)
+		m->gpus[i].mig_survives_reset = (o.keeps_set >> i) & 1;
+	if (o.catalog)
 		memcpy(m->catalog_file, abs_catalog, strlen(abs_catalog) + 1); /* length checked */
 	else
 		m->catalog_file[0] = '\0';
@@ -262,7 +374,7 @@ int cmd_init(struct app *app, int argc, char **argv)
 		goto out;
 	}
 
-	print_new_machine(app->dir, spec, n_items, n_gpus, swapped_set, non_root);
+	print_new_machine(app->dir, spec, n_items, n_gpus, &o);
 out:
 	if (m) {
 		sim_machine_release(m);
@@ -324,6 +436,8 @@ static void print_gpu(const struct sim_machine *m, unsigned idx)
 		printf("  MIG:     %s (pending: %s; run 'migsim reset -i %u')\n",
 		       mig_word(g->mig_current), mig_word(g->mig_pending), idx);
 	printf("  GI IDs:  %s mapping\n", g->half_swapped ? "half-swapped" : "identity");
+	if (g->mig_survives_reset)
+		printf("  Reset:   keeps MIG mode\n");
 	if (g->n_gis == 0) {
 		printf("  GPU instances: none\n");
 	} else {
@@ -360,8 +474,10 @@ static void print_gpu(const struct sim_machine *m, unsigned idx)
 static void print_machine(const struct sim_machine *m, const char *dir)
 {
 	printf("Machine: %s (generation %llu)\n", dir, (unsigned long long)m->generation);
-	printf("Driver:  %s, NVML %s, CUDA %d.%d\n", SIM_DRIVER_VERSION, SIM_NVML_VERSION,
-	       SIM_CUDA_VERSION / 1000, SIM_CUDA_VERSION % 1000 / 10);
+	struct sim_driver d;
+	sim_driver_of(m, &d);
+	printf("Driver:  %s, NVML %s, CUDA %d.%d\n", d.version, d.nvml, d.cuda / 1000,
+	       d.cuda % 1000 / 10);
 	if (m->catalog_file[0])
 		printf("Catalog: built-in + %s\n", m->catalog_file);
 	printf("Non-root: %s\n", m->non_root

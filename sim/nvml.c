@@ -332,34 +332,41 @@ const char *nvmlErrorString(nvmlReturn_t result)
 	}
 }
 
+/* The machine's driver version, or (`nvml`) its NVML version. */
 static nvmlReturn_t system_string(const char *name, char *version, unsigned int length,
-				  const char *value)
+				  bool nvml)
 {
 	struct call c;
+	struct sim_driver d;
 	nvmlReturn_t rc = nv_enter(&c, name, version != NULL, false);
 
-	if (rc == NVML_SUCCESS)
-		rc = nv_put_str(version, length, value);
+	if (rc == NVML_SUCCESS) {
+		sim_driver_of(c.m, &d);
+		rc = nv_put_str(version, length, nvml ? d.nvml : d.version);
+	}
 	return nv_leave(&c, rc);
 }
 
 nvmlReturn_t nvmlSystemGetDriverVersion(char *version, unsigned int length)
 {
-	return system_string(__func__, version, length, SIM_DRIVER_VERSION);
+	return system_string(__func__, version, length, false);
 }
 
 nvmlReturn_t nvmlSystemGetNVMLVersion(char *version, unsigned int length)
 {
-	return system_string(__func__, version, length, SIM_NVML_VERSION);
+	return system_string(__func__, version, length, true);
 }
 
 static nvmlReturn_t cuda_version(const char *name, int *out)
 {
 	struct call c;
+	struct sim_driver d;
 	nvmlReturn_t rc = nv_enter(&c, name, out != NULL, false);
 
-	if (rc == NVML_SUCCESS)
-		*out = SIM_CUDA_VERSION;
+	if (rc == NVML_SUCCESS) {
+		sim_driver_of(c.m, &d);
+		*out = d.cuda;
+	}
 	return nv_leave(&c, rc);
 }
 

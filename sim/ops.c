@@ -150,6 +150,7 @@ enum migctl_err sim_machine_build(struct sim_machine *m,
 	m->catalog = cat;
 	memcpy(m->catalog_file, file, sizeof(file));
 	m->non_root = non_root;
+	snprintf(m->driver, sizeof(m->driver), "%s", SIM_DRIVER_VERSION);
 
 	for (size_t i = 0; i < n_spec; i++) {
 		const struct migctl_gpu_model *model = own_model(m, spec[i].model);
@@ -409,12 +410,16 @@ nvmlReturn_t sim_set_mig_mode(struct sim_machine *m, unsigned gpu, unsigned mode
 	return NVML_SUCCESS;
 }
 
+/* Whether Hopper and later keep MIG mode across a reset is not settled
+ * (nvml-mig.md §2.1: "all gone by the time the VM is gone and GPU
+ * resets" is about a VM's teardown), so it is a per-GPU setting that
+ * defaults to losing it. */
 static void reset_gpu(struct sim_gpu *g)
 {
 	g->n_gis = 0;
 	if (mode_is_persistent(g))
 		g->mig_current = g->mig_pending;
-	else
+	else if (!g->mig_survives_reset)
 		g->mig_current = g->mig_pending = false;
 }
 

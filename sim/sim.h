@@ -32,7 +32,6 @@
 #define SIM_MAX_FAULTS 32
 #define SIM_CALL_MAX 64
 #define SIM_DRIVER_VERSION "580.95.05"
-#define SIM_NVML_VERSION "13.580.95.05"
 #define SIM_CUDA_VERSION 13000  /* nvmlSystemGetCudaDriverVersion: 13.0 */
 
 struct sim_ci {
@@ -63,6 +62,7 @@ struct sim_gpu {
 	 * the state, optional on load (older states load with 0). */
 	unsigned long long ecc_corrected;
 	unsigned long long ecc_uncorrected;
+	bool mig_survives_reset;            /* Hopper+: MIG mode kept on reset */
 	struct sim_gi gis[SIM_MAX_GIS];
 	unsigned n_gis;
 };
@@ -138,6 +138,7 @@ extern const char *const sim_mutating_calls[];
 struct sim_machine {
 	uint64_t generation;                /* bumped by every write */
 	bool non_root;                      /* mutating calls: NO_PERMISSION */
+	char driver[32];                    /* driver version (sim/driver.c) */
 	char catalog_file[256];             /* extra catalog file, "" if none */
 	struct sim_gpu gpus[SIM_MAX_GPUS];
 	unsigned n_gpus;
@@ -216,7 +217,8 @@ nvmlReturn_t sim_set_mig_mode(struct sim_machine *m, unsigned gpu, unsigned mode
 			      nvmlReturn_t *activation);
 
 /* GPU reset: every instance is lost; Ampere applies the pending MIG mode,
- * Hopper and later come back with MIG disabled. IN_USE if processes run. */
+ * Hopper and later come back with MIG disabled unless the GPU's
+ * mig_survives_reset setting keeps the mode. IN_USE if processes run. */
 nvmlReturn_t sim_reset_gpu(struct sim_machine *m, unsigned gpu);
 
 /* Reboot: reset every GPU, drop every process. */
@@ -344,6 +346,32 @@ unsigned long long sim_used_mib(const struct sim_machine *m, unsigned gpu, unsig
  * ECC errors for ECC event types. */
 void sim_event_add(struct sim_machine *m, unsigned gpu, unsigned gi, unsigned ci,
 		   unsigned long long type, unsigned long long data);
+
+/* --- driver branches (sim/driver.c) --------------------------------------- */
+
+/* What a simulated driver reports: its branch (450, 515, 535, 580), and
+ * the answers of nvmlSystemGetDriverVersion, nvmlSystemGetNVMLVersion and
+ * nvmlSystemGetCudaDriverVersion (1000 * major + 10 * minor). */
+struct sim_driver {
+	unsigned branch;
+	char version[32];
+	char nvml[48];
+	int cuda;
+};
+
+/* The branches, for messages: "450, 515, 535, 580". */
+extern const char sim_driver_branches[];
+
+/* A driver given as a branch ("535", its usual release) or a release of a
+ * branch ("535.247.01"). False for anything else. */
+bool sim_driver_parse(const char *text, struct sim_driver *out);
+
+/* The machine's driver (the default one if its version is not valid). */
+void sim_driver_of(const struct sim_machine *m, struct sim_driver *out);
+
+/* Is driver `version` at least `min_driver` (a catalog model's
+ * min-driver; empty: any driver)? Both dotted numbers. */
+bool sim_driver_at_least(const char *version, const char *min_driver);
 
 /* --- persistence (sim/state.c) ------------------------------------------ */
 

@@ -106,11 +106,12 @@ char *sim_machine_to_json(const struct sim_machine *m)
 				"placement", placement_json(gi->placement),
 				"compute_instances", cis));
 		}
-		json_t *gj = json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:b,s:b,s:o}",
+		json_t *gj = json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:b,s:b,s:b,s:o}",
 			"model", g->model, "uuid", g->uuid, "serial", g->serial,
 			"pci_bus", (int)g->pci_bus, "minor", (int)g->minor,
 			"mig_current", g->mig_current, "mig_pending", g->mig_pending,
-			"half_swapped", g->half_swapped, "gpu_instances", gis);
+			"half_swapped", g->half_swapped,
+			"mig_survives_reset", g->mig_survives_reset, "gpu_instances", gis);
 		/* Only when there is something to keep: states stay as before. */
 		if (gj && (g->ecc_corrected || g->ecc_uncorrected))
 			json_object_set_new(gj, "ecc", json_pack("{s:I,s:I}",
@@ -133,10 +134,10 @@ char *sim_machine_to_json(const struct sim_machine *m)
 			"call", m->faults[i].call, "error", m->faults[i].error,
 			"remaining", m->faults[i].remaining, "skip", m->faults[i].skip));
 
-	json_t *root = json_pack("{s:s,s:i,s:I,s:b,s:s,s:o,s:o,s:o}",
+	json_t *root = json_pack("{s:s,s:i,s:I,s:b,s:s,s:s,s:o,s:o,s:o}",
 		"format", "migsim-machine", "version", SIM_FORMAT_VERSION,
 		"generation", (json_int_t)m->generation, "non_root", m->non_root,
-		"catalog_file", m->catalog_file, "gpus", gpus,
+		"driver", m->driver, "catalog_file", m->catalog_file, "gpus", gpus,
 		"processes", procs, "faults", faults);
 	if (root && m->event_seq)
 		json_object_set_new(root, "events", events_json(m));
@@ -245,7 +246,7 @@ static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machin
 	struct sim_gpu *g = &m->gpus[index];
 	const char *model, *uuid, *serial;
 	json_int_t bus, minor;
-	int cur, pend, swapped;
+	int cur, pend, swapped, survives = 0;
 	json_t *gis, *gj;
 	struct migctl_grid grid;
 	struct migctl_slot slots[SIM_MAX_GIS];
@@ -256,13 +257,15 @@ static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machin
 
 	snprintf(what, sizeof(what), "GPU %u", index);
 	json_int_t ecc_c = 0, ecc_u = 0;
-	/* "ecc" is optional: states from before it load with no errors. */
-	rc = unpack(p, obj, what, "{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:b,s:o,s?{s:I,s:I}}",
+	/* "ecc" is optional: states from before it load with no errors;
+	 * mig_survives_reset too: states written before it lose the mode, as
+	 * the default does. */
+	rc = unpack(p, obj, what, "{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:b,s?b,s:o,s?{s:I,s:I}}",
 		    "model", &model, "uuid", &uuid, "serial", &serial,
 		    "pci_bus", &bus, "minor", &minor, "mig_current", &cur,
 		    "mig_pending", &pend, "half_swapped", &swapped,
-		    "gpu_instances", &gis, "ecc", "corrected", &ecc_c,
-		    "uncorrected", &ecc_u);
+		    "mig_survives_reset", &survives, "gpu_instances", &gis,
+		    "ecc", "corrected", &ecc_c, "uncorrected", &ecc_u);
 	if (rc)
 		return rc;
 	if (ecc_c < 0 || ecc_u < 0)
@@ -284,6 +287,7 @@ static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machin
 	g->mig_current = cur;
 	g->mig_pending = pend;
 	g->half_swapped = swapped;
+	g->mig_survives_reset = survives;
 
 	migctl_grid_of_model(&grid, g->m);
 	if (json_array_size(gis) > SIM_MAX_GIS)
@@ -467,7 +471,7 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 {
 	json_error_t je;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	const char *format = NULL, *catalog_file = "";
+	const char *format = NULL, *catalog_file = "", *driver = SIM_DRIVER_VERSION;
 	json_int_t version = 0, generation = 0;
 	int non_root = 0;
 	json_t *gpus = NULL, *procs = NULL, *faults = NULL, *events = NULL;
@@ -500,9 +504,10 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 				 : "run 'migsim init' to start a fresh machine");
 		goto out;
 	}
-	rc = unpack(p, root, "machine", "{s:s,s:I,s:I,s:b,s:s,s:o,s:o,s:o,s?o}",
+	/* "driver" is optional: states written before it ran the default. */
+	rc = unpack(p, root, "machine", "{s:s,s:I,s:I,s:b,s?s,s:s,s:o,s:o,s:o,s?o}",
 		    "format", &format, "version", &version, "generation", &generation,
-		    "non_root", &non_root, "catalog_file", &catalog_file,
+		    "non_root", &non_root, "driver", &driver, "catalog_file", &catalog_file,
 		    "gpus", &gpus, "processes", &procs, "faults", &faults,
 		    "events", &events);
 	if (rc)
@@ -513,8 +518,15 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 		rc = bad(p, "the machine needs 1 to %d GPUs and well-formed lists", SIM_MAX_GPUS);
 		goto out;
 	}
+	struct sim_driver drv;
+	if (!sim_driver_parse(driver, &drv)) {
+		rc = bad(p, "driver \"%s\" is not one the simulator models (%s)", driver,
+			 sim_driver_branches);
+		goto out;
+	}
 	m->generation = (uint64_t)generation;
 	m->non_root = non_root;
+	snprintf(m->driver, sizeof(m->driver), "%s", driver);
 	snprintf(m->catalog_file, sizeof(m->catalog_file), "%s", catalog_file);
 
 	if (kept.n_models > 0 && strcmp(kept_file, m->catalog_file) == 0) {

@@ -116,6 +116,43 @@ ms_exit "init: stray argument" 2 "unexpected argument 'A30'" -- init A30
 ms_ok "init --non-root" -- init --gpus A30 --non-root
 ms_json "--non-root is stored" '[.non_root, (.gpus | length)]' '[true,1]'
 
+# GI-ID mapping per model: seed 000's A100 80GB PCIe is half-swapped
+# (reference mig-profiles.md §3) unless --swapped says otherwise.
+ms_ok "init A100 80GB PCIe + A100-SXM4-80GB" -- init --gpus "A100 80GB PCIe:2,A100-SXM4-80GB"
+ms_json "A100 80GB PCIe boards default to half-swapped" '[.gpus[].half_swapped]' '[true,true,false]'
+ms_stdout "init names the default half-swapped GPUs" '; half-swapped GI IDs on GPU 0,1$' -- init --gpus "A100 80GB PCIe:2,A100-SXM4-80GB"
+ms_ok "--swapped 1 is the whole set" -- init --gpus "A100 80GB PCIe:2" --swapped 1
+ms_json "--swapped 1: GPU 0 identity" '[.gpus[].half_swapped]' '[false,true]'
+ms_ok "--swapped none" -- init --gpus "A100 80GB PCIe" --swapped none
+ms_json "--swapped none: identity" '[.gpus[].half_swapped]' '[false]'
+
+# --driver: the versions NVML reports, and models too new for the driver.
+ms_new
+ms_stdout "--driver 515: summary names the versions" '; driver 515\.43\.04 \(NVML 11\.515\.43\.04, CUDA 11\.7\)$' -- init --gpus A100-SXM4-40GB --driver 515
+ms_json "--driver 515 is stored" '.driver' '515.43.04'
+ms_stdout "show: driver line" '^Driver:  515\.43\.04, NVML 11\.515\.43\.04, CUDA 11\.7$' -- show
+ms_ok "--driver with a release" -- init --gpus A100-SXM4-40GB --driver 535.247.01
+ms_stdout "show: a release keeps its number" '^Driver:  535\.247\.01, NVML 12\.535\.247\.01, CUDA 12\.2$' -- show
+ms_ok "--driver 450 with A100s" -- init --gpus A100-SXM4-40GB,A100-SXM4-80GB --driver 450
+ms_stdout "--driver 450: first MIG driver" '^Driver:  450\.80\.02, NVML 11\.450\.80\.02, CUDA 11\.0$' -- show
+ms_exit "--driver 450 refuses A30 (460.73.01)" 2 'NVIDIA A30 needs driver 460\.73\.01 or later' -- init --gpus A100-SXM4-40GB,A30 --driver 450
+ms_exit "--driver 450 refuses H100 (its architecture's first: 525.85.12)" 2 'needs driver 525\.85\.12 or later' -- init --gpus H100 --driver 450
+ms_exit "--driver 515 refuses H20" 2 'needs driver 535\.161\.07 or later' -- init --gpus H20 --driver 515
+ms_exit "--driver: unknown branch" 2 'not a driver the simulator models; give a branch \(450, 515, 535, 580\)' -- init --driver 470
+ms_exit "--driver: not a version" 2 'not a driver the simulator models' -- init --driver 535.x
+ms_json "a refused --driver keeps the machine" '.driver' '450.80.02'
+ms_new
+ms_ok "default driver" -- init --gpus A30
+ms_json "default driver: 580" '.driver' '580.95.05'
+
+# --reset-keeps-mig: per GPU, Hopper's MIG mode across a reset.
+ms_new
+ms_ok "init --reset-keeps-mig 1" -- init --gpus H100-SXM5-80GB:2 --reset-keeps-mig 1
+ms_json "--reset-keeps-mig is stored per GPU" '[.gpus[].mig_survives_reset]' '[false,true]'
+ms_stdout "show: reset keeps MIG mode" '^  Reset:   keeps MIG mode$' -- show
+ms_exit "--reset-keeps-mig beyond the GPUs" 2 '--reset-keeps-mig: no GPU 2; the machine has 2 GPUs' -- init --gpus H100-SXM5-80GB:2 --reset-keeps-mig 2
+ms_exit "--reset-keeps-mig: bad index" 2 'reset-keeps-mig: bad GPU index "y"' -- init --reset-keeps-mig y
+
 # --catalog: stored as an absolute path and loaded again by later commands.
 (cd "$here" && MIGSIM_STATE=$ms_state "$MIGSIM_BIN" init --gpus example-gpu:2 --catalog catalogs/extra-model.yaml >/dev/null 2>"$tmp/ms_err")
 ms_check "init --catalog with a relative path" [ $? -eq 0 ]

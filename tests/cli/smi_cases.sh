@@ -136,6 +136,14 @@ smi_golden "seed 000: -cci -gi 1,2" 0 smi-seed000-cci.txt -- mig -cci -gi 1,2
 smi_check "seed 000: MIG devices" 0 smi-seed000-mig-devices.txt "$(smi_block 1)" --
 smi_check "seed 000: no processes" 0 smi-seed004-processes.txt "$(smi_block 2)" --
 
+# seed 000 without --swapped: the A100 80GB PCIe's default mapping is the
+# transcript's, so the same workflow gives the same IDs.
+smi_machine --gpus "A100 80GB PCIe:2"
+smi_mig_on 1
+smi_do mig -i 1 -cgi 9
+smi_do mig -i 1 -cgi 9
+smi_golden "seed 000 default mapping: -lgi, two GIs" 0 smi-seed000-lgi-2.txt -- mig -lgi
+
 # --- seed 004: A100-SXM4-40GB -------------------------------------------------------------
 smi_machine --gpus "A100-SXM4-40GB"
 smi_mig_on 0
