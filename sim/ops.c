@@ -623,11 +623,15 @@ nvmlReturn_t sim_create_ci(struct sim_machine *m, unsigned gpu, unsigned gi_id,
 	while (at < gi->n_cis && gi->cis[at].id < (unsigned)id)
 		at++;
 	memmove(&gi->cis[at + 1], &gi->cis[at], (gi->n_cis - at) * sizeof(gi->cis[0]));
+	uint16_t *made = &g->ci_made[gi->id][id];
 	gi->cis[at] = (struct sim_ci){
 		.id = (unsigned)id,
 		.profile_id = ci_profile_id,
 		.placement = p,
+		.uuid_gen = *made,
 	};
+	if (*made < UINT16_MAX)
+		(*made)++;
 	gi->n_cis++;
 	if (ci_id)
 		*ci_id = (unsigned)id;
@@ -720,9 +724,23 @@ size_t sim_mig_devices(const struct sim_machine *m, unsigned gpu,
 	return n;
 }
 
+/* The creation count of the CI (GI `gi`, CI `ci`) of `g`; 0 if absent. */
+static unsigned uuid_gen_of(const struct sim_gpu *g, unsigned gi, unsigned ci)
+{
+	for (unsigned i = 0; i < g->n_gis && i < SIM_MAX_GIS; i++) {
+		if (g->gis[i].id != gi)
+			continue;
+		for (unsigned k = 0; k < g->gis[i].n_cis && k < SIM_MAX_CIS; k++)
+			if (g->gis[i].cis[k].id == ci)
+				return g->gis[i].cis[k].uuid_gen;
+	}
+	return 0;
+}
+
 void sim_mig_uuid(const struct sim_gpu *g, unsigned gi, unsigned ci,
 		  char *buf, size_t len)
 {
+	unsigned gen = uuid_gen_of(g, gi, ci);
 	uint64_t d[2];
 
 	for (unsigned lane = 0; lane < 2; lane++) {
@@ -732,6 +750,10 @@ void sim_mig_uuid(const struct sim_gpu *g, unsigned gi, unsigned ci,
 		hash_str(&s, g->uuid);
 		hash_uint(&s, gi);
 		hash_uint(&s, ci);
+		/* A first creation hashes as before the count existed, so
+		 * its UUID stays what earlier versions gave it. */
+		if (gen)
+			hash_uint(&s, gen);
 		d[lane] = hash_final(&s);
 	}
 	/* RFC 4122 version 5 and variant 10xx, as RM's nvGenerateSmcUuid. */

@@ -38,6 +38,7 @@ struct sim_ci {
 	unsigned id;
 	unsigned profile_id;                /* CI profile ID */
 	struct migctl_placement placement;  /* in compute slices of the GI */
+	unsigned uuid_gen;                  /* earlier CIs at this GI/CI ID */
 };
 
 struct sim_gi {
@@ -65,6 +66,9 @@ struct sim_gpu {
 	bool mig_survives_reset;            /* Hopper+: MIG mode kept on reset */
 	struct sim_gi gis[SIM_MAX_GIS];
 	unsigned n_gis;
+	/* CIs created at each (GI ID, CI ID) since the machine was built:
+	 * the next one there gets this as its uuid_gen. Kept across resets. */
+	uint16_t ci_made[SIM_MAX_GIS][SIM_MAX_CIS];
 };
 
 /* The load a process puts on its device (`migsim exec --load`): each a
@@ -267,8 +271,9 @@ size_t sim_mig_devices(const struct sim_machine *m, unsigned gpu,
 		       struct sim_mig_ref *out, size_t cap);
 
 /* "MIG-xxxxxxxx-xxxx-5xxx-[89ab]xxx-xxxxxxxxxxxx", a name-based UUID of
- * (GPU UUID, GI ID, CI ID): stable while the MIG device exists and the
- * same when it is recreated at the same place, as on real GPUs. */
+ * (GPU UUID, GI ID, CI ID, the CI's uuid_gen): stable while the MIG
+ * device exists; a CI created again at the same GI and CI ID gets a new
+ * one (docs/ARCHITECTURE.md, "MIG device UUIDs"). */
 void sim_mig_uuid(const struct sim_gpu *g, unsigned gi, unsigned ci,
 		  char *buf, size_t len);
 

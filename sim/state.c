@@ -87,6 +87,24 @@ static json_t *events_json(const struct sim_machine *m)
 	return json_pack("{s:I,s:o}", "seq", (json_int_t)m->event_seq, "list", list);
 }
 
+/* The nonzero CI creation counts of a GPU as [[gi, ci, count], ...];
+ * NULL if there are none, so that such a GPU's JSON keeps its old form. */
+static json_t *ci_made_json(const struct sim_gpu *g)
+{
+	json_t *a = NULL;
+
+	for (unsigned gi = 0; gi < SIM_MAX_GIS; gi++)
+		for (unsigned ci = 0; ci < SIM_MAX_CIS; ci++) {
+			if (!g->ci_made[gi][ci])
+				continue;
+			if (!a)
+				a = json_array();
+			json_array_append_new(a, json_pack("[i,i,i]", (int)gi, (int)ci,
+							   (int)g->ci_made[gi][ci]));
+		}
+	return a;
+}
+
 char *sim_machine_to_json(const struct sim_machine *m)
 {
 	json_t *gpus = json_array(), *procs = json_array(), *faults = json_array();
@@ -97,10 +115,15 @@ char *sim_machine_to_json(const struct sim_machine *m)
 		for (unsigned j = 0; j < g->n_gis; j++) {
 			const struct sim_gi *gi = &g->gis[j];
 			json_t *cis = json_array();
-			for (unsigned k = 0; k < gi->n_cis; k++)
-				json_array_append_new(cis, json_pack("{s:i,s:i,s:o}",
+			for (unsigned k = 0; k < gi->n_cis; k++) {
+				json_t *cj = json_pack("{s:i,s:i,s:o}",
 					"id", (int)gi->cis[k].id, "profile_id", (int)gi->cis[k].profile_id,
-					"placement", placement_json(gi->cis[k].placement)));
+					"placement", placement_json(gi->cis[k].placement));
+				if (cj && gi->cis[k].uuid_gen)
+					json_object_set_new(cj, "uuid_gen",
+							    json_integer(gi->cis[k].uuid_gen));
+				json_array_append_new(cis, cj);
+			}
 			json_array_append_new(gis, json_pack("{s:i,s:i,s:o,s:o}",
 				"id", (int)gi->id, "profile_id", (int)gi->profile_id,
 				"placement", placement_json(gi->placement),
@@ -117,6 +140,9 @@ char *sim_machine_to_json(const struct sim_machine *m)
 			json_object_set_new(gj, "ecc", json_pack("{s:I,s:I}",
 				"corrected", (json_int_t)g->ecc_corrected,
 				"uncorrected", (json_int_t)g->ecc_uncorrected));
+		json_t *made = ci_made_json(g);
+		if (made) /* json_object_set_new drops `made` if gj is NULL */
+			json_object_set_new(gj, "ci_made", made);
 		json_array_append_new(gpus, gj);
 	}
 	for (unsigned i = 0; i < m->n_procs; i++) {
@@ -213,15 +239,18 @@ static enum migctl_err parse_cis(struct parse *p, json_t *cis, struct sim_gpu *g
 		return bad(p, "%s has more than %d compute instances", what, SIM_MAX_CIS);
 	json_array_foreach(cis, i, c) {
 		struct sim_ci *ci = &gi->cis[gi->n_cis];
-		json_int_t id, pid;
+		json_int_t id, pid, gen = 0;
 		json_t *pl;
-		enum migctl_err rc = unpack(p, c, what, "{s:I,s:I,s:o}", "id", &id,
-					    "profile_id", &pid, "placement", &pl);
+		enum migctl_err rc = unpack(p, c, what, "{s:I,s:I,s:o,s?I}", "id", &id,
+					    "profile_id", &pid, "placement", &pl,
+					    "uuid_gen", &gen);
 		if (rc || (rc = get_placement(p, pl, what, &ci->placement)))
 			return rc;
-		if (id < 0 || id >= SIM_MAX_CIS || pid < 0 || pid > 255)
-			return bad(p, "%s: compute instance ID %lld or profile %lld out of range",
+		if (id < 0 || id >= SIM_MAX_CIS || pid < 0 || pid > 255 || gen < 0 ||
+		    gen > UINT16_MAX)
+			return bad(p, "%s: compute instance ID %lld, profile %lld or uuid_gen out of range",
 				   what, (long long)id, (long long)pid);
+		ci->uuid_gen = (unsigned)gen;
 		ci->id = (unsigned)id;
 		ci->profile_id = (unsigned)pid;
 		int idx = migctl_grid_profile_index(&grid, ci->profile_id);
@@ -240,6 +269,29 @@ static enum migctl_err parse_cis(struct parse *p, json_t *cis, struct sim_gpu *g
 	return MIGCTL_ERR_OK;
 }
 
+/* "ci_made" of a GPU (optional): [[gi, ci, count], ...]. */
+static enum migctl_err parse_ci_made(struct parse *p, json_t *made, struct sim_gpu *g,
+				     const char *what)
+{
+	size_t i;
+	json_t *e;
+
+	if (!made)
+		return MIGCTL_ERR_OK;
+	if (!json_is_array(made))
+		return bad(p, "%s: ci_made is not a list", what);
+	json_array_foreach(made, i, e) {
+		json_int_t gi, ci, n;
+		json_error_t je;
+		if (json_unpack_ex(e, &je, JSON_STRICT, "[I,I,I]", &gi, &ci, &n) ||
+		    gi < 0 || gi >= SIM_MAX_GIS || ci < 0 || ci >= SIM_MAX_CIS || n < 0 ||
+		    n > UINT16_MAX)
+			return bad(p, "%s: ci_made entry #%zu is malformed", what, i);
+		g->ci_made[gi][ci] = (uint16_t)n;
+	}
+	return MIGCTL_ERR_OK;
+}
+
 static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machine *m,
 				 unsigned index)
 {
@@ -247,7 +299,7 @@ static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machin
 	const char *model, *uuid, *serial;
 	json_int_t bus, minor;
 	int cur, pend, swapped, survives = 0;
-	json_t *gis, *gj;
+	json_t *gis, *gj, *made = NULL;
 	struct migctl_grid grid;
 	struct migctl_slot slots[SIM_MAX_GIS];
 	struct migctl_error lookup;
@@ -258,15 +310,15 @@ static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machin
 	snprintf(what, sizeof(what), "GPU %u", index);
 	json_int_t ecc_c = 0, ecc_u = 0;
 	/* "ecc" is optional: states from before it load with no errors;
-	 * mig_survives_reset too: states written before it lose the mode, as
-	 * the default does. */
-	rc = unpack(p, obj, what, "{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:b,s?b,s:o,s?{s:I,s:I}}",
+	 * mig_survives_reset and ci_made too: states written before them
+	 * lose the mode on reset, as the default does, and count no CIs. */
+	rc = unpack(p, obj, what, "{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:b,s?b,s:o,s?{s:I,s:I},s?o}",
 		    "model", &model, "uuid", &uuid, "serial", &serial,
 		    "pci_bus", &bus, "minor", &minor, "mig_current", &cur,
 		    "mig_pending", &pend, "half_swapped", &swapped,
 		    "mig_survives_reset", &survives, "gpu_instances", &gis,
-		    "ecc", "corrected", &ecc_c, "uncorrected", &ecc_u);
-	if (rc)
+		    "ecc", "corrected", &ecc_c, "uncorrected", &ecc_u, "ci_made", &made);
+	if (rc || (rc = parse_ci_made(p, made, g, what)))
 		return rc;
 	if (ecc_c < 0 || ecc_u < 0)
 		return bad(p, "%s: negative ECC counts", what);

@@ -799,16 +799,20 @@ static void test_mig_uuid(void **state)
 	sim_mig_uuid(&m->gpus[0], 0, 1, c, sizeof(c));
 	assert_string_not_equal(a, c);
 
-	/* Destroyed and recreated at the same place: the same UUID. */
+	/* Destroyed and recreated at the same place: a new UUID (issue 12),
+	 * at the same GI and CI ID. The first creation's UUID is the one
+	 * the place had before any CI existed there. */
 	unsigned gi = create_gi(m, 0, A100_7G);
 	unsigned ci = create_ci(m, 0, gi, 4);
 	sim_mig_uuid(&m->gpus[0], gi, ci, b, sizeof(b));
 	assert_int_equal(sim_destroy_ci(m, 0, gi, ci), NVML_SUCCESS);
 	assert_int_equal(sim_destroy_gi(m, 0, gi), NVML_SUCCESS);
-	gi = create_gi(m, 0, A100_7G);
-	ci = create_ci(m, 0, gi, 4);
+	unsigned gi2 = create_gi(m, 0, A100_7G);
+	unsigned ci2 = create_ci(m, 0, gi2, 4);
+	assert_int_equal(gi2, gi);
+	assert_int_equal(ci2, ci);
 	sim_mig_uuid(&m->gpus[0], gi, ci, c, sizeof(c));
-	assert_string_equal(b, c);
+	assert_string_not_equal(b, c);
 
 	/* A short buffer is truncated, not overrun. */
 	char small[8];
