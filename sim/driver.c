@@ -22,7 +22,7 @@ static const struct {
 	{450, "450.80.02", 11000},
 	{515, "515.43.04", 11070},
 	{535, "535.230.02", 12020},
-	{580, SIM_DRIVER_VERSION, SIM_CUDA_VERSION},
+	{SIM_NEWEST_BRANCH, SIM_DRIVER_VERSION, SIM_CUDA_VERSION},
 };
 #define N_BRANCHES (sizeof(branches) / sizeof(branches[0]))
 

@@ -273,6 +273,30 @@ static void print_new_machine(const char *dir, const struct sim_gpu_spec *spec, 
 	printf("\n");
 }
 
+/* Where the library of driver branch `branch` is, next to this migsim:
+ * build/sim-<branch>/ in the build tree (build/sim/ for the newest), or
+ * lib/migctl/[sim-<branch>/] when installed. False if none is there. */
+static bool branch_library(unsigned branch, char *buf, size_t len)
+{
+	char self[PATH_MAX], sub[32];
+	static const char *const layouts[] = {"%s/%s/libnvidia-ml.so.1",
+					      "%s/../lib/migctl/%s/libnvidia-ml.so.1"};
+
+	if (!realpath("/proc/self/exe", self))
+		return false;
+	*strrchr(self, '/') = '\0';
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		if (branch == SIM_NEWEST_BRANCH)
+			snprintf(sub, sizeof(sub), i ? "." : "sim");
+		else
+			snprintf(sub, sizeof(sub), "sim-%u", branch);
+		snprintf(buf, len, layouts[i], self, sub);
+		if (access(buf, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Parse the command line into `o`. Returns -1 to go on, or the exit code
  * (0 after --help). */
 static int parse_init_args(int argc, char **argv, struct init_opts *o)
@@ -375,6 +399,10 @@ int cmd_init(struct app *app, int argc, char **argv)
 	}
 
 	print_new_machine(app->dir, spec, n_items, n_gpus, &o);
+	/* The library decides which entry points a client finds. */
+	char lib[PATH_MAX + 64];
+	if (o.driver && branch_library(o.drv.branch, lib, sizeof(lib)))
+		printf("migsim: its entry points are those of %s\n", lib);
 out:
 	if (m) {
 		sim_machine_release(m);

@@ -364,6 +364,9 @@ struct sim_driver {
 	int cuda;
 };
 
+/* The newest branch: build/sim/ holds its library. */
+#define SIM_NEWEST_BRANCH 580
+
 /* The branches, for messages: "450, 515, 535, 580". */
 extern const char sim_driver_branches[];
 

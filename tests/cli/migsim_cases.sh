@@ -130,6 +130,7 @@ ms_json "--swapped none: identity" '[.gpus[].half_swapped]' '[false]'
 ms_new
 ms_stdout "--driver 515: summary names the versions" '; driver 515\.43\.04 \(NVML 11\.515\.43\.04, CUDA 11\.7\)$' -- init --gpus A100-SXM4-40GB --driver 515
 ms_json "--driver 515 is stored" '.driver' '515.43.04'
+ms_stdout "--driver 515 names its branch's library" '^migsim: its entry points are those of /.*/sim-515/libnvidia-ml\.so\.1$' -- init --gpus A100-SXM4-40GB --driver 515
 ms_stdout "show: driver line" '^Driver:  515\.43\.04, NVML 11\.515\.43\.04, CUDA 11\.7$' -- show
 ms_ok "--driver with a release" -- init --gpus A100-SXM4-40GB --driver 535.247.01
 ms_stdout "show: a release keeps its number" '^Driver:  535\.247\.01, NVML 12\.535\.247\.01, CUDA 12\.2$' -- show

@@ -144,6 +144,17 @@ smi_do mig -i 1 -cgi 9
 smi_do mig -i 1 -cgi 9
 smi_golden "seed 000 default mapping: -lgi, two GIs" 0 smi-seed000-lgi-2.txt -- mig -lgi
 
+# The transcripts' drivers (migsim init --driver): versions in the header as
+# seed 000 (535.230.02, CUDA 12.2) and seed 001 (515.43.04, CUDA 11.7)
+# show them, also through that branch's own library.
+smi_machine --gpus "A100 80GB PCIe:2" --driver 535
+smi_grep "seed 000 header: driver 535.230.02, CUDA 12.2" 0 '^\| NVIDIA-SMI 535\.230\.02 +Driver Version: 535\.230\.02 +CUDA Version: 12\.2 +\|$' --
+smi_machine --gpus "A100-SXM4-80GB" --driver 515
+MIGCTL_SIM_LIB=$(cd "$(dirname "$migctl")" && pwd)/sim-515/libnvidia-ml.so.1
+export MIGCTL_SIM_LIB
+smi_grep "seed 001 header: driver 515.43.04, CUDA 11.7 (branch 515 library)" 0 '^\| NVIDIA-SMI 515\.43\.04 +Driver Version: 515\.43\.04 +CUDA Version: 11\.7 +\|$' --
+unset MIGCTL_SIM_LIB
+
 # --- seed 004: A100-SXM4-40GB -------------------------------------------------------------
 smi_machine --gpus "A100-SXM4-40GB"
 smi_mig_on 0
