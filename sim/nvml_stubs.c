@@ -23,23 +23,31 @@ static nvmlReturn_t not_modelled(const char *name, nvmlDevice_t device, bool arg
 	return nv_leave(&c, rc);
 }
 
-/* The same for a call on two GPU handles. */
+/* Start a call on two device handles of `kinds` and resolve both. */
+static nvmlReturn_t enter_pair(struct call *c, const char *name, nvmlDevice_t device1,
+			       nvmlDevice_t device2, unsigned kinds, bool args_ok,
+			       struct ref *r1, struct ref *r2)
+{
+	struct obj o;
+	bool ok = nv_decode(device1, kinds, r1) && nv_decode(device2, kinds, r2);
+	nvmlReturn_t rc = nv_enter(c, name, ok && args_ok, false);
+
+	if (rc == NVML_SUCCESS)
+		rc = nv_resolve(c, r1, &o);
+	if (rc == NVML_SUCCESS)
+		rc = nv_resolve(c, r2, &o);
+	return rc;
+}
+
+/* The checks of a call on two device handles, then NOT_SUPPORTED. */
 static nvmlReturn_t pair_not_modelled(const char *name, nvmlDevice_t device1,
 				      nvmlDevice_t device2, bool args_ok)
 {
 	struct call c;
 	struct ref r1, r2;
-	struct obj o;
-	bool ok = nv_decode(device1, K_DEV, &r1) && nv_decode(device2, K_DEV, &r2);
-	nvmlReturn_t rc = nv_enter(&c, name, ok && args_ok, false);
+	nvmlReturn_t rc = enter_pair(&c, name, device1, device2, K_DEV, args_ok, &r1, &r2);
 
-	if (rc == NVML_SUCCESS)
-		rc = nv_resolve(&c, &r1, &o);
-	if (rc == NVML_SUCCESS)
-		rc = nv_resolve(&c, &r2, &o);
-	if (rc == NVML_SUCCESS)
-		rc = NVML_ERROR_NOT_SUPPORTED;
-	return nv_leave(&c, rc);
+	return nv_leave(&c, rc == NVML_SUCCESS ? NVML_ERROR_NOT_SUPPORTED : rc);
 }
 
 /* --- board facts ---------------------------------------------------------- */
@@ -64,14 +72,9 @@ nvmlReturn_t nvmlDeviceOnSameBoard(nvmlDevice_t device1, nvmlDevice_t device2,
 {
 	struct call c;
 	struct ref r1, r2;
-	struct obj o;
-	bool ok = nv_decode(device1, K_GPU, &r1) && nv_decode(device2, K_GPU, &r2);
-	nvmlReturn_t rc = nv_enter(&c, __func__, ok && onSameBoard != NULL, false);
+	nvmlReturn_t rc = enter_pair(&c, __func__, device1, device2, K_GPU,
+				     onSameBoard != NULL, &r1, &r2);
 
-	if (rc == NVML_SUCCESS)
-		rc = nv_resolve(&c, &r1, &o);
-	if (rc == NVML_SUCCESS)
-		rc = nv_resolve(&c, &r2, &o);
 	if (rc == NVML_SUCCESS)
 		*onSameBoard = r1.gpu == r2.gpu;
 	return nv_leave(&c, rc);
