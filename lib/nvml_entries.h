@@ -51,6 +51,9 @@ typedef unsigned int nvmlAffinityScope_t;
 typedef unsigned int nvmlBusType_t;
 typedef unsigned int nvmlVgpuTypeId_t;
 typedef unsigned int nvmlVgpuInstance_t;
+typedef unsigned int nvmlVgpuVmIdType_t;
+typedef struct nvmlVgpuVersion_st nvmlVgpuVersion_t;
+typedef struct nvmlVgpuLicenseInfo_st nvmlVgpuLicenseInfo_t;
 
 /* nvmlHwbcEntry_t: a host interface card's ID and firmware version. */
 typedef struct nvmlHwbcEntry_st {
@@ -296,6 +299,16 @@ enum nvml_era {
 	X(nvmlReturn_t, nvmlDeviceGetSupportedVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuTypeId_t *vgpuTypeIds), R450) \
 	X(nvmlReturn_t, nvmlDeviceGetCreatableVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuTypeId_t *vgpuTypeIds), R450) \
 	X(nvmlReturn_t, nvmlDeviceGetActiveVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuInstance_t *vgpuInstances), R450) \
+	X(nvmlReturn_t, nvmlGetVgpuVersion, (nvmlVgpuVersion_t *supported, nvmlVgpuVersion_t *current), R515) \
+	X(nvmlReturn_t, nvmlVgpuTypeGetName, (nvmlVgpuTypeId_t vgpuTypeId, char *vgpuTypeName, unsigned int *size), R450) \
+	X(nvmlReturn_t, nvmlVgpuTypeGetClass, (nvmlVgpuTypeId_t vgpuTypeId, char *vgpuTypeClass, unsigned int *size), R450) \
+	X(nvmlReturn_t, nvmlVgpuTypeGetFramebufferSize, (nvmlVgpuTypeId_t vgpuTypeId, unsigned long long *fbSize), R450) \
+	X(nvmlReturn_t, nvmlVgpuTypeGetMaxInstances, (nvmlDevice_t device, nvmlVgpuTypeId_t vgpuTypeId, unsigned int *vgpuInstanceCount), R450) \
+	X(nvmlReturn_t, nvmlVgpuInstanceGetUUID, (nvmlVgpuInstance_t vgpuInstance, char *uuid, unsigned int size), R450) \
+	X(nvmlReturn_t, nvmlVgpuInstanceGetVmID, (nvmlVgpuInstance_t vgpuInstance, char *vmId, unsigned int size, nvmlVgpuVmIdType_t *vmIdType), R450) \
+	X(nvmlReturn_t, nvmlVgpuInstanceGetType, (nvmlVgpuInstance_t vgpuInstance, nvmlVgpuTypeId_t *vgpuTypeId), R450) \
+	X(nvmlReturn_t, nvmlVgpuInstanceGetFbUsage, (nvmlVgpuInstance_t vgpuInstance, unsigned long long *fbUsage), R450) \
+	X(nvmlReturn_t, nvmlVgpuInstanceGetLicenseInfo_v2, (nvmlVgpuInstance_t vgpuInstance, nvmlVgpuLicenseInfo_t *licenseInfo), R515) \
 	X(int, migsimResetGpu, (unsigned int index), SIM) \
 	X(int, migsimSetStateDir, (const char *dir), SIM) \
 	X(int, migsimLastStateError, (char *msg, unsigned int len), SIM)

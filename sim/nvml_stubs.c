@@ -1,10 +1,11 @@
-/* migsim — per-device NVML calls outside the simulator's model: CPU and
- * memory affinity, PCIe topology and peer-to-peer status, the Windows
- * driver model, vGPU types and instances. They are checked like every
- * call (initialisation, handle, pointers, faults) and then answer
- * NOT_SUPPORTED, so a client takes its "no data" path instead of dying on
- * a missing symbol. Two board facts the simulator does know are answered
- * with values: the bus type, and that each simulated board holds one GPU.
+/* migsim — NVML calls outside the simulator's model: CPU and memory
+ * affinity, PCIe topology and peer-to-peer status, the Windows driver
+ * model, vGPU. They are checked like every call (initialisation, handle,
+ * pointers, faults) and then answer as a bare-metal Linux host without a
+ * vGPU manager does: NOT_SUPPORTED, or INVALID_ARGUMENT for a vGPU type or
+ * instance (none exists), so a client takes its "no data" path instead of
+ * dying on a missing symbol. Two board facts the simulator does know are
+ * answered with values: the bus type, and that each board holds one GPU.
  *
  * Telemetry and monitoring calls are not here (sim/nvml_device.c). */
 #include "nvml_call.h"
@@ -155,4 +156,105 @@ nvmlReturn_t nvmlDeviceGetActiveVgpus(nvmlDevice_t device, unsigned int *vgpuCou
 {
 	(void)vgpuInstances;
 	return not_modelled(__func__, device, vgpuCount != NULL);
+}
+
+/* No vGPU manager runs: NOT_SUPPORTED for the host's vGPU version. */
+nvmlReturn_t nvmlGetVgpuVersion(nvmlVgpuVersion_t *supported, nvmlVgpuVersion_t *current)
+{
+	struct call c;
+	nvmlReturn_t rc = nv_enter(&c, __func__, supported != NULL && current != NULL, false);
+
+	return nv_leave(&c, rc == NVML_SUCCESS ? NVML_ERROR_NOT_SUPPORTED : rc);
+}
+
+/* No vGPU type or instance exists, so every ID names none: after the
+ * initialisation check, INVALID_ARGUMENT, as for an ID past the end. */
+static nvmlReturn_t no_vgpu(const char *name)
+{
+	struct call c;
+
+	return nv_leave(&c, nv_enter(&c, name, false, false));
+}
+
+nvmlReturn_t nvmlVgpuTypeGetName(nvmlVgpuTypeId_t vgpuTypeId, char *vgpuTypeName,
+				 unsigned int *size)
+{
+	(void)vgpuTypeId;
+	(void)vgpuTypeName;
+	(void)size;
+	return no_vgpu(__func__);
+}
+
+nvmlReturn_t nvmlVgpuTypeGetClass(nvmlVgpuTypeId_t vgpuTypeId, char *vgpuTypeClass,
+				  unsigned int *size)
+{
+	(void)vgpuTypeId;
+	(void)vgpuTypeClass;
+	(void)size;
+	return no_vgpu(__func__);
+}
+
+nvmlReturn_t nvmlVgpuTypeGetFramebufferSize(nvmlVgpuTypeId_t vgpuTypeId,
+					    unsigned long long *fbSize)
+{
+	(void)vgpuTypeId;
+	(void)fbSize;
+	return no_vgpu(__func__);
+}
+
+/* A per-device call: the device is checked first, then the type. */
+nvmlReturn_t nvmlVgpuTypeGetMaxInstances(nvmlDevice_t device, nvmlVgpuTypeId_t vgpuTypeId,
+					 unsigned int *vgpuInstanceCount)
+{
+	struct call c;
+	struct ref r;
+	struct obj o;
+	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_DEV, vgpuInstanceCount != NULL,
+				       false, &r, &o);
+
+	(void)vgpuTypeId;
+	return nv_leave(&c, rc == NVML_SUCCESS ? NVML_ERROR_INVALID_ARGUMENT : rc);
+}
+
+nvmlReturn_t nvmlVgpuInstanceGetUUID(nvmlVgpuInstance_t vgpuInstance, char *uuid,
+				     unsigned int size)
+{
+	(void)vgpuInstance;
+	(void)uuid;
+	(void)size;
+	return no_vgpu(__func__);
+}
+
+nvmlReturn_t nvmlVgpuInstanceGetVmID(nvmlVgpuInstance_t vgpuInstance, char *vmId,
+				     unsigned int size, nvmlVgpuVmIdType_t *vmIdType)
+{
+	(void)vgpuInstance;
+	(void)vmId;
+	(void)size;
+	(void)vmIdType;
+	return no_vgpu(__func__);
+}
+
+nvmlReturn_t nvmlVgpuInstanceGetType(nvmlVgpuInstance_t vgpuInstance,
+				     nvmlVgpuTypeId_t *vgpuTypeId)
+{
+	(void)vgpuInstance;
+	(void)vgpuTypeId;
+	return no_vgpu(__func__);
+}
+
+nvmlReturn_t nvmlVgpuInstanceGetFbUsage(nvmlVgpuInstance_t vgpuInstance,
+					unsigned long long *fbUsage)
+{
+	(void)vgpuInstance;
+	(void)fbUsage;
+	return no_vgpu(__func__);
+}
+
+nvmlReturn_t nvmlVgpuInstanceGetLicenseInfo_v2(nvmlVgpuInstance_t vgpuInstance,
+					       nvmlVgpuLicenseInfo_t *licenseInfo)
+{
+	(void)vgpuInstance;
+	(void)licenseInfo;
+	return no_vgpu(__func__);
 }

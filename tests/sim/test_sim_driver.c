@@ -233,6 +233,21 @@ static void test_device_calls(void **state)
 			 NVML_ERROR_NOT_SUPPORTED);
 	assert_int_equal(F(dev_uint_fn, "nvmlDeviceGetBusType")(NULL, &v),
 			 NVML_ERROR_INVALID_ARGUMENT);
+	/* No vGPU manager, no vGPU type or instance. */
+	typedef nvmlReturn_t (*vver_fn)(void *, void *);
+	typedef nvmlReturn_t (*vinst_fn)(unsigned int, void *);
+	typedef nvmlReturn_t (*vmax_fn)(nvmlDevice_t, unsigned int, unsigned int *);
+	char scratch[256];
+	assert_int_equal(F(vver_fn, "nvmlGetVgpuVersion")(scratch, scratch + 64),
+			 NVML_ERROR_NOT_SUPPORTED);
+	assert_int_equal(F(vinst_fn, "nvmlVgpuInstanceGetLicenseInfo_v2")(1, scratch),
+			 NVML_ERROR_INVALID_ARGUMENT);
+	assert_int_equal(F(vinst_fn, "nvmlVgpuInstanceGetType")(1, &v), NVML_ERROR_INVALID_ARGUMENT);
+	assert_int_equal(F(vmax_fn, "nvmlVgpuTypeGetMaxInstances")(d0, 1, &v),
+			 NVML_ERROR_INVALID_ARGUMENT);
+	typedef nvmlReturn_t (*vlist_fn)(nvmlDevice_t, unsigned int *, unsigned int *);
+	assert_int_equal(F(vlist_fn, "nvmlDeviceGetActiveVgpus")(d0, &v, NULL),
+			 NVML_ERROR_NOT_SUPPORTED);
 	/* A GPU by its serial. */
 	assert_int_equal(F(dev_str_fn, "nvmlDeviceGetSerial")(d1, serial, sizeof(serial)),
 			 NVML_SUCCESS);
