@@ -296,6 +296,7 @@ enum nvml_era {
 	X(nvmlReturn_t, nvmlDeviceClearCpuAffinity, (nvmlDevice_t device), R450) \
 	X(nvmlReturn_t, nvmlDeviceGetCpuAffinityWithinScope, (nvmlDevice_t device, unsigned int cpuSetSize, unsigned long *cpuSet, nvmlAffinityScope_t scope), R515) \
 	X(nvmlReturn_t, nvmlDeviceGetMemoryAffinity, (nvmlDevice_t device, unsigned int nodeSetSize, unsigned long *nodeSet, nvmlAffinityScope_t scope), R515) \
+	X(nvmlReturn_t, nvmlDeviceGetDriverModel_v2, (nvmlDevice_t device, nvmlDriverModel_t *current, nvmlDriverModel_t *pending), R580) \
 	X(nvmlReturn_t, nvmlDeviceGetSupportedVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuTypeId_t *vgpuTypeIds), R450) \
 	X(nvmlReturn_t, nvmlDeviceGetCreatableVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuTypeId_t *vgpuTypeIds), R450) \
 	X(nvmlReturn_t, nvmlDeviceGetActiveVgpus, (nvmlDevice_t device, unsigned int *vgpuCount, nvmlVgpuInstance_t *vgpuInstances), R450) \

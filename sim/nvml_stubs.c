@@ -136,6 +136,15 @@ nvmlReturn_t nvmlDeviceGetMemoryAffinity(nvmlDevice_t device, unsigned int nodeS
 
 /* --- Windows and vGPU: not on this host ----------------------------------- */
 
+/* The driver model is a Windows setting (WDDM or TCC); go-nvml's init
+ * probes this name and uses it when present (sim/nvml_board.c has the
+ * unversioned one). */
+nvmlReturn_t nvmlDeviceGetDriverModel_v2(nvmlDevice_t device, nvmlDriverModel_t *current,
+					 nvmlDriverModel_t *pending)
+{
+	return not_modelled(__func__, device, current != NULL || pending != NULL);
+}
+
 /* A bare-metal host runs no vGPU manager. */
 nvmlReturn_t nvmlDeviceGetSupportedVgpus(nvmlDevice_t device, unsigned int *vgpuCount,
 					 nvmlVgpuTypeId_t *vgpuTypeIds)

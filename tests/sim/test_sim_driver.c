@@ -231,6 +231,8 @@ static void test_device_calls(void **state)
 			 NVML_ERROR_INVALID_ARGUMENT);
 	assert_int_equal(F(model_fn, "nvmlDeviceGetDriverModel")(d0, &cur, &pend),
 			 NVML_ERROR_NOT_SUPPORTED);
+	assert_int_equal(F(model_fn, "nvmlDeviceGetDriverModel_v2")(d1, &cur, &pend),
+			 NVML_ERROR_NOT_SUPPORTED);
 	assert_int_equal(F(dev_uint_fn, "nvmlDeviceGetBusType")(NULL, &v),
 			 NVML_ERROR_INVALID_ARGUMENT);
 	/* No vGPU manager, no vGPU type or instance. */
