@@ -254,6 +254,7 @@ static const struct command commands[] = {
 	{"show", cmd_show, "print GPUs, MIG modes, instances, processes and faults"},
 	{"reset", cmd_reset, "reset a GPU: instances go, a pending MIG mode applies"},
 	{"reboot", cmd_reboot, "reset every GPU and drop every registered process"},
+	{"set", cmd_set, "change a GPU's settings (whether a reset keeps MIG mode)"},
 	{"exec", cmd_exec, "run a command registered as a process on a GPU or MIG device"},
 	{"fault", cmd_fault, "make NVML calls fail: fault add|list|clear"},
 	{"event", cmd_event, "inject an NVML event (XID, ECC, ...) for event sets"},

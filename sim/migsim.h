@@ -26,6 +26,7 @@ int cmd_init(struct app *app, int argc, char **argv);
 int cmd_show(struct app *app, int argc, char **argv);
 int cmd_reset(struct app *app, int argc, char **argv);
 int cmd_reboot(struct app *app, int argc, char **argv);
+int cmd_set(struct app *app, int argc, char **argv);
 int cmd_exec(struct app *app, int argc, char **argv);
 int cmd_fault(struct app *app, int argc, char **argv);
 int cmd_event(struct app *app, int argc, char **argv);

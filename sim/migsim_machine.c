@@ -1,5 +1,5 @@
 /* migsim — the commands on the machine itself: init (a fresh machine),
- * show, reset (one GPU) and reboot (every GPU). */
+ * show, reset (one GPU), reboot (every GPU) and set (a GPU's settings). */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -595,8 +595,9 @@ static const char reset_usage[] =
 	"\n"
 	"Reset one GPU, as 'nvidia-smi -r' does: every GPU and compute instance on\n"
 	"it is destroyed; an Ampere GPU applies its pending MIG mode, a Hopper or\n"
-	"later GPU comes back with MIG disabled. Refused while processes registered\n"
-	"by 'migsim exec' run on the GPU.\n"
+	"later GPU comes back with MIG disabled (unless 'migsim set' or 'migsim\n"
+	"init --reset-keeps-mig' made it keep the mode). Refused while processes\n"
+	"registered by 'migsim exec' run on the GPU.\n"
 	"\n"
 	"Options:\n"
 	"  -i, --id GPU   the GPU's index or UUID (see 'migsim show')\n"
@@ -706,3 +707,67 @@ int cmd_reboot(struct app *app, int argc, char **argv)
 	return rc;
 }
 
+
+/* --- set ------------------------------------------------------------------ */
+
+static const char set_usage[] =
+	"Usage: migsim set -i GPU --reset-keeps-mig on|off\n"
+	"\n"
+	"Change a setting of one GPU of the machine, keeping everything else.\n"
+	"\n"
+	"Options:\n"
+	"  -i, --id GPU                the GPU's index or UUID (see 'migsim show')\n"
+	"  --reset-keeps-mig on|off    whether a Hopper or later GPU keeps MIG mode\n"
+	"                              across a reset (off: it comes back with MIG\n"
+	"                              disabled, the default; Ampere keeps it anyway)\n"
+	"  -h, --help                  show this help\n";
+
+int cmd_set(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"id", required_argument, NULL, 'i'},
+		{"reset-keeps-mig", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *id = NULL, *keeps = NULL;
+	struct sim_session s;
+	unsigned gpu = 0;
+	int opt, rc;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(set_usage, stdout);
+			return 0;
+		case 'i': id = optarg; break;
+		case 'k': keeps = optarg; break;
+		default:
+			return ms_usage_error("set", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return ms_usage_error("set", "unexpected argument '%s'", argv[optind]);
+	if (!id)
+		return ms_usage_error("set", "which GPU? give -i INDEX");
+	if (!keeps)
+		return ms_usage_error("set", "nothing to set; give --reset-keeps-mig on|off");
+	if (strcmp(keeps, "on") != 0 && strcmp(keeps, "off") != 0)
+		return ms_usage_error("set", "--reset-keeps-mig: \"%s\"; write on or off", keeps);
+
+	rc = ms_open_state(app, &s, SIM_EXCLUSIVE);
+	if (rc)
+		return rc;
+	rc = ms_find_gpu(s.m, id, &gpu);
+	if (rc) {
+		sim_close(&s);
+		return rc;
+	}
+	s.m->gpus[gpu].mig_survives_reset = strcmp(keeps, "on") == 0;
+	rc = ms_commit_close(&s);
+	if (rc == 0)
+		printf("GPU %u: MIG mode %s across a reset\n", gpu,
+		       strcmp(keeps, "on") == 0 ? "kept" : "lost (Hopper and later)");
+	return rc;
+}

@@ -153,6 +153,12 @@ ms_json "--reset-keeps-mig is stored per GPU" '[.gpus[].mig_survives_reset]' '[f
 ms_stdout "show: reset keeps MIG mode" '^  Reset:   keeps MIG mode$' -- show
 ms_exit "--reset-keeps-mig beyond the GPUs" 2 '--reset-keeps-mig: no GPU 2; the machine has 2 GPUs' -- init --gpus H100-SXM5-80GB:2 --reset-keeps-mig 2
 ms_exit "--reset-keeps-mig: bad index" 2 'reset-keeps-mig: bad GPU index "y"' -- init --reset-keeps-mig y
+ms_stdout "set --reset-keeps-mig on" '^GPU 0: MIG mode kept across a reset$' -- set -i 0 --reset-keeps-mig on
+ms_stdout "set --reset-keeps-mig off" '^GPU 1: MIG mode lost' -- set -i 1 --reset-keeps-mig off
+ms_json "set changes only the setting" '[.gpus[].mig_survives_reset]' '[true,false]'
+ms_exit "set: bad value" 2 'write on or off' -- set -i 0 --reset-keeps-mig yes
+ms_exit "set: nothing to set" 2 'nothing to set' -- set -i 0
+ms_exit "set: unknown GPU" 13 'no GPU 7' -- set -i 7 --reset-keeps-mig on
 
 # --catalog: stored as an absolute path and loaded again by later commands.
 (cd "$here" && MIGSIM_STATE=$ms_state "$MIGSIM_BIN" init --gpus example-gpu:2 --catalog catalogs/extra-model.yaml >/dev/null 2>"$tmp/ms_err")

@@ -382,13 +382,18 @@ static void test_reset_default_rule(void **state)
 	assert_int_equal(mig_after_reset(1, 19), 1);
 }
 
-/* --reset-keeps-mig: the chosen Hopper GPU keeps it, the other does not. */
+/* --reset-keeps-mig: the chosen Hopper GPU keeps it, the other does not;
+ * `migsim set` turns the setting around on the same machine. */
 static void test_reset_keeps_mig(void **state)
 {
 	(void)state;
 	assert_int_equal(migsim("init --gpus H100-SXM5-80GB:2 --reset-keeps-mig 1"), 0);
 	assert_int_equal(mig_after_reset(1, 19), 1);
 	assert_int_equal(mig_after_reset(0, 19), 0);
+	assert_int_equal(migsim("set -i 0 --reset-keeps-mig on"), 0);
+	assert_int_equal(migsim("set -i 1 --reset-keeps-mig off"), 0);
+	assert_int_equal(mig_after_reset(0, 19), 1);
+	assert_int_equal(mig_after_reset(1, 19), 0);
 }
 
 /* --- MIG device UUIDs ----------------------------------------------------- */
