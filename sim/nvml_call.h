@@ -4,8 +4,9 @@
  * (devices, MIG mode, processes, stubs), sim/nvml_mig.c (GPU and
  * compute instances, their profiles, MIG devices), sim/nvml_telemetry.c
  * (sensors, power, clocks, utilization), sim/nvml_board.c (ECC, PCIe,
- * board identity, modes) and sim/nvml_monitor.c (field values, events,
- * GPM). */
+ * board identity, modes), sim/nvml_monitor.c (field values, events,
+ * GPM), sim/nvml_system.c (process names, units, topology set, excluded
+ * GPUs) and sim/nvml_stubs.c (topology, affinity, vGPU). */
 #ifndef MIGSIM_NVML_CALL_H
 #define MIGSIM_NVML_CALL_H
 

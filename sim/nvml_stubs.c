@@ -7,22 +7,9 @@
  * dying on a missing symbol. Two board facts the simulator does know are
  * answered with values: the bus type, and that each board holds one GPU.
  *
- * Telemetry and monitoring calls are not here (sim/nvml_device.c). */
+ * Telemetry, board and monitoring calls are not here (sim/nvml_device.c,
+ * sim/nvml_telemetry.c, sim/nvml_board.c, sim/nvml_monitor.c). */
 #include "nvml_call.h"
-
-/* The checks of a call on one device handle (GPU or MIG device), then
- * NOT_SUPPORTED. */
-static nvmlReturn_t not_modelled(const char *name, nvmlDevice_t device, bool args_ok)
-{
-	struct call c;
-	struct ref r;
-	struct obj o;
-	nvmlReturn_t rc = nv_enter_obj(&c, name, device, K_DEV, args_ok, false, &r, &o);
-
-	if (rc == NVML_SUCCESS)
-		rc = NVML_ERROR_NOT_SUPPORTED;
-	return nv_leave(&c, rc);
-}
 
 /* Start a call on two device handles of `kinds` and resolve both. */
 static nvmlReturn_t enter_pair(struct call *c, const char *name, nvmlDevice_t device1,
@@ -94,7 +81,7 @@ nvmlReturn_t nvmlDeviceGetTopologyNearestGpus(nvmlDevice_t device, nvmlGpuTopolo
 {
 	(void)level;
 	(void)deviceArray;
-	return not_modelled(__func__, device, count != NULL);
+	return nv_unsupported(__func__, device, count != NULL);
 }
 
 nvmlReturn_t nvmlDeviceGetP2PStatus(nvmlDevice_t device1, nvmlDevice_t device2,
@@ -107,34 +94,34 @@ nvmlReturn_t nvmlDeviceGetP2PStatus(nvmlDevice_t device1, nvmlDevice_t device2,
 nvmlReturn_t nvmlDeviceGetCpuAffinity(nvmlDevice_t device, unsigned int cpuSetSize,
 				      unsigned long *cpuSet)
 {
-	return not_modelled(__func__, device, cpuSetSize > 0 && cpuSet != NULL);
+	return nv_unsupported(__func__, device, cpuSetSize > 0 && cpuSet != NULL);
 }
 
 nvmlReturn_t nvmlDeviceSetCpuAffinity(nvmlDevice_t device)
 {
-	return not_modelled(__func__, device, true);
+	return nv_unsupported(__func__, device, true);
 }
 
 nvmlReturn_t nvmlDeviceClearCpuAffinity(nvmlDevice_t device)
 {
-	return not_modelled(__func__, device, true);
+	return nv_unsupported(__func__, device, true);
 }
 
 nvmlReturn_t nvmlDeviceGetCpuAffinityWithinScope(nvmlDevice_t device, unsigned int cpuSetSize,
 						 unsigned long *cpuSet, nvmlAffinityScope_t scope)
 {
 	(void)scope;
-	return not_modelled(__func__, device, cpuSetSize > 0 && cpuSet != NULL);
+	return nv_unsupported(__func__, device, cpuSetSize > 0 && cpuSet != NULL);
 }
 
 nvmlReturn_t nvmlDeviceGetMemoryAffinity(nvmlDevice_t device, unsigned int nodeSetSize,
 					 unsigned long *nodeSet, nvmlAffinityScope_t scope)
 {
 	(void)scope;
-	return not_modelled(__func__, device, nodeSetSize > 0 && nodeSet != NULL);
+	return nv_unsupported(__func__, device, nodeSetSize > 0 && nodeSet != NULL);
 }
 
-/* --- Windows and vGPU: not on this host ----------------------------------- */
+/* --- Windows and vGPU: not on this host ------------------------------------ */
 
 /* The driver model is a Windows setting (WDDM or TCC); go-nvml's init
  * probes this name and uses it when present (sim/nvml_board.c has the
@@ -142,7 +129,7 @@ nvmlReturn_t nvmlDeviceGetMemoryAffinity(nvmlDevice_t device, unsigned int nodeS
 nvmlReturn_t nvmlDeviceGetDriverModel_v2(nvmlDevice_t device, nvmlDriverModel_t *current,
 					 nvmlDriverModel_t *pending)
 {
-	return not_modelled(__func__, device, current != NULL || pending != NULL);
+	return nv_unsupported(__func__, device, current != NULL || pending != NULL);
 }
 
 /* A bare-metal host runs no vGPU manager. */
@@ -150,21 +137,21 @@ nvmlReturn_t nvmlDeviceGetSupportedVgpus(nvmlDevice_t device, unsigned int *vgpu
 					 nvmlVgpuTypeId_t *vgpuTypeIds)
 {
 	(void)vgpuTypeIds;
-	return not_modelled(__func__, device, vgpuCount != NULL);
+	return nv_unsupported(__func__, device, vgpuCount != NULL);
 }
 
 nvmlReturn_t nvmlDeviceGetCreatableVgpus(nvmlDevice_t device, unsigned int *vgpuCount,
 					 nvmlVgpuTypeId_t *vgpuTypeIds)
 {
 	(void)vgpuTypeIds;
-	return not_modelled(__func__, device, vgpuCount != NULL);
+	return nv_unsupported(__func__, device, vgpuCount != NULL);
 }
 
 nvmlReturn_t nvmlDeviceGetActiveVgpus(nvmlDevice_t device, unsigned int *vgpuCount,
 				      nvmlVgpuInstance_t *vgpuInstances)
 {
 	(void)vgpuInstances;
-	return not_modelled(__func__, device, vgpuCount != NULL);
+	return nv_unsupported(__func__, device, vgpuCount != NULL);
 }
 
 /* No vGPU manager runs: NOT_SUPPORTED for the host's vGPU version. */
