@@ -212,6 +212,10 @@ static enum migctl_err parse_device(json_t *d, size_t i, const char *origin, boo
 			return rc;
 		g->layout.n_gis++;
 	}
+	/* A GPU without GIs names no profile, so it has every form: it is
+	 * written as format 2 and must read back the same. */
+	if (g->layout.n_gis == 0)
+		g->has_index = true;
 	return MIGCTL_ERR_OK;
 }
 

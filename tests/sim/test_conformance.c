@@ -2,6 +2,10 @@
  * NVML facts in ../shared/reference/nvml-mig.md and mig-profiles.md, and
  * with the contract in sim/sim.h.
  *
+ * It is one long program on purpose: the reference's profile and placement
+ * tables are transcribed here once, and every test shares the one dlopen
+ * client and machine helpers below.
+ *
  * This program is an NVML client like go-nvml or pynvml: it loads the
  * simulator only with dlopen ($MIGSIM_LIB), resolves every function by its
  * exact exported name with dlsym, and drives the simulated machine with the
