@@ -15,11 +15,46 @@ static int write_out(void *data, unsigned char *buf, size_t size)
 	return !sb->oom;
 }
 
+/* Once an emit failed, later events are still initialized by the
+ * callers; they are deleted here, as the emitter only frees what it
+ * accepted (yaml_emitter_emit deletes a refused event itself). */
 static void emit(struct mu_yemit *w, yaml_event_t *ev, int ok)
 {
-	if (!ok || w->failed || !yaml_emitter_emit(&w->e, ev)) {
+	if (ok && w->failed)
+		yaml_event_delete(ev);
+	else if (!ok || !yaml_emitter_emit(&w->e, ev))
 		w->failed = true;
+}
+
+/* Length of the valid UTF-8 prefix of text (RFC 3629: no overlongs, no
+ * surrogates, nothing past U+10FFFF), which is what libyaml accepts. */
+static size_t utf8_valid_prefix(const unsigned char *text)
+{
+	size_t i = 0;
+
+	while (text[i]) {
+		unsigned c = text[i], n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1
+			: c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 4;
+		unsigned lo = 0x80, hi = 0xbf;
+
+		if (n == 4)
+			return i;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		for (unsigned k = 1; k <= n; k++) {
+			unsigned b = text[i + k];
+			if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+				return i;
+		}
+		i += n + 1;
 	}
+	return i;
 }
 
 enum migctl_err mu_yemit_begin(struct mu_yemit *w, const char *comment,
@@ -45,7 +80,16 @@ void mu_yemit_scalar(struct mu_yemit *w, const char *text, enum mu_yscalar style
 {
 	yaml_event_t ev;
 	bool plain = style == MU_YPLAIN;
+	size_t valid = utf8_valid_prefix((const unsigned char *)text);
 
+	if (text[valid] && !w->failed) {
+		/* Name the value: it is the caller's input (a label, a file
+		 * name), and libyaml would only refuse the event. */
+		snprintf(w->bad_value, sizeof(w->bad_value), "%.*s",
+			 (int)(valid < 40 ? valid : 40), text);
+		w->failed = w->bad_utf8 = true;
+		return;
+	}
 	emit(w, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text,
 						 (int)strlen(text), plain, 1,
 						 plain ? YAML_PLAIN_SCALAR_STYLE
@@ -182,6 +226,10 @@ enum migctl_err mu_yemit_end(struct mu_yemit *w, char **out, struct migctl_error
 	}
 	bool failed = w->failed;
 	mu_yemit_abort(w);
+	if (!*out && w->bad_utf8)
+		return migctl_fail(err, MIGCTL_ERR_PARSE,
+				   "cannot write YAML: the value starting \"%s\" is not valid "
+				   "UTF-8; give that text in UTF-8", w->bad_value);
 	if (!*out)
 		return migctl_fail(err, failed ? MIGCTL_ERR_INTERNAL : MIGCTL_ERR_NOMEM,
 				   failed ? "cannot write YAML: %s" : "out of memory writing YAML%s",

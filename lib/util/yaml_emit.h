@@ -24,6 +24,8 @@ struct mu_yemit {
 	yaml_emitter_t e;
 	struct mu_strbuf out;         /* what the emitter wrote so far */
 	bool failed;                  /* an emit failed; mu_yemit_end reports it */
+	bool bad_utf8;                /* ... because a value was not UTF-8: */
+	char bad_value[48];           /* its valid beginning, for the message */
 };
 
 enum mu_yscalar {
