@@ -66,15 +66,13 @@ static inline uint64_t rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* Run argv with stdout (and stderr unless `show_err`) to /dev/null;
- * returns the exit status, or -1. */
-static inline int run_quiet(char *const argv[], int show_err)
+/* Start argv with stdout (and stderr unless `show_err`) to /dev/null:
+ * found on PATH with our environment when `envp` is NULL, else argv[0]
+ * as a path with `envp`. Returns the child's pid, or -1. */
+static inline pid_t spawn_quiet(char *const argv[], char *const envp[], int show_err)
 {
 	pid_t pid = fork();
-	int status;
 
-	if (pid < 0)
-		return -1;
 	if (pid == 0) {
 		int fd = open("/dev/null", O_WRONLY);
 		if (fd >= 0) {
@@ -83,9 +81,24 @@ static inline int run_quiet(char *const argv[], int show_err)
 				dup2(fd, 2);
 			close(fd);
 		}
-		execvp(argv[0], argv);
+		if (envp)
+			execve(argv[0], argv, envp);
+		else
+			execvp(argv[0], argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Run argv with stdout (and stderr unless `show_err`) to /dev/null;
+ * returns the exit status, or -1. */
+static inline int run_quiet(char *const argv[], int show_err)
+{
+	pid_t pid = spawn_quiet(argv, NULL, show_err);
+	int status;
+
+	if (pid < 0)
+		return -1;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;

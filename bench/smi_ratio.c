@@ -63,20 +63,10 @@ static double cpu_run(char *const argv[], char *const envp[])
 {
 	struct rusage ru;
 	int status;
-	pid_t pid = fork();
+	pid_t pid = spawn_quiet(argv, envp, 0);
 
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execve(argv[0], argv, envp);
-		_exit(127);
-	}
 	while (wait4(pid, &status, 0, &ru) < 0)
 		if (errno != EINTR)
 			return -1;
