@@ -474,6 +474,7 @@ static enum migctl_err enumerate_layouts(struct planner *pl)
 		}
 		for (size_t i = 0; i < mi->n_layouts; i++)
 			mi->free_score[i] = -1;
+		migctl_planner_score_init(mi);
 	}
 out:
 	return rc;

@@ -39,6 +39,13 @@ struct model_info {
 	struct layout *layouts;         /* [0] is the empty layout */
 	size_t n_layouts;
 	int *free_score;                /* per layout, -1 until computed */
+	/* For scoring layouts without building slots (the free capacity is
+	 * computed for nearly every layout, so it must be cheap): per
+	 * profile the units of its placement at each start, and the masks
+	 * of its placements that fit the grid, by ascending start. */
+	uint32_t at_mask[MAXQ][MIGCTL_MAX_UNITS];
+	uint32_t fit_mask[MAXQ][MIGCTL_MAX_UNITS];
+	uint8_t n_fit[MAXQ];
 };
 
 struct gpu_rec {
@@ -207,6 +214,7 @@ enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven);
 
 /* lib/planner_place.c: placing configurations, the GPU types of a
  * solution, removing surplus, writing the plan. */
+void migctl_planner_score_init(struct model_info *mi);
 int migctl_planner_layout_free(struct model_info *mi, size_t li);
 size_t migctl_planner_place_config(struct planner *pl, struct group *g, const uint8_t *v,
 				   bool *nomem_out);

@@ -21,14 +21,65 @@ static size_t layout_slots(const struct model_info *mi, const struct layout *l,
 	return n;
 }
 
+/* The tables migctl_planner_layout_free reads: the same placements, in
+ * the same order, as migctl_grid_remaining_capacity walks. */
+void migctl_planner_score_init(struct model_info *mi)
+{
+	const struct migctl_grid *grid = &mi->grid;
+
+	for (size_t q = 0; q < mi->model->n_gi && q < MAXQ; q++) {
+		unsigned size = mi->model->gi[q].placements.size;
+		for (unsigned s = 0; s < MIGCTL_MAX_UNITS; s++)
+			mi->at_mask[q][s] = migctl_placement_mask(
+				(struct migctl_placement){s, size});
+	}
+	for (size_t q = 0; q < grid->n_profiles; q++) {
+		const struct migctl_placement_set *set = grid->profiles[q].placements;
+		uint32_t seen = 0;
+		mi->n_fit[q] = 0;
+		/* Ascending starts without sorting: a start is a bit. */
+		for (unsigned i = 0; i < set->n_starts; i++)
+			if (set->starts[i] < MIGCTL_MAX_UNITS)
+				seen |= UINT32_C(1) << set->starts[i];
+		for (unsigned s = 0; s < MIGCTL_MAX_UNITS; s++)
+			if (((seen >> s) & 1) && s + set->size <= grid->units)
+				mi->fit_mask[q][mi->n_fit[q]++] = migctl_placement_mask(
+					(struct migctl_placement){s, set->size});
+	}
+}
+
+/* The sum over the grid's profiles of how many more instances fit next to
+ * layout li: migctl_grid_remaining_capacity's rule (instance limit,
+ * compute slices, then free placements taken greedily by start), computed
+ * from the layout's start masks. */
 int migctl_planner_layout_free(struct model_info *mi, size_t li)
 {
 	if (mi->free_score[li] < 0) {
-		struct migctl_slot slots[MIGCTL_MAX_UNITS];
-		size_t n = layout_slots(mi, &mi->layouts[li], slots);
-		unsigned sum = 0;
-		for (size_t q = 0; q < mi->grid.n_profiles; q++)
-			sum += migctl_grid_remaining_capacity(&mi->grid, slots, n, q);
+		const struct layout *l = &mi->layouts[li];
+		const struct migctl_grid *grid = &mi->grid;
+		uint32_t used = 0;
+		unsigned slices = 0, sum = 0;
+		for (size_t q = 0; q < mi->model->n_gi && q < MAXQ; q++) {
+			for (uint32_t st = l->starts[q]; st; st &= st - 1)
+				used |= mi->at_mask[q][__builtin_ctz(st)];
+			if (q < grid->n_profiles)
+				slices += grid->profiles[q].slices * l->count[q];
+		}
+		for (size_t q = 0; q < grid->n_profiles; q++) {
+			const struct migctl_slot_profile *sp = &grid->profiles[q];
+			if (l->count[q] >= sp->max)
+				continue;
+			unsigned limit = sp->max - l->count[q], fit = 0;
+			if (sp->slices > 0 && (grid->compute_slices - slices) / sp->slices < limit)
+				limit = (grid->compute_slices - slices) / sp->slices;
+			uint32_t taken = used;
+			for (unsigned i = 0; i < mi->n_fit[q] && fit < limit; i++)
+				if (!(taken & mi->fit_mask[q][i])) {
+					taken |= mi->fit_mask[q][i];
+					fit++;
+				}
+			sum += fit;
+		}
 		mi->free_score[li] = (int)sum;
 	}
 	return mi->free_score[li];
