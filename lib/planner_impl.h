@@ -48,7 +48,10 @@ struct model_info {
 	uint8_t n_fit[MAXQ];
 };
 
-struct gpu_rec {
+/* A GPU with pinned instances. GPUs without pins are never listed one by
+ * one: per model they are one group, whatever their number. */
+struct pinned_gpu {
+	size_t gpu;                     /* fleet GPU index */
 	size_t model;                   /* model_info index */
 	size_t entry;                   /* fleet entry */
 	size_t pin0, n_pins;            /* range in planner.pin_slots */
@@ -66,7 +69,9 @@ struct group {
 	size_t n_pins;
 	uint8_t pin_count[MAXQ];
 	uint32_t pin_starts[MAXQ];
-	size_t gpu0, n_gpus;            /* range in planner.gpu_order */
+	size_t gpu0, n_gpus;            /* pinned groups: range in
+					 * planner.pinned_order */
+	size_t type0, n_gtypes;         /* its types, once they are sorted */
 	size_t cls;
 	uint8_t *configs;               /* n_configs × MAXR, maximal ones */
 	size_t n_configs;
@@ -116,10 +121,11 @@ struct planner {
 	size_t *item_row;               /* per request item */
 
 	size_t n_gpus;
-	struct gpu_rec *gpus;
+	size_t *entry_first;            /* per fleet entry: its first GPU */
 	struct migctl_slot *pin_slots;
-	size_t *gpu_order;              /* GPUs sorted by group */
+	struct pinned_gpu *pinned;      /* by GPU index */
 	size_t n_pinned_gpus;
+	size_t *pinned_order;           /* pinned GPUs sorted by group */
 
 	size_t n_groups;
 	struct group *groups;
