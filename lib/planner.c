@@ -90,8 +90,16 @@
  * capacity) get TIEBREAK_NODES nodes each and a tenth of the time budget
  * together: an LP bound that is off by one can need an exhaustive tree to
  * prove, which is not worth the budget of the main objectives. The plan
- * says which levels are proven. Only the final copy to the output runs
- * per GPU; everything before it works on counts.
+ * says which levels are proven.
+ *
+ * Fleet size
+ * ----------
+ * Nothing runs per GPU but filling plan->gpus. The GPUs of a model that
+ * have no pins are one group with a count (never listed); only pinned GPUs
+ * are listed, as they come with the request. The plan is written in runs
+ * of consecutive GPUs of one type (lib/planner_place.c), and a run whose
+ * instances serve the same demand items shares one instance array, so
+ * 100,000 identical GPUs cost what 8 do, up to that fill.
  */
 #include <stdio.h>
 
