@@ -7,15 +7,12 @@
  * holds 10,000 GPUs and the plan the text reports.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench_util.h"
@@ -31,23 +28,8 @@ static double run_cpu(const char *migctl, const char *format, const char *out)
 	char *argv[] = {(char *)migctl, (char *)"plan", (char *)"--fleet", (char *)FLEET,
 			(char *)"--demand", (char *)DEMAND, (char *)"-o", (char *)format, NULL};
 	struct rusage ru;
-	int status;
-	pid_t pid = fork();
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0)
-			_exit(126);
-		dup2(fd, 1);
-		execv(migctl, argv);
-		_exit(127);
-	}
-	while (wait4(pid, &status, 0, &ru) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (run_to(argv, out, 1, &ru) != 0)
 		return -1;
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;

@@ -337,31 +337,6 @@ static void bench_release(struct bench *b)
 /* CBC reference                                                        */
 /* ------------------------------------------------------------------ */
 
-/* Run argv with its standard output in `path` (created) and its errors
- * dropped; the exit status, or -1. */
-static int run_logged(char *const argv[], const char *path)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int null = open("/dev/null", O_WRONLY);
-		if (fd < 0 || null < 0)
-			_exit(126);
-		dup2(fd, 1);
-		dup2(null, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* CBC's own solve time from its log: the "Time (Wallclock seconds):" line
  * of its result (10 ms resolution), or -1. */
 static double cbc_reported_time(const char *path)
@@ -434,7 +409,7 @@ static long cbc_solve(const struct bench *b, const unsigned long *demand,
 		char *argv[] = { (char *)b->cbc, (char *)b->lp_path,
 				 (char *)"solve", (char *)"solu",
 				 (char *)b->sol_path, NULL };
-		if (run_logged(argv, b->log_path) != 0) {
+		if (run_to(argv, b->log_path, 0, NULL) != 0) {
 			fail("cbc (%s) failed; install coinor-cbc or set CBC_BIN",
 			     b->cbc);
 			return -1;

@@ -349,22 +349,31 @@ static size_t entry_of(const struct planner *pl, size_t gpu)
 	return lo;
 }
 
-/* Pin indices by GPU, in request order within a GPU. */
-static void sort_pins(const struct migctl_plan_pin *pins, size_t *v, size_t *tmp, size_t n)
+/* A stable merge sort of indices with a context (qsort has none). */
+typedef int (*index_cmp)(const void *ctx, size_t a, size_t b);
+
+static void sort_indices(size_t *v, size_t *tmp, size_t n, index_cmp cmp, const void *ctx)
 {
 	if (n < 2)
 		return;
 	size_t h = n / 2;
-	sort_pins(pins, v, tmp, h);
-	sort_pins(pins, v + h, tmp, n - h);
+	sort_indices(v, tmp, h, cmp, ctx);
+	sort_indices(v + h, tmp, n - h, cmp, ctx);
 	size_t i = 0, j = h, k = 0;
 	while (i < h && j < n)
-		tmp[k++] = pins[v[j]].gpu < pins[v[i]].gpu ? v[j++] : v[i++];
+		tmp[k++] = cmp(ctx, v[j], v[i]) < 0 ? v[j++] : v[i++];
 	while (i < h)
 		tmp[k++] = v[i++];
 	while (j < n)
 		tmp[k++] = v[j++];
 	memcpy(v, tmp, n * sizeof(size_t));
+}
+
+/* Pins by GPU (stable: request order within a GPU). */
+static int pin_gpu_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct migctl_plan_pin *pins = ctx;
+	return pins[a].gpu < pins[b].gpu ? -1 : pins[a].gpu > pins[b].gpu;
 }
 
 /* One record per GPU that has pins (by GPU index), and each pin's record
@@ -383,7 +392,7 @@ static enum migctl_err pinned_gpus(struct planner *pl, size_t *rec_of)
 	}
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
-	sort_pins(req->pins, order, tmp, n);
+	sort_indices(order, tmp, n, pin_gpu_cmp, req->pins);
 	for (size_t k = 0; k < n; k++) {
 		size_t gpu = req->pins[order[k]].gpu;
 		if (k == 0 || gpu != req->pins[order[k - 1]].gpu) {
@@ -556,22 +565,9 @@ static int gpu_group_cmp(const struct planner *pl, size_t a, size_t b)
 	return 0;
 }
 
-/* qsort has no context argument; sort GPU indices with a merge sort. */
-static void sort_gpus(const struct planner *pl, size_t *v, size_t *tmp, size_t n)
+static int pinned_cmp(const void *ctx, size_t a, size_t b)
 {
-	if (n < 2)
-		return;
-	size_t h = n / 2;
-	sort_gpus(pl, v, tmp, h);
-	sort_gpus(pl, v + h, tmp, n - h);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		tmp[k++] = gpu_group_cmp(pl, v[j], v[i]) < 0 ? v[j++] : v[i++];
-	while (i < h)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof(size_t));
+	return gpu_group_cmp(ctx, a, b);
 }
 
 static struct group *new_group(struct planner *pl, size_t model)
@@ -603,7 +599,7 @@ static enum migctl_err make_groups(struct planner *pl)
 		pl->pinned_order[k] = k;
 		free_gpus[pl->pinned[k].model]--;
 	}
-	sort_gpus(pl, pl->pinned_order, tmp, np);
+	sort_indices(pl->pinned_order, tmp, np, pinned_cmp, pl);
 	size_t k = 0;
 	for (size_t m = 0; m < pl->n_models; m++) {
 		if (free_gpus[m])
