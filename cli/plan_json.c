@@ -115,7 +115,7 @@ static void gpu_body(struct plan_writer *w, const struct migctl_plan_gpu *gp,
 {
 	const struct quoted_model *qm = quoted_model(w, gp->model);
 
-	b->len = 0;
+	b->len = 0;                   /* the buffer is reused, GPU after GPU */
 	mu_sb_printf(b, "      \"model\": %s,\n      \"used\": %s,\n"
 			"      \"free_capacity\": %d,\n      \"instances\": [",
 		     qm->name, tf(gp->used), (int)gp->free_capacity);

@@ -402,8 +402,8 @@ struct writer {
 };
 
 /* The next `n` GPUs of `group`, from index `gpu`, as runs of one type. */
-static bool take_gpus(struct writer *w, size_t group, size_t gpu, size_t n,
-		      size_t entry, bool pinned)
+static enum migctl_err take_gpus(struct writer *w, size_t group, size_t gpu, size_t n,
+				 size_t entry, bool pinned)
 {
 	struct planner *pl = w->pl;
 	const struct group *g = &pl->groups[group];
@@ -411,19 +411,20 @@ static bool take_gpus(struct writer *w, size_t group, size_t gpu, size_t n,
 	while (n > 0) {
 		if (w->left[group] == 0) {
 			if (w->next_type[group] >= g->n_gtypes)
-				return false;
+				return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+						   "planner: GPUs and configurations disagree");
 			w->left[group] = pl->types[g->type0 + w->next_type[group]++].count;
 		}
 		size_t k = n < w->left[group] ? n : w->left[group];
 		if (!grow(&w->runs, &w->cap_runs, w->n_runs + 1, sizeof(*w->runs)))
-			return false;
+			return nomem(pl);
 		w->runs[w->n_runs++] = (struct run){
 			gpu, k, g->type0 + w->next_type[group] - 1, entry, 0, pinned};
 		gpu += k;
 		n -= k;
 		w->left[group] -= k;
 	}
-	return true;
+	return MIGCTL_ERR_OK;
 }
 
 /* Walk the fleet in index order: ranges of unpinned GPUs between the
@@ -447,20 +448,18 @@ static enum migctl_err make_runs(struct writer *w)
 		while (pl->models[m].model != req->fleet[e].model)
 			m++;
 		while (cur < end) {
-			bool ok;
+			enum migctl_err rc;
 			if (pi < np && pl->pinned[pi].gpu == cur) {
-				ok = take_gpus(w, w->group_of[pi], cur, 1, e, true);
+				rc = take_gpus(w, w->group_of[pi], cur, 1, e, true);
 				pi++;
 				cur++;
 			} else {
 				size_t stop = pi < np && pl->pinned[pi].gpu < end ? pl->pinned[pi].gpu : end;
-				ok = take_gpus(w, w->free_group[m], cur, stop - cur, e, false);
+				rc = take_gpus(w, w->free_group[m], cur, stop - cur, e, false);
 				cur = stop;
 			}
-			if (!ok)
-				return w->n_runs == w->cap_runs ? nomem(pl)
-					: migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-						      "planner: GPUs and configurations disagree");
+			if (rc)
+				return rc;
 		}
 	}
 	return MIGCTL_ERR_OK;
