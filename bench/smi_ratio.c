@@ -63,7 +63,7 @@ static double cpu_run(char *const argv[], char *const envp[])
 {
 	struct rusage ru;
 	int status;
-	pid_t pid = spawn_quiet(argv, envp, 0);
+	pid_t pid = spawn_to(argv, envp, NULL, 0);
 
 	if (pid < 0)
 		return -1;
