@@ -46,7 +46,7 @@ LIBS = $(shell pkg-config --libs $(PKGS))
 UTIL_SRC := $(wildcard lib/util/*.c)
 LIB_SRC  := $(wildcard lib/*.c) $(UTIL_SRC)
 # The pure core the simulator shares; it gets none of the NVML client code.
-CORE_SRC := lib/catalog.c lib/error.c lib/geometry.c $(UTIL_SRC)
+CORE_SRC := lib/catalog.c lib/catalog_builtin.c lib/error.c lib/geometry.c $(UTIL_SRC)
 CLI_SRC  := $(wildcard cli/*.c)
 SIM_SRC  := sim/ops.c sim/state.c sim/telemetry.c sim/driver.c
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -100,16 +100,19 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) $(wildcard include/migctl/*.h lib/*.h lib/util/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isim -c $< -o $@
 
-# The catalog is embedded: a host tool turns the YAML files into C arrays.
-$(BUILD)/tools/embed: tools/embed.c | $(NEED_BUILD)
+# The catalog is compiled: a host tool loads the YAML files with the
+# library's own parser and validator and writes them as C tables.
+GEN_SRC := tools/catalog_gen.c lib/catalog.c lib/error.c $(UTIL_SRC)
+$(BUILD)/tools/catalog_gen: $(GEN_SRC) $(wildcard include/migctl/*.h lib/util/*.h) | $(NEED_BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(WARN) -O2 $< -o $@
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -Ilib \
+	    $(shell pkg-config --cflags $(PKGS)) $(GEN_SRC) $(LIBS) -o $@
 
-$(BUILD)/gen/builtin_catalog.c: $(BUILD)/tools/embed $(CATALOG)
+$(BUILD)/gen/builtin_catalog.c: $(BUILD)/tools/catalog_gen $(CATALOG)
 	@mkdir -p $(dir $@)
-	$(BUILD)/tools/embed $@ $(CATALOG)
+	$(BUILD)/tools/catalog_gen $@ $(CATALOG)
 
-$(BUILD)/gen/builtin_catalog.o: $(BUILD)/gen/builtin_catalog.c lib/builtin.h $(FLAGS_STAMP)
+$(BUILD)/gen/builtin_catalog.o: $(BUILD)/gen/builtin_catalog.c lib/builtin.h include/migctl/catalog.h $(FLAGS_STAMP)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libmigctl.a: $(LIB_OBJ)

@@ -67,17 +67,15 @@ static inline uint64_t rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* Run argv with stdout to the file `out` (created or truncated; NULL:
- * /dev/null) and stderr to /dev/null unless `show_err`; `ru`, if not NULL,
- * gets the child's resource usage. Returns the exit status, or -1. */
-static inline int run_to(char *const argv[], const char *out, int show_err,
-			 struct rusage *ru)
+/* Start argv with stdout to the file `out` (created or truncated; NULL:
+ * /dev/null) and stderr to /dev/null unless `show_err`: found on PATH with
+ * our environment when `envp` is NULL, else argv[0] as a path with `envp`.
+ * Returns the child's pid, or -1. */
+static inline pid_t spawn_to(char *const argv[], char *const envp[], const char *out,
+			     int show_err)
 {
 	pid_t pid = fork();
-	int status;
 
-	if (pid < 0)
-		return -1;
 	if (pid == 0) {
 		int fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
 		int null = open("/dev/null", O_WRONLY);
@@ -87,9 +85,26 @@ static inline int run_to(char *const argv[], const char *out, int show_err,
 			dup2(fd >= 0 ? fd : null, 1);
 		if (!show_err && null >= 0)
 			dup2(null, 2);
-		execvp(argv[0], argv);
+		if (envp)
+			execve(argv[0], argv, envp);
+		else
+			execvp(argv[0], argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Run argv with stdout to the file `out` (created or truncated; NULL:
+ * /dev/null) and stderr to /dev/null unless `show_err`; `ru`, if not NULL,
+ * gets the child's resource usage. Returns the exit status, or -1. */
+static inline int run_to(char *const argv[], const char *out, int show_err,
+			 struct rusage *ru)
+{
+	pid_t pid = spawn_to(argv, NULL, out, show_err);
+	int status;
+
+	if (pid < 0)
+		return -1;
 	while (wait4(pid, &status, 0, ru) < 0)
 		if (errno != EINTR)
 			return -1;

@@ -30,6 +30,9 @@ struct cli {
 	const char *sim_state;     /* DIR of --sim=DIR, or NULL */
 	struct migctl_node node;
 	bool node_open;
+	/* What cli_node reads of the node (MIGCTL_NODE_READ_*; 0: all): a
+	 * command that only prints sets what it prints before cli_node. */
+	unsigned node_read;
 	long lock_wait_ms;         /* --wait[=SECONDS]: 0 refuses at once,
 	                            * < 0 waits for as long as it takes */
 	struct migctl_lock lock;   /* the node lock, while `locked` */

@@ -34,6 +34,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 
 	if (r != CLI_OPT_NEXT)
 		return r;
+	/* Names, UUIDs and MIG devices: no profiles, capacities or processes. */
+	cli->node_read = MIGCTL_NODE_READ_DEVICES;
 	if (cli_select_gpus(cli, ids, gpus, &n, &err))
 		return cli_report(cli, &err);
 

@@ -188,6 +188,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 
 	if (r != CLI_OPT_NEXT)
 		return r;
+	/* Everything but the profiles' placements and remaining capacities,
+	 * which status does not print. */
+	cli->node_read = MIGCTL_NODE_READ_EVERYTHING &
+			 ~(MIGCTL_NODE_READ_PLACEMENTS | MIGCTL_NODE_READ_CAPACITY);
 	if (cli_select_gpus(cli, ids, gpus, &n, &err))
 		return cli_report(cli, &err);
 

@@ -57,6 +57,7 @@ enum migctl_err cli_node(struct cli *cli, struct migctl_error *err)
 		.catalog = NULL,
 		.reset_gpu = cli_reset_gpu,
 		.reset_ctx = NULL,
+		.read = cli->node_read,
 	};
 	enum migctl_err rc;
 

@@ -874,6 +874,26 @@ static int report_init(const struct smi *s, enum migctl_err rc, const struct mig
 	return smi_exit(rc);
 }
 
+/* What the listings print, so that the node reads only that; everything
+ * for the status table and for the actions that change the node. */
+static unsigned smi_node_read(const struct smi *s)
+{
+	if (s->list)
+		return MIGCTL_NODE_READ_DEVICES;
+	if (!s->mig || s->reset || s->mig_mode >= 0)
+		return MIGCTL_NODE_READ_ALL;
+	switch (s->action) {
+	case SMI_LGIP:
+		return MIGCTL_NODE_READ_PROFILES | MIGCTL_NODE_READ_CAPACITY;
+	case SMI_LGIPP:
+		return MIGCTL_NODE_READ_PROFILES | MIGCTL_NODE_READ_PLACEMENTS;
+	case SMI_LGI:
+		return MIGCTL_NODE_READ_GIS;
+	default:
+		return MIGCTL_NODE_READ_ALL;
+	}
+}
+
 /* The actions that change the node hold the node lock (cli_lock); a
  * held lock is refused at once, as nvidia-smi has no --wait. */
 static int smi_lock(struct smi *s)
@@ -901,6 +921,7 @@ int smi_main(struct cli *cli, int argc, char **argv)
 	if (r < 0)
 		return s.status;
 	migctl_error_clear(&err);
+	cli->node_read = smi_node_read(&s);
 	if ((rc = cli_node(cli, &err)))
 		return report_init(&s, rc, &err);
 	if ((r = select_gpus(&s)))

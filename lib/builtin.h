@@ -1,17 +1,17 @@
-/* migctl — internal: the catalog files embedded at build time by
- * tools/embed.c (generated into build/gen/builtin_catalog.c). */
+/* migctl — internal: the built-in catalog as C tables, generated at build
+ * time by tools/catalog_gen.c from data/catalog/ YAML files (into
+ * build/gen/builtin_catalog.c) and copied into a catalog by
+ * migctl_catalog_load_builtin (lib/catalog_builtin.c). The generator
+ * validates the YAML with lib/catalog.c, so these tables are what that
+ * parser gives for the files; they are read-only. */
 #ifndef MIGCTL_BUILTIN_H
 #define MIGCTL_BUILTIN_H
 
 #include <stddef.h>
 
-struct migctl_builtin_file {
-	const char *path;  /* "data/catalog/ampere.yaml" */
-	const char *text;
-	size_t len;
-};
+#include "migctl/catalog.h"
 
-extern const struct migctl_builtin_file migctl_builtin_catalog[];
-extern const size_t migctl_builtin_catalog_count;
+extern const struct migctl_gpu_model migctl_builtin_models[];
+extern const size_t migctl_builtin_model_count;
 
 #endif

@@ -16,7 +16,6 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "builtin.h"
 #include "util/file.h"
 #include "util/list.h"
 #include "util/yaml_read.h"
@@ -712,21 +711,6 @@ out:
 	free(nm);
 	mu_yaml_release(&y);
 	return rc;
-}
-
-enum migctl_err migctl_catalog_load_builtin(struct migctl_catalog *cat,
-					    struct migctl_error *err)
-{
-	for (size_t i = 0; i < migctl_builtin_catalog_count; i++) {
-		const struct migctl_builtin_file *f = &migctl_builtin_catalog[i];
-		enum migctl_err rc = migctl_catalog_load_buffer(cat, f->path, f->text,
-								f->len, false, err);
-		if (rc) {
-			migctl_catalog_release(cat);
-			return rc;
-		}
-	}
-	return MIGCTL_ERR_OK;
 }
 
 enum migctl_err migctl_catalog_load_file(struct migctl_catalog *cat,

@@ -24,6 +24,7 @@ struct node_priv {
 	void *reset_ctx;
 	nvmlReturn_t last;               /* NVML code of the last failure */
 	unsigned long calls;             /* NVML calls made (benchmarks) */
+	unsigned read;                   /* options' read, MIGCTL_NODE_READ_* */
 };
 
 /* Every entry point as the binding resolved it; NULL → the feature is

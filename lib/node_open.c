@@ -81,6 +81,7 @@ enum migctl_err migctl_node_open(struct migctl_node *node,
 	if (opts) {
 		p->reset_gpu = opts->reset_gpu;
 		p->reset_ctx = opts->reset_ctx;
+		p->read = opts->read;
 	}
 
 	rc = migctl_nvml_open(&p->nv, path, p->sim_state[0] ? p->sim_state : NULL, err);

@@ -252,7 +252,8 @@ static bool ci_placements(struct node_priv *p, nvmlGpuInstance_t gi, unsigned pr
 
 /* One GI profile by NVML index; false if the GPU does not have it. */
 static bool read_gi_profile(struct node_priv *p, nvmlDevice_t dev, unsigned index,
-			    const struct migctl_gpu_model *cat, struct migctl_gi_profile *gp)
+			    const struct migctl_gpu_model *cat, bool live_placements,
+			    struct migctl_gi_profile *gp)
 {
 	nvmlGpuInstanceProfileInfo_v2_t v2;
 	nvmlReturn_t rc;
@@ -307,7 +308,7 @@ static bool read_gi_profile(struct node_priv *p, nvmlDevice_t dev, unsigned inde
 			snprintf(gp->name, sizeof(gp->name), "%ug.%llugb", gp->compute_slices,
 				 (unsigned long long)((gp->memory_mib + 512) / 1024));
 	}
-	if (!gi_placements(p, dev, gp->id, &gp->placements)) {
+	if (!live_placements || !gi_placements(p, dev, gp->id, &gp->placements)) {
 		long pos = catalog_gi_pos(cat, gp->id);
 		if (pos >= 0)
 			gp->placements = cat->gi[pos].placements;
@@ -466,7 +467,7 @@ static size_t read_gis(struct node_priv *p, nvmlDevice_t dev, const struct migct
 /* GI profiles, their CI profiles and the model's totals. */
 static enum migctl_err read_model(struct node_priv *p, nvmlDevice_t dev,
 				  struct migctl_gpu_state *g, struct raw_gi *gis, size_t *n_gis,
-				  struct migctl_error *err)
+				  unsigned what, struct migctl_error *err)
 {
 	const struct migctl_gpu_model *cat = g->catalog_model;
 	struct migctl_gpu_model *m = &g->model;
@@ -486,8 +487,11 @@ static enum migctl_err read_model(struct node_priv *p, nvmlDevice_t dev,
 	node_copy_str(m->source, sizeof(m->source), "NVML");
 
 	*n_gis = 0;
+	if (!(what & MIGCTL_NODE_READ_PROFILES))
+		return MIGCTL_ERR_OK;
 	for (unsigned idx = 0; idx < NVML_GPU_INSTANCE_PROFILE_COUNT; idx++) {
-		if (read_gi_profile(p, dev, idx, cat, &found[n])) {
+		if (read_gi_profile(p, dev, idx, cat, what & MIGCTL_NODE_READ_PLACEMENTS,
+				    &found[n])) {
 			bool dup = false;
 			for (size_t j = 0; j < n; j++)
 				dup |= found[j].id == found[n].id;
@@ -521,7 +525,8 @@ static enum migctl_err read_model(struct node_priv *p, nvmlDevice_t dev,
 			m->compute_slices = gp->compute_slices;
 	}
 
-	*n_gis = read_gis(p, dev, m, gis, MIGCTL_NODE_MAX_GIS);
+	if (what & MIGCTL_NODE_READ_GIS)
+		*n_gis = read_gis(p, dev, m, gis, MIGCTL_NODE_MAX_GIS);
 
 	for (size_t i = 0; i < n; i++) {
 		struct migctl_gi_profile *gp = &m->gi[i];
@@ -533,7 +538,10 @@ static enum migctl_err read_model(struct node_priv *p, nvmlDevice_t dev,
 			if (gis[j].profile_id == gp->id)
 				live = &gis[j];
 		rc = MIGCTL_ERR_OK;
-		if (live)
+		/* Live CI profiles only for a read of the CIs (whose names
+		 * they give); otherwise the catalog's stand in, as for a GI
+		 * profile without an instance. */
+		if (live && (what & MIGCTL_NODE_READ_CIS))
 			rc = read_ci_profiles(p, live->h, gp, cat_gp, err);
 		if (rc == MIGCTL_ERR_OK && gp->n_ci == 0)
 			rc = copy_catalog_cis(gp, cat_gp, err);
@@ -553,7 +561,8 @@ const struct migctl_ci_profile *node_ci_profile_by_id(const struct migctl_gi_pro
 }
 
 /* The CIs of one GI, by CI ID, and its remaining CI capacities. */
-static void read_cis(struct node_priv *p, const struct raw_gi *raw, struct migctl_gi_state *gs)
+static void read_cis(struct node_priv *p, const struct raw_gi *raw, struct migctl_gi_state *gs,
+		     bool capacity)
 {
 	const struct migctl_gi_profile *gp = gs->profile;
 	struct raw_ci found[MIGCTL_NODE_MAX_CIS];
@@ -613,7 +622,7 @@ static void read_cis(struct node_priv *p, const struct raw_gi *raw, struct migct
 			cs->sm = cp->sm;
 		}
 	}
-	for (size_t i = 0; gp && i < gp->n_ci && i < MIGCTL_MAX_PROFILES; i++) {
+	for (size_t i = 0; capacity && gp && i < gp->n_ci && i < MIGCTL_MAX_PROFILES; i++) {
 		unsigned c = 0;
 		if (NV(p, GpuInstanceGetComputeInstanceRemainingCapacity, raw->h, gp->ci[i].id, &c) ==
 		    NVML_SUCCESS)
@@ -621,8 +630,63 @@ static void read_cis(struct node_priv *p, const struct raw_gi *raw, struct migct
 	}
 }
 
-/* MIG devices: index, UUID, memory and SMs onto their CIs. */
-static void read_mig_devices(struct node_priv *p, nvmlDevice_t dev, struct migctl_gpu_state *g)
+/* Memory and SMs of the MIG device `mig` onto its CI. */
+static void read_device_info(struct node_priv *p, nvmlDevice_t mig, struct migctl_ci_state *cs)
+{
+	nvmlMemory_t mem;
+	nvmlDeviceAttributes_t attr;
+
+	memset(&mem, 0, sizeof(mem));
+	if (NV(p, DeviceGetMemoryInfo, mig, &mem) == NVML_SUCCESS) {
+		cs->memory_total_mib = mem.total / MIB;
+		cs->memory_used_mib = mem.used / MIB;
+	}
+	memset(&attr, 0, sizeof(attr));
+	if (NV(p, DeviceGetAttributes, mig, &attr) == NVML_SUCCESS) {
+		cs->sm = attr.multiprocessorCount;
+		if (!cs->memory_total_mib)
+			cs->memory_total_mib = attr.memorySizeMB;
+	}
+}
+
+/* For a read without the CIs: the CI a MIG device names, added with its
+ * GI if they are new (IDs only; GIs by ID, CIs by ID). NULL when full. */
+static struct migctl_ci_state *device_ci(struct migctl_gpu_state *g, unsigned gi_id,
+					 unsigned ci_id)
+{
+	struct migctl_gi_state *gs = migctl_gpu_find_gi(g, gi_id);
+	struct migctl_ci_state *cs;
+	size_t at;
+
+	if (!gs) {
+		if (g->n_gis == MIGCTL_NODE_MAX_GIS)
+			return NULL;
+		for (at = g->n_gis; at > 0 && g->gis[at - 1].id > gi_id; at--)
+			g->gis[at] = g->gis[at - 1];
+		gs = &g->gis[at];
+		memset(gs, 0, sizeof(*gs));
+		gs->id = gi_id;
+		gs->profile_id = MIGCTL_ID_NONE;
+		g->n_gis++;
+	}
+	if ((cs = migctl_gi_find_ci(gs, ci_id)))
+		return cs;
+	if (gs->n_cis == MIGCTL_NODE_MAX_CIS)
+		return NULL;
+	for (at = gs->n_cis; at > 0 && gs->cis[at - 1].id > ci_id; at--)
+		gs->cis[at] = gs->cis[at - 1];
+	cs = &gs->cis[at];
+	memset(cs, 0, sizeof(*cs));
+	cs->id = ci_id;
+	cs->profile_id = MIGCTL_ID_NONE;
+	gs->n_cis++;
+	return cs;
+}
+
+/* MIG devices: index and UUID (and with MIGCTL_NODE_READ_DEVICE_INFO
+ * memory and SMs) onto their CIs. */
+static void read_mig_devices(struct node_priv *p, nvmlDevice_t dev, struct migctl_gpu_state *g,
+			     unsigned what)
 {
 	unsigned max = 0;
 
@@ -639,26 +703,20 @@ static void read_mig_devices(struct node_priv *p, nvmlDevice_t dev, struct migct
 		if (NV(p, DeviceGetGpuInstanceId, mig, &gi_id) != NVML_SUCCESS ||
 		    NV(p, DeviceGetComputeInstanceId, mig, &ci_id) != NVML_SUCCESS)
 			continue;
-		struct migctl_gi_state *gs = migctl_gpu_find_gi(g, gi_id);
-		struct migctl_ci_state *cs = gs ? migctl_gi_find_ci(gs, ci_id) : NULL;
+		struct migctl_ci_state *cs;
+		if (what & MIGCTL_NODE_READ_CIS) {
+			struct migctl_gi_state *gs = migctl_gpu_find_gi(g, gi_id);
+			cs = gs ? migctl_gi_find_ci(gs, ci_id) : NULL;
+		} else {
+			cs = device_ci(g, gi_id, ci_id);
+		}
 		if (!cs)
 			continue;
 		cs->mig_index = i;
 		if (NV(p, DeviceGetUUID, mig, cs->uuid, (unsigned)sizeof(cs->uuid)) != NVML_SUCCESS)
 			cs->uuid[0] = '\0';
-		nvmlMemory_t mem;
-		memset(&mem, 0, sizeof(mem));
-		if (NV(p, DeviceGetMemoryInfo, mig, &mem) == NVML_SUCCESS) {
-			cs->memory_total_mib = mem.total / MIB;
-			cs->memory_used_mib = mem.used / MIB;
-		}
-		nvmlDeviceAttributes_t attr;
-		memset(&attr, 0, sizeof(attr));
-		if (NV(p, DeviceGetAttributes, mig, &attr) == NVML_SUCCESS) {
-			cs->sm = attr.multiprocessorCount;
-			if (!cs->memory_total_mib)
-				cs->memory_total_mib = attr.memorySizeMB;
-		}
+		if (what & MIGCTL_NODE_READ_DEVICE_INFO)
+			read_device_info(p, mig, cs);
 		if (!cs->profile_name[0]) {
 			char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE] = "";
 			if (NV(p, DeviceGetName, mig, name, (unsigned)sizeof(name)) == NVML_SUCCESS) {
@@ -683,8 +741,70 @@ static const struct migctl_gpu_model *catalog_model_of(const struct migctl_catal
 	return m;
 }
 
+/* What read_model left to read of GPU `g`: remaining capacities, its GIs
+ * (`gis`, from read_model) with their CIs, MIG devices and processes, as
+ * far as `what` asks. */
+static void read_instances(struct node_priv *p, nvmlDevice_t dev, struct migctl_gpu_state *g,
+			   const struct raw_gi *gis, size_t n_gis, unsigned what)
+{
+	for (size_t i = 0; (what & MIGCTL_NODE_READ_CAPACITY) && i < g->model.n_gi &&
+			   i < MIGCTL_MAX_PROFILES; i++) {
+		unsigned c = 0;
+		if (NV(p, DeviceGetGpuInstanceRemainingCapacity, dev, g->model.gi[i].id, &c) ==
+		    NVML_SUCCESS)
+			g->gi_free[i] = c;
+	}
+
+	for (size_t i = 0; i < n_gis; i++) {
+		struct migctl_gi_state *gs = &g->gis[g->n_gis++];
+		memset(gs, 0, sizeof(*gs));
+		gs->id = gis[i].id;
+		gs->profile_id = gis[i].profile_id;
+		gs->profile = migctl_model_gi_profile_by_id(&g->model, gis[i].profile_id);
+		gs->placement = gis[i].placement;
+		if (what & MIGCTL_NODE_READ_CIS)
+			read_cis(p, &gis[i], gs, what & MIGCTL_NODE_READ_CAPACITY);
+	}
+
+	if (what & MIGCTL_NODE_READ_DEVICES)
+		read_mig_devices(p, dev, g, what);
+
+	/* Not read: unknown, so that nothing takes the empty list for "no
+	 * processes". */
+	if (!(what & MIGCTL_NODE_READ_PROCESSES) ||
+	    node_read_procs(p, dev, &g->procs, &g->n_procs) != NVML_SUCCESS)
+		g->procs_unknown = true;
+	for (size_t i = 0; i < g->n_procs; i++) {
+		const struct migctl_process *pr = &g->procs[i];
+		struct migctl_gi_state *gs;
+		struct migctl_ci_state *cs;
+		if (pr->gi == NO_ID || pr->ci == NO_ID)
+			continue;
+		gs = migctl_gpu_find_gi(g, pr->gi);
+		cs = gs ? migctl_gi_find_ci(gs, pr->ci) : NULL;
+		if (cs)
+			cs->n_procs++;
+	}
+}
+
+/* What a read of `read` (MIGCTL_NODE_READ_*, 0: everything) needs: each
+ * flag with what it is read through. */
+static unsigned read_closure(unsigned read)
+{
+	if (read == MIGCTL_NODE_READ_ALL)
+		return MIGCTL_NODE_READ_EVERYTHING;
+	if (read & MIGCTL_NODE_READ_DEVICE_INFO)
+		read |= MIGCTL_NODE_READ_DEVICES;
+	if (read & MIGCTL_NODE_READ_CIS)
+		read |= MIGCTL_NODE_READ_GIS;
+	if (read & (MIGCTL_NODE_READ_PLACEMENTS | MIGCTL_NODE_READ_CAPACITY |
+		    MIGCTL_NODE_READ_GIS))
+		read |= MIGCTL_NODE_READ_PROFILES;
+	return read;
+}
+
 /* Read GPU `index` into `g` (zeroed). On error `g` owns nothing. */
-static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
+static enum migctl_err read_gpu(struct migctl_node *node, unsigned index, unsigned what,
 				struct migctl_gpu_state *g, struct migctl_error *err)
 {
 	struct node_priv *p = priv_of(node);
@@ -717,10 +837,12 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 		g->pci_subsystem_id = pci.pciSubSystemId;
 	}
 	unsigned minor = 0;
-	if (NV(p, DeviceGetMinorNumber, dev, &minor) == NVML_SUCCESS)
-		g->minor = minor;
 	nvmlDeviceArchitecture_t arch = NVML_DEVICE_ARCH_UNKNOWN;
-	if (NV(p, DeviceGetArchitecture, dev, &arch) == NVML_SUCCESS)
+	if ((what & MIGCTL_NODE_READ_GPU_INFO) &&
+	    NV(p, DeviceGetMinorNumber, dev, &minor) == NVML_SUCCESS)
+		g->minor = minor;
+	if ((what & MIGCTL_NODE_READ_GPU_INFO) &&
+	    NV(p, DeviceGetArchitecture, dev, &arch) == NVML_SUCCESS)
 		g->arch = arch_of(arch);
 
 	g->catalog_model = catalog_model_of(node->catalog, g);
@@ -729,7 +851,9 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 
 	nvmlMemory_t mem;
 	memset(&mem, 0, sizeof(mem));
-	if (NV(p, DeviceGetMemoryInfo, dev, &mem) == NVML_SUCCESS) {
+	if (!(what & MIGCTL_NODE_READ_GPU_INFO)) {
+		/* not asked for */
+	} else if (NV(p, DeviceGetMemoryInfo, dev, &mem) == NVML_SUCCESS) {
 		g->memory_total_mib = mem.total / MIB;
 		g->memory_used_mib = mem.used / MIB;
 	} else if (g->catalog_model) {
@@ -745,43 +869,12 @@ static enum migctl_err read_gpu(struct migctl_node *node, unsigned index,
 		g->mig_pending = pend == NVML_DEVICE_MIG_ENABLE;
 	}
 
-	erc = read_model(p, dev, g, gis, &n_gis, err);
+	erc = read_model(p, dev, g, gis, &n_gis, what, err);
 	if (erc) {
 		node_gpu_release(g);
 		return erc;
 	}
-	for (size_t i = 0; i < g->model.n_gi && i < MIGCTL_MAX_PROFILES; i++) {
-		unsigned c = 0;
-		if (NV(p, DeviceGetGpuInstanceRemainingCapacity, dev, g->model.gi[i].id, &c) ==
-		    NVML_SUCCESS)
-			g->gi_free[i] = c;
-	}
-
-	for (size_t i = 0; i < n_gis; i++) {
-		struct migctl_gi_state *gs = &g->gis[g->n_gis++];
-		memset(gs, 0, sizeof(*gs));
-		gs->id = gis[i].id;
-		gs->profile_id = gis[i].profile_id;
-		gs->profile = migctl_model_gi_profile_by_id(&g->model, gis[i].profile_id);
-		gs->placement = gis[i].placement;
-		read_cis(p, &gis[i], gs);
-	}
-
-	read_mig_devices(p, dev, g);
-
-	if (node_read_procs(p, dev, &g->procs, &g->n_procs) != NVML_SUCCESS)
-		g->procs_unknown = true;
-	for (size_t i = 0; i < g->n_procs; i++) {
-		const struct migctl_process *pr = &g->procs[i];
-		struct migctl_gi_state *gs;
-		struct migctl_ci_state *cs;
-		if (pr->gi == NO_ID || pr->ci == NO_ID)
-			continue;
-		gs = migctl_gpu_find_gi(g, pr->gi);
-		cs = gs ? migctl_gi_find_ci(gs, pr->ci) : NULL;
-		if (cs)
-			cs->n_procs++;
-	}
+	read_instances(p, dev, g, gis, n_gis, what);
 	return MIGCTL_ERR_OK;
 }
 
@@ -794,7 +887,7 @@ enum migctl_err node_refresh_gpu(struct migctl_node *node, struct migctl_gpu_sta
 
 	if (!fresh)
 		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory reading GPU %u", g->index);
-	rc = read_gpu(node, g->index, fresh, err);
+	rc = read_gpu(node, g->index, MIGCTL_NODE_READ_EVERYTHING, fresh, err);
 	if (rc == MIGCTL_ERR_OK) {
 		node_gpu_release(g);
 		/* The model's arrays are on the heap: the GIs' profile
@@ -832,7 +925,7 @@ enum migctl_err migctl_node_refresh(struct migctl_node *node, struct migctl_erro
 	if (!fresh)
 		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory reading %u GPUs", count);
 	for (unsigned i = 0; i < count; i++) {
-		enum migctl_err e = read_gpu(node, i, &fresh[i], err);
+		enum migctl_err e = read_gpu(node, i, read_closure(p->read), &fresh[i], err);
 		if (e) {
 			node_release_gpus(fresh, i);
 			return e;

@@ -8,6 +8,8 @@
 # ./real-driver-check), compares what can be compared with the real
 # nvidia-smi, and checks that the GPUs' MIG state is the same afterwards.
 # It never enables MIG, creates or destroys instances, or resets a GPU.
+# It also records the CPU time of migctl's and nvidia-smi's -L, mig -lgi
+# and mig -lgip (listings only) in OUT/cpu-times.txt (issue 14).
 #
 # migctl is $MIGCTL, else build/portable/migctl (`make portable`: libyaml
 # and jansson linked in, for a GPU host without them), else build/migctl.
@@ -79,6 +81,47 @@ if $have_smi; then
 	same lgip "$out/nvidia-smi-lgip.out" "$out/smi-lgip.out"
 	same lgipp "$out/nvidia-smi-lgipp.out" "$out/smi-lgipp.out"
 fi
+
+# CPU time (user + system) per run, in ms: the mean of CPU_RUNS runs of
+# a listing. `times` in the subshell prints what its children used; its
+# clock-tick resolution is why the runs are summed before dividing.
+CPU_RUNS=20
+cpu_ms() {
+	(
+		i=0
+		while [ "$i" -lt "$CPU_RUNS" ]; do
+			"$@" >/dev/null 2>&1
+			i=$((i + 1))
+		done
+		times
+	) | awk -v n="$CPU_RUNS" '
+		function sec(f,  m) { m = f; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", f); sub(/s$/, "", f); return m * 60 + f }
+		NR == 2 { printf "%.2f", (sec($1) + sec($2)) * 1000 / n }'
+}
+cpu_pair() { # LABEL MIGCTL-ARGS... -- NVIDIA-SMI-ARGS...
+	label=$1
+	shift
+	margs=""
+	while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+		margs="$margs $1"
+		shift
+	done
+	shift
+	# shellcheck disable=SC2086 # the arguments are single words
+	m=$(cpu_ms "$migctl" $margs)
+	s=-
+	$have_smi && s=$(cpu_ms nvidia-smi "$@")
+	ratio=$(awk -v m="$m" -v s="$s" 'BEGIN { if (s + 0 > 0) printf "%.2f", m / s; else print "-" }')
+	printf '%-14s migctl %8s ms  nvidia-smi %8s ms  ratio %s\n' "$label" "$m" "$s" "$ratio"
+}
+{
+	echo "CPU time per run (user+sys, mean of $CPU_RUNS runs); ratio migctl / nvidia-smi"
+	cpu_pair "smi -L" smi -L -- -L
+	cpu_pair "smi mig -lgi" smi mig -lgi -- mig -lgi
+	cpu_pair "smi mig -lgip" smi mig -lgip -- mig -lgip
+	cpu_pair "list" list -- -L
+} >"$out/cpu-times.txt" 2>&1
+cat "$out/cpu-times.txt"
 
 mig_state >"$out/mig-after.txt"
 if cmp -s "$out/mig-before.txt" "$out/mig-after.txt"; then

@@ -106,8 +106,9 @@ void migctl_catalog_init(struct migctl_catalog *cat);
 /* Free everything the catalog owns; it is empty afterwards. */
 void migctl_catalog_release(struct migctl_catalog *cat);
 
-/* Load the built-in catalog (the embedded data/catalog/ YAML files) into `cat`,
- * which must be empty. On error `cat` is left empty. */
+/* Load the built-in catalog into `cat`, which must be empty: a copy of the
+ * C tables compiled at build time from the data/catalog/ YAML files (no YAML
+ * is parsed). On error `cat` is left empty. */
 enum migctl_err migctl_catalog_load_builtin(struct migctl_catalog *cat,
 					    struct migctl_error *err);
 

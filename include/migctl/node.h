@@ -123,6 +123,35 @@ struct migctl_gpu_state {
  * exited with status 3: ..."). `ctx` is the options' reset_ctx. */
 typedef int (*migctl_reset_gpu_fn)(void *ctx, const char *bus_id, char *why, size_t why_len);
 
+/* What migctl_node_refresh reads beyond each GPU's identity (index, name,
+ * UUID, PCI IDs, MIG mode): a command that
+ * prints part of the node asks for that part, and the driver is asked
+ * only for it. Each flag brings what it needs with it. What is not read
+ * stays zero (counts 0, no profiles). MIGCTL_NODE_READ_ALL (0, the
+ * options' default) reads everything. */
+#define MIGCTL_NODE_READ_ALL         0u
+/* GI profiles (model.gi); their placements are the catalog's unless
+ * MIGCTL_NODE_READ_PLACEMENTS asks the driver. */
+#define MIGCTL_NODE_READ_PROFILES    (1u << 0)
+#define MIGCTL_NODE_READ_PLACEMENTS  (1u << 1)
+/* Remaining capacities: gi_free (and ci_free with MIGCTL_NODE_READ_CIS). */
+#define MIGCTL_NODE_READ_CAPACITY    (1u << 2)
+/* The GIs: ID, profile, placement. */
+#define MIGCTL_NODE_READ_GIS         (1u << 3)
+/* The CIs of every GI, and the live CI profiles of GI profiles with an
+ * instance. */
+#define MIGCTL_NODE_READ_CIS         (1u << 4)
+/* MIG devices: index and UUID of each CI. Without MIGCTL_NODE_READ_CIS
+ * the GIs and CIs are only those the MIG devices name (IDs, the profile
+ * name from the device's name; no profiles or placements). */
+#define MIGCTL_NODE_READ_DEVICES     (1u << 5)
+/* Memory and SMs of each MIG device. */
+#define MIGCTL_NODE_READ_DEVICE_INFO (1u << 6)
+#define MIGCTL_NODE_READ_PROCESSES   (1u << 7)
+/* The GPU's minor number, architecture (else the catalog's) and memory. */
+#define MIGCTL_NODE_READ_GPU_INFO    (1u << 8)
+#define MIGCTL_NODE_READ_EVERYTHING  0x1FFu
+
 /* What the caller decides for the node: the library reads no environment
  * variable and starts no program itself. */
 struct migctl_node_options {
@@ -143,6 +172,9 @@ struct migctl_node_options {
 	 * with the command to run by hand. */
 	migctl_reset_gpu_fn reset_gpu;
 	void *reset_ctx;
+	/* What migctl_node_refresh reads (MIGCTL_NODE_READ_*; 0: all). A GPU
+	 * that an operation changed is always re-read in full. */
+	unsigned read;
 };
 
 struct migctl_node {
@@ -164,7 +196,8 @@ enum migctl_err migctl_node_open(struct migctl_node *node,
 				 struct migctl_error *err);
 
 /* Read (again) every GPU, its MIG mode, profiles, placements, remaining
- * capacities, GIs, CIs, MIG devices and processes. */
+ * capacities, GIs, CIs, MIG devices and processes: what the options'
+ * `read` asks for. */
 enum migctl_err migctl_node_refresh(struct migctl_node *node,
 				    struct migctl_error *err);
 
