@@ -451,15 +451,16 @@ void sim_forget(void);
 
 /* Map the counter of `dir` through its open lock file (grown to 8 bytes
  * if shorter), unless this lock file is mapped already. On failure
- * nothing is mapped and every session takes the lock. */
-void sim_gen_map(const char *dir, int lock_fd);
+ * nothing is mapped and every session takes the lock. True if the
+ * mapping changed: a generation read from another counter means nothing. */
+bool sim_gen_map(const char *dir, int lock_fd);
 
 /* The counter of `dir` if it is mapped and the fast path is on. */
 bool sim_gen_read(const char *dir, uint64_t *out);
 
 /* Add 1 to the counter (through the mapping, or the file if `dir` is not
- * mapped); needs the exclusive lock on `lock_fd`. False if it failed. */
-bool sim_gen_bump(const char *dir, int lock_fd);
+ * mapped); needs the exclusive lock. False if it failed. */
+bool sim_gen_bump(const char *dir);
 
 /* Unmap (sim_forget calls it). */
 void sim_gen_unmap(void);

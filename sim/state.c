@@ -664,12 +664,11 @@ static enum migctl_err read_fd(int fd, const char *path, char **text, size_t *le
 	return MIGCTL_ERR_OK;
 }
 
-/* Under the exclusive lock on `lock_fd`. The generation goes up first: a
- * writer killed after that costs the other processes one needless look
- * at the file, while one killed between its rename and a later bump
- * would leave them reading the old machine. */
-static enum migctl_err write_atomically(const char *dir, int lock_fd,
-					const struct sim_machine *m,
+/* Under the exclusive lock. The generation goes up first: a writer
+ * killed after that costs the other processes one needless look at the
+ * file, while one killed between its rename and a later bump would leave
+ * them reading the old machine. */
+static enum migctl_err write_atomically(const char *dir, const struct sim_machine *m,
 					struct migctl_error *err)
 {
 	char tmp[600], path[600];
@@ -679,7 +678,7 @@ static enum migctl_err write_atomically(const char *dir, int lock_fd,
 
 	if (!text)
 		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory saving the machine");
-	if (!sim_gen_bump(dir, lock_fd)) {
+	if (!sim_gen_bump(dir)) {
 		free(text);
 		return migctl_fail(err, MIGCTL_ERR_IO, "cannot count a change in %s/" LOCK_FILE
 				   ": %s", dir, strerror(errno));
@@ -853,7 +852,7 @@ static void prune_processes(struct sim_machine *m)
 	m->n_procs = kept;
 }
 
-static enum migctl_err create_default(const char *dir, int lock_fd, struct migctl_error *err)
+static enum migctl_err create_default(const char *dir, struct migctl_error *err)
 {
 	struct sim_machine *m = calloc(1, sizeof(*m));
 	enum migctl_err rc;
@@ -869,7 +868,7 @@ static enum migctl_err create_default(const char *dir, int lock_fd, struct migct
 				: MIGCTL_ERR_INTERNAL;
 	}
 	if (rc == MIGCTL_ERR_OK)
-		rc = write_atomically(dir, lock_fd, m, err);
+		rc = write_atomically(dir, m, err);
 	sim_machine_release(m);
 	free(m);
 	return rc;
@@ -952,7 +951,8 @@ static enum migctl_err lock_dir(const char *dir, int op, bool create, int *fd_ou
 		close(fd);
 		return migctl_fail(err, MIGCTL_ERR_IO, "cannot lock %s: %s", path, strerror(errno));
 	}
-	sim_gen_map(dir, fd);
+	if (sim_gen_map(dir, fd))
+		cache.gen_known = false;
 	*fd_out = fd;
 	return MIGCTL_ERR_OK;
 }
@@ -989,7 +989,7 @@ enum migctl_err sim_open(struct sim_session *s, const char *dir,
 			flock(s->lock_fd, LOCK_EX);
 		rc = load(dir, &s->m, err);
 		if (rc == MIGCTL_ERR_NOT_FOUND) {
-			rc = create_default(dir, s->lock_fd, err);
+			rc = create_default(dir, err);
 			if (rc == MIGCTL_ERR_OK)
 				rc = load(dir, &s->m, err);
 		}
@@ -1019,7 +1019,7 @@ enum migctl_err sim_commit(struct sim_session *s, struct migctl_error *err)
 		return migctl_fail(err, MIGCTL_ERR_INTERNAL,
 				   "internal: the state was changed without an exclusive lock");
 	s->m->generation++;
-	rc = write_atomically(s->dir, s->lock_fd, s->m, err);
+	rc = write_atomically(s->dir, s->m, err);
 	/* Re-identify the cache with the file just written (keeps the catalog). */
 	if (rc == MIGCTL_ERR_OK) {
 		char path[600];
@@ -1065,21 +1065,7 @@ enum migctl_err sim_store_new(const char *dir, const struct sim_machine *m,
 		return rc;
 	cache_drop();
 	remove_stale_temps(dir);
-	rc = write_atomically(dir, fd, m, err);
-	close(fd);
-	return rc;
-}
-
-enum migctl_err sim_state_changed(const char *dir, struct migctl_error *err)
-{
-	int fd;
-	enum migctl_err rc = lock_dir(dir, LOCK_EX, false, &fd, err);
-
-	if (rc)
-		return rc;
-	if (!sim_gen_bump(dir, fd))
-		rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot count a change in %s/" LOCK_FILE ": %s",
-				 dir, strerror(errno));
+	rc = write_atomically(dir, m, err);
 	close(fd);
 	return rc;
 }
