@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -183,6 +184,10 @@ nvmlReturn_t nv_begin(struct call *c, const char *name, bool need_init,
 		if (need_init)
 			return NVML_ERROR_UNINITIALIZED;
 		sim_state_dir(state_override, state_dir, sizeof(state_dir));
+		/* MIGSIM_FAST_PATH=0: every call locks the state, as before the
+		 * shared generation (bench/sim_calls.c compares the two). */
+		const char *fp = getenv("MIGSIM_FAST_PATH");
+		sim_gen_set_fast_path(!fp || strcmp(fp, "0") != 0);
 	}
 	if (!args_ok)
 		return NVML_ERROR_INVALID_ARGUMENT;

@@ -5,7 +5,10 @@
  *   - the machine model (struct sim_machine) and the driver's semantics on
  *     it (sim/ops.c): pure functions, no I/O, return NVML codes;
  *   - persistence (sim/state.c): a state directory shared by all processes,
- *     a file lock around every access, atomic writes, a format version;
+ *     a file lock around every change and every read of the file, atomic
+ *     writes, a format version; a generation counter shared through a
+ *     mapping (sim/generation.c) lets a read whose copy is current skip
+ *     the lock;
  *   - front ends: the NVML ABI (sim/nvml.c) and the control tool
  *     (sim/migsim.c).
  *
@@ -398,12 +401,18 @@ enum migctl_err sim_machine_from_json(struct sim_machine *m, const char *text,
 
 enum sim_lock { SIM_SHARED, SIM_EXCLUSIVE };
 
-/* An open state: locked, loaded. Release with sim_close.
+/* An open state: loaded, and locked unless the fast path served it. Release
+ * with sim_close.
  *
  * `m` belongs to a per-process cache that is reused while the state file
  * is unchanged (a reload is a JSON parse; the catalog is kept), so a
  * session must not keep `m` after sim_close. Changes made under
- * SIM_EXCLUSIVE and not committed are discarded at sim_close. */
+ * SIM_EXCLUSIVE and not committed are discarded at sim_close.
+ *
+ * A SIM_SHARED session whose cache is current by the shared generation
+ * (sim/generation.c) takes no lock (lock_fd stays -1) and makes no system
+ * call but one kill(pid, 0) per registered process; any other session
+ * locks the directory and checks the file as it always did. */
 struct sim_session {
 	int lock_fd;
 	enum sim_lock mode;
@@ -431,6 +440,40 @@ void sim_close(struct sim_session *s);
 /* Drop the per-process cache (memory and the file it keeps open); the
  * next sim_open reloads. nvmlShutdown calls it when the last user goes. */
 void sim_forget(void);
+
+/* --- the shared generation (sim/generation.c) ---------------------------
+ *
+ * A 64-bit counter in the first 8 bytes of DIR/lock, mapped by every
+ * process, that every write of machine.json increments first (under the
+ * exclusive lock). A program that replaces machine.json by other means
+ * (a test restoring a saved machine) must then call sim_state_changed,
+ * or running clients keep their copy. */
+
+/* Map the counter of `dir` through its open lock file (grown to 8 bytes
+ * if shorter), unless this lock file is mapped already. On failure
+ * nothing is mapped and every session takes the lock. True if the
+ * mapping changed: a generation read from another counter means nothing. */
+bool sim_gen_map(const char *dir, int lock_fd);
+
+/* The counter of `dir` if it is mapped and the fast path is on. */
+bool sim_gen_read(const char *dir, uint64_t *out);
+
+/* Add 1 to the counter (through the mapping, or the file if `dir` is not
+ * mapped); needs the exclusive lock. False if it failed. */
+bool sim_gen_bump(const char *dir);
+
+/* Unmap (sim_forget calls it). */
+void sim_gen_unmap(void);
+
+/* Off: every session locks and checks the file (the behaviour before
+ * the counter; bench/sim_calls.c measures both). On by default; the NVML
+ * library sets it from $MIGSIM_FAST_PATH at its first nvmlInit. */
+void sim_gen_set_fast_path(bool on);
+
+/* Tell every process that machine.json in `dir` changed behind the
+ * simulator's back (a test put a saved file in place): sim_gen_bump under
+ * the exclusive lock. */
+enum migctl_err sim_state_changed(const char *dir, struct migctl_error *err);
 
 /* Replace the machine in `dir` by `m` (used by `migsim init`). */
 enum migctl_err sim_store_new(const char *dir, const struct sim_machine *m,

@@ -158,6 +158,11 @@ static void restore_machine(void)
 	if (!f || fwrite(pristine, 1, pristine_len, f) != pristine_len || fclose(f) != 0 ||
 	    rename(tmp, path) != 0)
 		die("cannot restore machine.json");
+	/* A copy of the machine that a command left loaded must not outlive
+	 * the file it came from (sim.h, the shared generation). */
+	struct migctl_error err;
+	if (sim_state_changed(state_dir, &err))
+		die(err.msg);
 	snprintf(path, sizeof(path), "%s/migctl-journal.jsonl", state_dir);
 	unlink(path);
 }

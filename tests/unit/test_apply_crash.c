@@ -39,6 +39,7 @@
 #include "migctl/apply.h"
 #include "migctl/catalog.h"
 #include "migctl/node.h"
+#include "sim.h" /* sim_state_changed */
 
 #define N_GPUS 4
 
@@ -91,6 +92,11 @@ static void load_state(struct fixture *f, const char *name)
 	fclose(in);
 	assert_int_equal(fclose(out), 0);
 	assert_int_equal(rename(tmp, to), 0);
+	/* This process holds the simulator open and reads through its
+	 * copy while the shared generation says nothing changed. */
+	struct migctl_error err = {0};
+	if (sim_state_changed(f->state, &err))
+		fail_msg("generation: %s", err.msg);
 	refresh(f);
 }
 
