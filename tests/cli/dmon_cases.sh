@@ -6,24 +6,13 @@
 # simulator's load model (docs/simulator-model.md), not from migctl's run.
 # shellcheck shell=sh disable=SC2154
 
-# dm_golden NAME GOLDEN -- ARGS...: stdout equals the golden, exit 0.
-dm_golden() {
-	dm_name=$1 dm_file=$2
-	shift 3
-	if "$migctl" "$@" >"$tmp/out" 2>"$tmp/err" && diff -u "$golden/$dm_file" "$tmp/out" >"$tmp/diff"; then
-		ok
-	else
-		bad "$dm_name"; cat "$tmp/diff" "$tmp/err"
-	fi
-}
-
 # Seed 000: two 3g.40gb on GPU 1 of an A100 80GB PCIe machine, watched as
 # i:7,i:8 with fields 1001-1010. On Ampere the profiling fields need
 # DCGM's closed module: N/A, never 0.
 nd_new --gpus A100-PCIE-80GB:2
 "$migctl" mode enable -i 1 --reset >/dev/null 2>&1
 "$migctl" create 3g.40gb,3g.40gb -i 1 >/dev/null 2>&1
-dm_golden "dmon: seed 000's i:7,i:8 on Ampere" dmon-seed000-a100.txt -- \
+expect_golden "dmon: seed 000's i:7,i:8 on Ampere" dmon-seed000-a100.txt -- \
 	dmon -i i:7,i:8 -e 1001,1002,1003,1004,1005,1006,1007,1008,1009,1010 -c 2 -d 1
 nd_expect "dmon: JSON says why N/A" 0 '"na":"closed-module"' '' -- dmon -o json -i i:7 -e 1002 -c 1 -d 1
 expect_json "dmon --identity: seed 000's GIs" '[.entities[] | [.entity, .id, .gpu, .gi, .gi_profile, .gi_placement.start]]' \
@@ -46,7 +35,7 @@ dm_uuid=$("$migctl" -o json list | jq -r '.gpus[0].mig_devices[] | select(.gi ==
 "$MIGSIM_BIN" exec -d "$dm_uuid" --load sm=0.75,occupancy=0.637,tensor=0.02,dram=0.8 -- sleep 30 >/dev/null 2>&1 &
 dm_load=$!
 nd_wait_procs 1
-dm_golden "dmon: seed 001's GPU and GIs on Hopper" dmon-seed001-h100.txt -- dmon -e 1001,1002,1003,1004,1005 -i 0,i:0,i:1 -c 1 -d 1
+expect_golden "dmon: seed 001's GPU and GIs on Hopper" dmon-seed001-h100.txt -- dmon -e 1001,1002,1003,1004,1005 -i 0,i:0,i:1 -c 1 -d 1
 nd_expect "dmon: CIs and DCGM's ranges" 0 '^GPU-CI 1 +0\.750$' '' -- dmon -e SMACT -i 'ci:{0-1}' -c 1 -d 1
 nd_expect "dmon: DRAMA is per GI, N/A on a CI" 0 '^GPU-CI 1 +N/A$' '' -- dmon -e DRAMA -i 'c:1' -c 1 -d 1
 expect_json "dmon -o json: one object per sample" '[.seq, (.entities | length), .entities[0].values.SMACT.norm, .entities[1].values.SMACT.value, .entities[1].mig_uuid != null]' \
