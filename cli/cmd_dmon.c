@@ -168,10 +168,11 @@ static void print_json(const struct dmon *d, const struct migctl_sample *s)
 
 	for (size_t i = 0; i < s->n_entities; i++) {
 		const struct migctl_entity *e = &s->entities[i];
-		json_t *o, *vals = json_object();
+		json_t *o, *vals;
 		if (!migctl_entity_spec_match(&d->spec, e))
 			continue;
 		o = json_identity(e);
+		vals = json_object();
 		for (size_t k = 0; k < e->n_values; k++)
 			json_object_set_new(vals, migctl_field_by_id(e->values[k].field)->tag,
 					    json_value(&e->values[k]));
