@@ -380,6 +380,25 @@ NVML_ENTRIES(NVML_ENTRY_FN_TYPEDEF)
 	B(DeviceGetMigDeviceHandleByIndex, nvmlDeviceGetMigDeviceHandleByIndex) \
 	B(DeviceGetGpuInstanceId, nvmlDeviceGetGpuInstanceId) \
 	B(DeviceGetComputeInstanceId, nvmlDeviceGetComputeInstanceId) \
+	/* The sampler (lib/sample*.c): telemetry, events and GPM. */ \
+	B(DeviceGetClockInfo, nvmlDeviceGetClockInfo) \
+	B(DeviceGetTemperature, nvmlDeviceGetTemperature) \
+	B(DeviceGetPowerUsage, nvmlDeviceGetPowerUsage) \
+	B(DeviceGetTotalEnergyConsumption, nvmlDeviceGetTotalEnergyConsumption) \
+	B(DeviceGetUtilizationRates, nvmlDeviceGetUtilizationRates) \
+	B(DeviceGetFieldValues, nvmlDeviceGetFieldValues) \
+	B(DeviceGetTotalEccErrors, nvmlDeviceGetTotalEccErrors) \
+	B(EventSetCreate, nvmlEventSetCreate) \
+	B(EventSetFree, nvmlEventSetFree) \
+	B(EventSetWait, nvmlEventSetWait_v2, nvmlEventSetWait) \
+	B(DeviceRegisterEvents, nvmlDeviceRegisterEvents) \
+	B(DeviceGetSupportedEventTypes, nvmlDeviceGetSupportedEventTypes) \
+	B(GpmQueryDeviceSupport, nvmlGpmQueryDeviceSupport) \
+	B(GpmSampleAlloc, nvmlGpmSampleAlloc) \
+	B(GpmSampleFree, nvmlGpmSampleFree) \
+	B(GpmSampleGet, nvmlGpmSampleGet) \
+	B(GpmMigSampleGet, nvmlGpmMigSampleGet) \
+	B(GpmMetricsGet, nvmlGpmMetricsGet) \
 	/* The simulator's own: NULL on a real driver. */ \
 	B(SimResetGpu, migsimResetGpu) \
 	B(SimSetStateDir, migsimSetStateDir) \
