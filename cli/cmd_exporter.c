@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "exporter.h"
 #include "migctl/exposition.h"
 
 #define INTERVAL_MIN_MS 100u
@@ -35,6 +34,7 @@ struct exporter {
 	char why[512];                /* why not */
 	struct migctl_expo_info info; /* the sampler's counters */
 	unsigned dropped;             /* GPUs left out of the current sample */
+	struct migctl_sampler *sampler;
 };
 
 static double mono_now(void)
@@ -62,18 +62,38 @@ static void on_gpu_error(void *ctx, unsigned index, const struct migctl_error *w
 	snprintf(ex->why, sizeof(ex->why), "%s", why->msg);
 }
 
+/* Read the node: through the sampler (every DCGM field), or, when that
+ * fails (the sampler reads every GPU or none), GPU by GPU, leaving out
+ * those NVML fails on. Returns the sample (NULL in the second case). */
+static struct migctl_sample *read_node(struct exporter *ex, enum migctl_err *rc,
+				       struct migctl_error *err)
+{
+	struct migctl_sample *smp = NULL;
+
+	*rc = migctl_sampler_take(ex->sampler, &smp, err);
+	if (*rc == MIGCTL_ERR_OK)
+		return smp;
+	*rc = migctl_node_refresh_tolerant(&ex->cli->node, on_gpu_error, ex, err);
+	if (*rc == MIGCTL_ERR_OK && !ex->dropped) {
+		/* The sampler failed on something the node read got past. */
+		ex->dropped = (unsigned)ex->cli->node.n_gpus;
+		ex->cli->node.n_gpus = 0;
+	}
+	return NULL;
+}
+
 /* One sample: read the node, render into the back buffer, swap. */
 static void sample(struct exporter *ex)
 {
-	struct migctl_node *node = &ex->cli->node;
 	struct migctl_error err = {0};
 	struct migctl_node shown;
+	enum migctl_err rc;
 	double t0 = mono_now();
 
 	ex->dropped = 0;
 	ex->why[0] = '\0';
-	enum migctl_err rc = migctl_node_refresh_tolerant(node, on_gpu_error, ex, &err);
-	shown = *node;
+	struct migctl_sample *smp = read_node(ex, &rc, &err);
+	shown = ex->cli->node;
 	if (rc) {
 		/* Nothing could be read: every GPU's metrics go, the counters stay. */
 		ex->info.node_errors++;
@@ -85,9 +105,11 @@ static void sample(struct exporter *ex)
 	ex->info.samples++;
 	ex->info.timestamp = wall_now();
 	ex->info.hostname = ex->hostname ? ex->host : NULL;
-	exporter_sample_fields(ex->cli, &shown, &ex->info);
+	ex->info.sample = smp;
 	if (migctl_exposition_render(&ex->back, &shown, &ex->info, &err))
 		snprintf(ex->why, sizeof(ex->why), "%s", err.msg);
+	ex->info.sample = NULL;
+	migctl_sample_free(smp);
 	ex->info.sample_seconds = mono_now() - t0;
 
 	pthread_mutex_lock(&ex->lock);
@@ -273,6 +295,9 @@ int cmd_exporter(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (cli_node(cli, &err))
 		return cli_report(cli, &err);
+	struct migctl_sampler_options so = {.events = true};
+	if (migctl_sampler_open(&ex.sampler, &cli->node, &so, &err))
+		return cli_report(cli, &err);
 	if (gethostname(ex.host, sizeof(ex.host) - 1) != 0)
 		snprintf(ex.host, sizeof(ex.host), "localhost");
 	pthread_mutex_init(&ex.lock, NULL);
@@ -299,7 +324,7 @@ int cmd_exporter(struct cli *cli, int argc, char **argv)
 	MHD_stop_daemon(d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
-	exporter_fields_release(cli);
+	migctl_sampler_free(ex.sampler);
 	migctl_exposition_release(&ex.front);
 	migctl_exposition_release(&ex.back);
 	pthread_mutex_destroy(&ex.lock);

@@ -45,27 +45,35 @@ void expo_family(struct mu_strbuf *b, const char *name, const char *type, const 
 	expo_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+void expo_labels(char *dst, size_t len, unsigned index, const char *uuid, const char *bus_id,
+		 unsigned minor, const char *model, const char *gi_profile, unsigned gi_id)
+{
+	char u[200], bus[80], m[200], prof[80];
+	int n;
+
+	put_value(u, sizeof(u), uuid);
+	put_value(bus, sizeof(bus), bus_id);
+	put_value(m, sizeof(m), model);
+	n = snprintf(dst, len, "gpu=\"%u\",UUID=\"%s\",pci_bus_id=\"%s\",device=\"nvidia%u\",modelName=\"%s\"",
+		     index, u, bus, minor, m);
+	if (gi_profile && n > 0 && (size_t)n < len) {
+		put_value(prof, sizeof(prof), gi_profile);
+		snprintf(dst + n, len - (size_t)n, ",GPU_I_PROFILE=\"%s\",GPU_I_ID=\"%u\"", prof, gi_id);
+	}
+}
+
 /* The labels of a GPU: gpu, UUID, pci_bus_id, device, modelName. */
 void expo_gpu_labels(char *dst, size_t len, const struct migctl_gpu_state *gpu)
 {
-	char uuid[200], bus[80], model[200];
-
-	put_value(uuid, sizeof(uuid), gpu->uuid);
-	put_value(bus, sizeof(bus), gpu->bus_id);
-	put_value(model, sizeof(model), gpu->name);
-	snprintf(dst, len, "gpu=\"%u\",UUID=\"%s\",pci_bus_id=\"%s\",device=\"nvidia%u\",modelName=\"%s\"",
-		 gpu->index, uuid, bus, gpu->minor, model);
+	expo_labels(dst, len, gpu->index, gpu->uuid, gpu->bus_id, gpu->minor, gpu->name, NULL, 0);
 }
 
 /* A GPU instance adds its profile name and NVML GI ID. */
 void expo_gi_labels(char *dst, size_t len, const struct migctl_gpu_state *gpu,
 		    const struct migctl_gi_state *gi)
 {
-	char base[EXPO_LABELS], prof[80];
-
-	expo_gpu_labels(base, sizeof(base), gpu);
-	put_value(prof, sizeof(prof), gi->profile ? gi->profile->name : "");
-	snprintf(dst, len, "%s,GPU_I_PROFILE=\"%s\",GPU_I_ID=\"%u\"", base, prof, gi->id);
+	expo_labels(dst, len, gpu->index, gpu->uuid, gpu->bus_id, gpu->minor, gpu->name,
+		    gi->profile ? gi->profile->name : "", gi->id);
 }
 
 void expo_suffix(char *dst, size_t len, const struct migctl_node *node,
@@ -316,12 +324,14 @@ static void render_all(struct mu_strbuf *b, const struct migctl_node *node,
 		put_value(hv, sizeof(hv), info->hostname);
 		snprintf(host, sizeof(host), "Hostname=\"%s\"", hv);
 	}
-	if (info->samples_set)
-		expo_render_dcgm(b, node, info->samples_set, sfx);
-	expo_family(b, "DCGM_FI_DEV_FB_FREE", "gauge", "Framebuffer memory free (in MiB); per GPU instance on a MIG GPU.");
-	render_fb(b, node, sfx, false);
-	expo_family(b, "DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB); per GPU instance on a MIG GPU.");
-	render_fb(b, node, sfx, true);
+	if (info->sample) {
+		expo_render_dcgm(b, info->sample, node, sfx);
+	} else {
+		expo_family(b, "DCGM_FI_DEV_FB_FREE", "gauge", "Framebuffer memory free (in MiB); per GPU instance on a MIG GPU.");
+		render_fb(b, node, sfx, false);
+		expo_family(b, "DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB); per GPU instance on a MIG GPU.");
+		render_fb(b, node, sfx, true);
+	}
 	expo_family(b, "migctl_mig_mode", "gauge", "1 if MIG mode is enabled on the GPU.");
 	render_mig_mode(b, node, sfx, false);
 	expo_family(b, "migctl_mig_mode_pending", "gauge", "1 if a MIG mode change waits for a GPU reset.");

@@ -16,6 +16,10 @@
 void expo_printf(struct mu_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The # HELP and # TYPE lines of a metric family. */
 void expo_family(struct mu_strbuf *b, const char *name, const char *type, const char *help);
+/* gpu, UUID, pci_bus_id, device, modelName and, with a `gi_profile`,
+ * GPU_I_PROFILE and GPU_I_ID; values escaped. */
+void expo_labels(char *dst, size_t len, unsigned index, const char *uuid, const char *bus_id,
+		 unsigned minor, const char *model, const char *gi_profile, unsigned gi_id);
 void expo_gpu_labels(char *dst, size_t len, const struct migctl_gpu_state *gpu);
 void expo_gi_labels(char *dst, size_t len, const struct migctl_gpu_state *gpu,
 		    const struct migctl_gi_state *gi);
@@ -23,7 +27,7 @@ void expo_gi_labels(char *dst, size_t len, const struct migctl_gpu_state *gpu,
 void expo_suffix(char *dst, size_t len, const struct migctl_node *node,
 		 const struct migctl_expo_info *info);
 /* The sampler's DCGM fields (lib/exposition_dcgm.c). */
-void expo_render_dcgm(struct mu_strbuf *b, const struct migctl_node *node,
-		      const struct migctl_sample_set *set, const char *sfx);
+void expo_render_dcgm(struct mu_strbuf *b, const struct migctl_sample *sample,
+		      const struct migctl_node *node, const char *sfx);
 
 #endif

@@ -20,8 +20,7 @@
 
 #include "migctl/error.h"
 #include "migctl/node.h"
-
-struct migctl_sample_set;
+#include "migctl/sample.h"
 
 /* A text buffer the renderer reuses: its memory stays between renders.
  * Zero-initialise it; migctl_exposition_release frees it. */
@@ -39,9 +38,12 @@ struct migctl_expo_info {
 	unsigned gpus_dropped;        /* GPUs left out of this sample */
 	double sample_seconds;        /* how long this sample took */
 	double timestamp;             /* when it was taken, Unix seconds; 0: omit */
-	/* The sampler's values for this node (DCGM fields), or NULL: only
-	 * what the node's own read says (memory) is rendered. Borrowed. */
-	const struct migctl_sample_set *samples_set;
+	/* The sampler's sample of this node (migctl/sample.h), or NULL. With
+	 * it every available value of every GPU and GI is rendered as
+	 * DCGM_FI_<field name> (not-available values are left out, as
+	 * dcgm-exporter leaves out blank ones); without it only the memory
+	 * the node's own read gives (DCGM_FI_DEV_FB_FREE/USED). Borrowed. */
+	const struct migctl_sample *sample;
 };
 
 /* Render the exposition of `node` (read by migctl_node_refresh or
