@@ -93,6 +93,7 @@ extern const struct cli_command cli_cmd_catalog, cli_cmd_layouts, cli_cmd_list,
 	cli_cmd_status, cli_cmd_mode, cli_cmd_profiles, cli_cmd_create, cli_cmd_destroy,
 	cli_cmd_plan, cli_cmd_apply, cli_cmd_assert, cli_cmd_export, cli_cmd_checkpoint,
 	cli_cmd_restore, cli_cmd_recover, cli_cmd_config, cli_cmd_smi, cli_cmd_parted;
+extern const struct cli_command cli_cmd_dmon;
 /* Monitoring: cli/cmd_exporter.c, cli/cmd_top.c. */
 extern const struct cli_command cli_cmd_exporter, cli_cmd_top;
 

@@ -13,6 +13,7 @@ const struct cli_command *const cli_commands[] = {
 	&cli_cmd_checkpoint, &cli_cmd_restore, &cli_cmd_recover, &cli_cmd_config,
 	&cli_cmd_top, &cli_cmd_exporter,
 	&cli_cmd_smi, &cli_cmd_parted,
+	&cli_cmd_dmon,
 };
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 

@@ -7,7 +7,6 @@
  * a CI only CI-level ones, a GPU all. */
 #include "sample_impl.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +56,8 @@ static void set_ok(struct migctl_value *v, double d, enum migctl_norm norm,
 	v->norm = norm;
 	v->source = src;
 	v->d = d;
-	v->i = (int64_t)llround(d);
+	/* Rounded half away from zero without libm (the CLI links none). */
+	v->i = (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
 }
 
 /* An NVML answer: ok with `d`, or NA by its code. */

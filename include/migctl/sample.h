@@ -356,6 +356,7 @@ enum migctl_spec_kind {
 	MIGCTL_SPEC_GI = 1,                /* "i:7", "instance:{7-8}" */
 	MIGCTL_SPEC_CI = 2,                /* "ci:8", "c:8", "compute_instance:8" */
 	MIGCTL_SPEC_PATH = 3,              /* "1/2", "1/2/0"; "*" for any part */
+	MIGCTL_SPEC_UUID = 4,              /* "GPU-<uuid>" or "MIG-<uuid>" */
 };
 
 #define MIGCTL_SPEC_ANY 0xFFFFFFFEu        /* "*" in a path */
@@ -367,6 +368,7 @@ struct migctl_spec_item {
 	 * 1 (GPU), 2 (GI) or 3 (CI). */
 	unsigned path[3];
 	unsigned depth;
+	char uuid[96];                     /* UUID: a GPU or MIG device UUID */
 };
 
 struct migctl_entity_spec {
