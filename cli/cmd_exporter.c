@@ -303,6 +303,10 @@ int cmd_exporter(struct cli *cli, int argc, char **argv)
 	pthread_mutex_init(&ex.lock, NULL);
 	sample(&ex);
 	if (once) {
+		/* Rates and GPM values need two samples an interval apart. */
+		struct timespec ts = {ex.interval_ms / 1000, (long)(ex.interval_ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		sample(&ex);
 		fwrite(ex.front.text, 1, ex.front.len, stdout);
 		goto out;
 	}
@@ -334,7 +338,7 @@ out:
 static const struct cli_opt exporter_opts[] = {
 	{"listen", 'l', OPT_LISTEN, "ADDR:PORT", "where to serve (default " MIGCTL_LISTEN_DEFAULT ", loopback\nonly); 0.0.0.0:9400 or [::]:9400 for every interface", CLI_V_NONE, NULL, false},
 	{"interval", 'd', OPT_INTERVAL, "MS", "sampling interval in milliseconds (default 1000,\n100 to 3600000)", CLI_V_NONE, NULL, false},
-	{"once", 0, OPT_ONCE, NULL, "print one exposition on standard output and exit\n(no server)", CLI_V_NONE, NULL, false},
+	{"once", 0, OPT_ONCE, NULL, "print one exposition on standard output and exit\n(no server): two samples an interval apart, the\nsecond one printed", CLI_V_NONE, NULL, false},
 	{"no-hostname", 0, OPT_NO_HOSTNAME, NULL, "leave out the Hostname label (dcgm-exporter's -n)", CLI_V_NONE, NULL, false},
 	{0},
 };
