@@ -412,6 +412,10 @@ enum migctl_err migctl_listen_parse(const char *text, struct migctl_listen *out,
 					   text);
 		hlen = (size_t)(colon - text);
 		port = colon + 1;
+		if (memchr(text, ':', hlen))
+			return migctl_fail(err, MIGCTL_ERR_USAGE,
+					   "listen address '%s': an IPv6 address is written [ADDR]:PORT, e.g. [::1]:9400",
+					   text);
 	}
 	if (hlen == 0)
 		return migctl_fail(err, MIGCTL_ERR_USAGE,
