@@ -201,3 +201,12 @@ else
 	bad "prometheus: a GPU disappears"; ex_query migctl_mig_mode
 fi
 ex_stop
+
+# The systemd unit runs a command line this migctl accepts.
+ex_cmd=$(sed -n 's|^ExecStart=/usr/local/bin/migctl ||p' "$here/../../dist/migctl-exporter.service")
+# shellcheck disable=SC2086
+if [ -n "$ex_cmd" ] && "$migctl" $ex_cmd --once >"$tmp/out" 2>"$tmp/err" && grep -q '^migctl_exporter_samples_total' "$tmp/out"; then
+	ok
+else
+	bad "exporter: the systemd unit's ExecStart ($ex_cmd)"; cat "$tmp/err"
+fi
