@@ -73,12 +73,8 @@ static struct migctl_sample *read_node(struct exporter *ex, enum migctl_err *rc,
 	*rc = migctl_sampler_take(ex->sampler, &smp, err);
 	if (*rc == MIGCTL_ERR_OK)
 		return smp;
+	ex->info.sampler_errors++;
 	*rc = migctl_node_refresh_tolerant(&ex->cli->node, on_gpu_error, ex, err);
-	if (*rc == MIGCTL_ERR_OK && !ex->dropped) {
-		/* The sampler failed on something the node read got past. */
-		ex->dropped = (unsigned)ex->cli->node.n_gpus;
-		ex->cli->node.n_gpus = 0;
-	}
 	return NULL;
 }
 
