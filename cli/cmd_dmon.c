@@ -163,7 +163,7 @@ static json_t *json_value(const struct migctl_value *v)
 
 static void print_json(const struct dmon *d, const struct migctl_sample *s)
 {
-	json_t *ents = json_array(), *root;
+	json_t *ents = json_array(), *evs = json_array(), *root;
 	char *text;
 
 	for (size_t i = 0; i < s->n_entities; i++) {
@@ -178,8 +178,20 @@ static void print_json(const struct dmon *d, const struct migctl_sample *s)
 		json_object_set_new(o, "values", vals);
 		json_array_append_new(ents, o);
 	}
-	root = json_pack("{s:I,s:I,s:f,s:o}", "seq", (json_int_t)s->seq, "time_ns",
-			 (json_int_t)s->time_ns, "interval_s", s->interval_s, "entities", ents);
+	for (size_t i = 0; i < s->n_events; i++) {
+		const struct migctl_sample_event *ev = &s->events[i];
+		static const char *const kinds[] = {"xid", "ecc-sbe", "ecc-dbe", "other"};
+		json_t *o = json_pack("{s:s,s:i,s:I}", "type", kinds[ev->kind & 3], "gpu",
+				      (int)ev->gpu_index, "data", (json_int_t)ev->data);
+		if (ev->gi_id != MIGCTL_ID_NONE)
+			json_object_set_new(o, "gi", json_integer(ev->gi_id));
+		if (ev->ci_id != MIGCTL_ID_NONE)
+			json_object_set_new(o, "ci", json_integer(ev->ci_id));
+		json_array_append_new(evs, o);
+	}
+	root = json_pack("{s:I,s:I,s:f,s:o,s:o}", "seq", (json_int_t)s->seq, "time_ns",
+			 (json_int_t)s->time_ns, "interval_s", s->interval_s, "entities", ents,
+			 "events", evs);
 	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (text)
 		puts(text);

@@ -219,11 +219,11 @@ static void fill_gpu_entity(struct migctl_entity *e, const struct migctl_gpu_sta
 	snprintf(e->bus_id, sizeof(e->bus_id), "%s", g->bus_id);
 	e->minor = g->minor;
 	e->procs_unknown = g->procs_unknown;
-	for (size_t i = 0; i < g->model.n_gi; i++)
+	/* SM_MIG, the weights' denominator: the largest GI profile's SMs.
+	 * Without MIG it stays 0: NVML does not give the chip's count here. */
+	for (size_t i = 0; g->mig_current && i < g->model.n_gi; i++)
 		if (g->model.gi[i].sm > e->sm)
 			e->sm = g->model.gi[i].sm;
-	if (!g->mig_current && g->catalog_model)
-		e->sm = 0;
 }
 
 static void fill_gi_entity(struct migctl_entity *e, const struct migctl_entity *gpu,

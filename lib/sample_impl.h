@@ -47,6 +47,7 @@ struct sample_xid {
 	char gpu_uuid[96];
 	unsigned gi, ci;
 	uint64_t xid;
+	uint64_t order;                    /* arrival: the newest wins for a GPU */
 };
 
 /* A sample's storage (migctl_sample.priv). */
@@ -70,6 +71,7 @@ struct migctl_sampler {
 	nvmlEventSet_t evset;
 	struct sample_xid *xids;
 	size_t n_xids;
+	uint64_t n_events;                 /* events seen, for sample_xid.order */
 };
 
 /* --- sample_read.c --- */

@@ -262,15 +262,17 @@ static void read_gpm(struct migctl_sampler *s, const struct migctl_entity *e,
 
 static uint64_t last_xid(const struct migctl_sampler *s, const struct migctl_entity *e)
 {
-	uint64_t xid = 0;
+	uint64_t xid = 0, newest = 0;
 
 	for (size_t i = 0; i < s->n_xids; i++) {
 		const struct sample_xid *x = &s->xids[i];
-		if (strcmp(x->gpu_uuid, e->gpu_uuid) != 0)
+		if (strcmp(x->gpu_uuid, e->gpu_uuid) != 0 || x->order < newest)
 			continue;
 		if ((e->kind == MIGCTL_ENTITY_GPU) ||
-		    (x->gi == e->gi_id && (e->kind == MIGCTL_ENTITY_GI || x->ci == e->ci_id)))
+		    (x->gi == e->gi_id && (e->kind == MIGCTL_ENTITY_GI || x->ci == e->ci_id))) {
 			xid = x->xid;
+			newest = x->order;
+		}
 	}
 	return xid;
 }
@@ -474,6 +476,7 @@ static void remember_xid(struct migctl_sampler *s, const char *uuid, unsigned gi
 		x->ci = ci;
 	}
 	x->xid = xid;
+	x->order = ++s->n_events;
 }
 
 static unsigned gpu_index_of(struct migctl_sampler *s, const char *uuid)

@@ -246,7 +246,7 @@ struct migctl_entity {
 	struct migctl_placement ci_placement; /* within the GI; size 0 unknown */
 	char mig_uuid[96];                 /* CI: MIG device UUID; "" otherwise */
 	/* Multiprocessors of this entity (GPU with MIG on: SM_MIG, the
-	 * largest GI profile's; MIG off: 0 when unknown). The weights of the
+	 * largest GI profile's; MIG off: 0, unknown). The weights of the
 	 * SM-weighted rule. */
 	unsigned sm;
 	bool mig_enabled;                  /* the GPU's current MIG mode */

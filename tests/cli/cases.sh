@@ -66,6 +66,7 @@ expect_stdout "layouts --help documents --profiles" '--profiles LIST' -- layouts
 expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/migsim_cases.sh"
 . "$here/node_cases.sh"
+. "$here/dmon_cases.sh"
 . "$here/smi_cases.sh"
 . "$here/oracle_cases.sh"
 . "$here/plan_cases.sh"
