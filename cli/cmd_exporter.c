@@ -31,7 +31,8 @@ struct exporter {
 	struct migctl_exposition front, back;
 	double last_sample;           /* monotonic seconds; 0: none yet */
 	bool node_ok;                 /* the last sample could read the node */
-	char why[512];                /* why not */
+	char why[512];                /* why not (guarded: /healthz reads it) */
+	char why_next[512];           /* the sample in progress's (sampler only) */
 	struct migctl_expo_info info; /* the sampler's counters */
 	unsigned dropped;             /* GPUs left out of the current sample */
 	struct migctl_sampler *sampler;
@@ -59,7 +60,7 @@ static void on_gpu_error(void *ctx, unsigned index, const struct migctl_error *w
 
 	(void)index;
 	ex->dropped++;
-	snprintf(ex->why, sizeof(ex->why), "%s", why->msg);
+	snprintf(ex->why_next, sizeof(ex->why_next), "%s", why->msg);
 }
 
 /* Read the node: through the sampler (every DCGM field), or, when that
@@ -87,14 +88,14 @@ static void sample(struct exporter *ex)
 	double t0 = mono_now();
 
 	ex->dropped = 0;
-	ex->why[0] = '\0';
+	ex->why_next[0] = '\0';
 	struct migctl_sample *smp = read_node(ex, &rc, &err);
 	shown = ex->cli->node;
 	if (rc) {
 		/* Nothing could be read: every GPU's metrics go, the counters stay. */
 		ex->info.node_errors++;
 		shown.n_gpus = 0;
-		snprintf(ex->why, sizeof(ex->why), "%s", err.msg);
+		snprintf(ex->why_next, sizeof(ex->why_next), "%s", err.msg);
 	}
 	ex->info.gpu_errors += ex->dropped;
 	ex->info.gpus_dropped = ex->dropped;
@@ -103,7 +104,7 @@ static void sample(struct exporter *ex)
 	ex->info.hostname = ex->hostname ? ex->host : NULL;
 	ex->info.sample = smp;
 	if (migctl_exposition_render(&ex->back, &shown, &ex->info, &err))
-		snprintf(ex->why, sizeof(ex->why), "%s", err.msg);
+		snprintf(ex->why_next, sizeof(ex->why_next), "%s", err.msg);
 	ex->info.sample = NULL;
 	migctl_sample_free(smp);
 	ex->info.sample_seconds = mono_now() - t0;
@@ -114,6 +115,7 @@ static void sample(struct exporter *ex)
 	ex->back = t;
 	ex->last_sample = mono_now();
 	ex->node_ok = rc == MIGCTL_ERR_OK;
+	memcpy(ex->why, ex->why_next, sizeof(ex->why));
 	pthread_mutex_unlock(&ex->lock);
 }
 
