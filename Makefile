@@ -28,6 +28,8 @@ FUZZ_CC  ?= clang
 PKGS      := yaml-0.1 jansson
 # Only the CLI links these: the exporter's HTTP server and top's screen.
 CLI_PKGS  := libmicrohttpd ncursesw
+# and the exporter's gzip.
+CLI_PKGS  += zlib
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

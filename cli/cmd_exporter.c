@@ -3,7 +3,9 @@
  * reads the node, renders the whole exposition into the back buffer and
  * swaps it with the front one. A scrape (libmicrohttpd's thread) only
  * copies the front buffer under a mutex, so it never waits on NVML and
- * costs the same however slow the driver is. */
+ * costs the same however slow the driver is. Once a scraper has asked for
+ * gzip (Prometheus does), the sampler compresses each exposition too: a
+ * 56-device node's 340 KB become about 10 KB on the wire. */
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -11,8 +13,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cli.h"
 #include "migctl/exposition.h"
@@ -22,6 +26,11 @@
 
 enum { OPT_LISTEN = 'l', OPT_INTERVAL = 'd', OPT_ONCE = 1000, OPT_NO_HOSTNAME };
 
+struct gz {
+	unsigned char *data;
+	size_t len, cap;
+};
+
 struct exporter {
 	struct cli *cli;
 	unsigned interval_ms;
@@ -29,6 +38,8 @@ struct exporter {
 	char host[256];
 	pthread_mutex_t lock;         /* guards front and the health fields */
 	struct migctl_exposition front, back;
+	struct gz front_gz, back_gz;  /* their gzip form; len 0: none */
+	bool gzip_wanted;             /* guarded: a scrape asked for gzip */
 	double last_sample;           /* monotonic seconds; 0: none yet */
 	bool node_ok;                 /* the last sample could read the node */
 	char why[512];                /* why not (guarded: /healthz reads it) */
@@ -52,6 +63,36 @@ static double wall_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Compress `x` into `z` (gzip, fastest level: the text repeats its labels
+ * on every line, so level 1 already shrinks it some 30 times). On failure
+ * z->len is 0 and scrapes get the plain text. */
+static void gzip_exposition(const struct migctl_exposition *x, struct gz *z)
+{
+	z_stream st;
+
+	memset(&st, 0, sizeof(st));
+	z->len = 0;
+	if (deflateInit2(&st, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return;
+	size_t need = deflateBound(&st, (uLong)x->len);
+	if (need > z->cap) {
+		unsigned char *p = realloc(z->data, need);
+		if (!p) {
+			deflateEnd(&st);
+			return;
+		}
+		z->data = p;
+		z->cap = need;
+	}
+	st.next_in = (Bytef *)x->text;
+	st.avail_in = (uInt)x->len;
+	st.next_out = z->data;
+	st.avail_out = (uInt)z->cap;
+	if (deflate(&st, Z_FINISH) == Z_STREAM_END)
+		z->len = st.total_out;
+	deflateEnd(&st);
 }
 
 static void on_gpu_error(void *ctx, unsigned index, const struct migctl_error *why)
@@ -107,20 +148,29 @@ static void sample(struct exporter *ex)
 		snprintf(ex->why_next, sizeof(ex->why_next), "%s", err.msg);
 	ex->info.sample = NULL;
 	migctl_sample_free(smp);
+	pthread_mutex_lock(&ex->lock);
+	bool gzip = ex->gzip_wanted;
+	pthread_mutex_unlock(&ex->lock);
+	ex->back_gz.len = 0;
+	if (gzip)
+		gzip_exposition(&ex->back, &ex->back_gz);
 	ex->info.sample_seconds = mono_now() - t0;
 
 	pthread_mutex_lock(&ex->lock);
 	struct migctl_exposition t = ex->front;
 	ex->front = ex->back;
 	ex->back = t;
+	struct gz tz = ex->front_gz;
+	ex->front_gz = ex->back_gz;
+	ex->back_gz = tz;
 	ex->last_sample = mono_now();
 	ex->node_ok = rc == MIGCTL_ERR_OK;
 	memcpy(ex->why, ex->why_next, sizeof(ex->why));
 	pthread_mutex_unlock(&ex->lock);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-			     const char *body, size_t len)
+static enum MHD_Result reply_as(struct MHD_Connection *c, unsigned status, const char *type,
+				const char *encoding, const void *body, size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
 								 MHD_RESPMEM_MUST_COPY);
@@ -129,9 +179,55 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (encoding)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+			     const char *body, size_t len)
+{
+	return reply_as(c, status, type, NULL, body, len);
+}
+
+/* Whether Accept-Encoding lists gzip without q=0 (RFC 9110 12.5.3). */
+static bool accepts_gzip(struct MHD_Connection *c)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_ACCEPT_ENCODING);
+
+	for (const char *p = v; p && *p;) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, " \t,;");
+		const char *end = p + strcspn(p, ",");
+		if (n == 4 && strncasecmp(p, "gzip", 4) == 0) {
+			const char *q = strstr(p, "q=");
+			return !(q && q < end && strtod(q + 2, NULL) <= 0.0);
+		}
+		p = end;
+	}
+	return false;
+}
+
+/* /metrics: the front buffer, gzipped when the scraper takes it and the
+ * sampler has made it (from the sample after the first gzip scrape). */
+static enum MHD_Result metrics(struct exporter *ex, struct MHD_Connection *c)
+{
+	static const char type[] = "text/plain; version=0.0.4; charset=utf-8";
+	bool gzip = accepts_gzip(c);
+	enum MHD_Result r;
+
+	pthread_mutex_lock(&ex->lock);
+	if (gzip)
+		ex->gzip_wanted = true;
+	if (gzip && ex->front_gz.len)
+		r = reply_as(c, MHD_HTTP_OK, type, "gzip", ex->front_gz.data, ex->front_gz.len);
+	else
+		r = reply(c, MHD_HTTP_OK, type, ex->front.text ? ex->front.text : "", ex->front.len);
+	pthread_mutex_unlock(&ex->lock);
+	return r;
 }
 
 /* /healthz: 200 while samples keep coming and the node can be read. */
@@ -173,13 +269,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)con_cls;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET only\n", 9);
-	if (strcmp(url, "/metrics") == 0) {
-		pthread_mutex_lock(&ex->lock);
-		enum MHD_Result r = reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-					  ex->front.text ? ex->front.text : "", ex->front.len);
-		pthread_mutex_unlock(&ex->lock);
-		return r;
-	}
+	if (strcmp(url, "/metrics") == 0)
+		return metrics(ex, c);
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/health") == 0)
 		return health(ex, c);
 	if (strcmp(url, "/") == 0)
@@ -329,6 +420,8 @@ out:
 	migctl_sampler_free(ex.sampler);
 	migctl_exposition_release(&ex.front);
 	migctl_exposition_release(&ex.back);
+	free(ex.front_gz.data);
+	free(ex.back_gz.data);
 	pthread_mutex_destroy(&ex.lock);
 	return rc == CLI_OPT_NEXT ? 0 : rc;
 }
@@ -355,7 +448,8 @@ const struct cli_command cli_cmd_exporter = {
 		"instances by state (migctl_instances).\n"
 		"\n"
 		"A sampler reads the node every interval and renders the whole exposition\n"
-		"into a buffer; a scrape only copies that buffer and never calls NVML. A\n"
+		"into a buffer; a scrape only copies that buffer and never calls NVML\n"
+		"(gzipped, from the sample after a scraper first asked for gzip). A\n"
 		"GPU that NVML fails on is left out of that sample and counted in\n"
 		"migctl_exporter_gpu_errors_total; a MIG reconfiguration shows in the next\n"
 		"sample, with no series left over from the old layout. /healthz answers 200\n"

@@ -10,6 +10,7 @@ set -eu
 
 BUILD_PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev"
 BUILD_PACKAGES="$BUILD_PACKAGES libmicrohttpd-dev libncurses-dev"
+BUILD_PACKAGES="$BUILD_PACKAGES zlib1g-dev"
 PACKAGES="$BUILD_PACKAGES
 libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db
 prometheus tmux curl"

@@ -122,6 +122,23 @@ expect_http() { # NAME URL CODE TYPE-PATTERN
 }
 expect_http "exporter: /metrics" "http://127.0.0.1:$ex_exp/metrics" 200 "text/plain; version=0.0.4*"
 grep -q '^migctl_exporter_samples_total{Hostname=' "$tmp/ex_body" && ok || bad "exporter: /metrics body"
+# A scraper that takes gzip (Prometheus does) gets it from the next sample
+# on: the same exposition, compressed; gzip;q=0 refuses it.
+ex_gz() { curl -s -D "$tmp/ex_head" -o "$tmp/ex_gz" --max-time 2 -H "Accept-Encoding: $1" "http://127.0.0.1:$ex_exp/metrics"; }
+ex_i=0
+while ex_gz 'deflate, gzip' && ! grep -qi '^Content-Encoding: gzip' "$tmp/ex_head" && [ "$ex_i" -lt 25 ]; do
+	sleep 0.2
+	ex_i=$((ex_i + 1))
+done
+if grep -qi '^Content-Encoding: gzip' "$tmp/ex_head" && gzip -dc <"$tmp/ex_gz" >"$tmp/ex_plain" &&
+	grep -q '^migctl_exporter_samples_total{Hostname=' "$tmp/ex_plain" &&
+	[ "$(wc -c <"$tmp/ex_gz")" -lt "$(wc -c <"$tmp/ex_plain")" ]; then
+	ok
+else
+	bad "exporter: gzip for a scraper that takes it"; cat "$tmp/ex_head"
+fi
+ex_gz 'gzip;q=0'
+if ! grep -qi '^Content-Encoding' "$tmp/ex_head" && grep -q '^migctl_exporter_samples_total{' "$tmp/ex_gz"; then ok; else bad "exporter: gzip;q=0 gets plain text"; cat "$tmp/ex_head"; fi
 expect_http "exporter: 404 elsewhere" "http://127.0.0.1:$ex_exp/nothing" 404 "text/plain*"
 curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$ex_exp/metrics" | grep -q 405 && ok || bad "exporter: POST refused"
 "$migctl" exporter --listen "127.0.0.1:$ex_exp" >"$tmp/out" 2>"$tmp/err"
