@@ -13,7 +13,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -192,31 +191,13 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	return reply_as(c, status, type, NULL, body, len);
 }
 
-/* Whether Accept-Encoding lists gzip without q=0 (RFC 9110 12.5.3). */
-static bool accepts_gzip(struct MHD_Connection *c)
-{
-	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_ACCEPT_ENCODING);
-
-	for (const char *p = v; p && *p;) {
-		p += strspn(p, " \t,");
-		size_t n = strcspn(p, " \t,;");
-		const char *end = p + strcspn(p, ",");
-		if (n == 4 && strncasecmp(p, "gzip", 4) == 0) {
-			const char *q = strstr(p, "q=");
-			return !(q && q < end && strtod(q + 2, NULL) <= 0.0);
-		}
-		p = end;
-	}
-	return false;
-}
-
 /* /metrics: the front buffer, gzipped when the scraper takes it and the
  * sampler has made it (from the sample after the first gzip scrape). */
 static enum MHD_Result metrics(struct exporter *ex, struct MHD_Connection *c)
 {
 	static const char type[] = "text/plain; version=0.0.4; charset=utf-8";
-	bool gzip = accepts_gzip(c);
+	bool gzip = migctl_accepts_gzip(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	enum MHD_Result r;
 
 	pthread_mutex_lock(&ex->lock);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "exposition_impl.h"
@@ -442,4 +443,50 @@ enum migctl_err migctl_listen_parse(const char *text, struct migctl_listen *out,
 				   "listen address '%s': '%s' is not a numeric IPv4 or IPv6 address (IPv6 goes in brackets: [::1]:9400)",
 				   text, out->host);
 	return MIGCTL_ERR_OK;
+}
+
+/* --- Accept-Encoding -------------------------------------------------------- */
+
+/* Whether a weight ("q=0.5") is above 0: "1", "1.0", "0.001" are, "0",
+ * "0.000" and anything malformed are not (plain text always works). */
+static bool weight_positive(const char *p, const char *end)
+{
+	if (p < end && *p == '1')
+		return true;
+	if (p >= end || *p != '0')
+		return false;
+	for (p++; p < end && *p != ' ' && *p != '\t'; p++)
+		if (*p >= '1' && *p <= '9')
+			return true;
+	return false;
+}
+
+/* One element of the list, "gzip;q=0.5": its weight is above 0. */
+static bool element_wanted(const char *p, const char *end)
+{
+	while ((p = memchr(p, ';', (size_t)(end - p))) != NULL) {
+		p++;
+		p += strspn(p, " \t");
+		if (p + 2 <= end && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=')
+			return weight_positive(p + 2, end);
+	}
+	return true;
+}
+
+bool migctl_accepts_gzip(const char *accept_encoding)
+{
+	bool star = false;
+
+	for (const char *p = accept_encoding; p && *p;) {
+		const char *end = p + strcspn(p, ",");
+		p += strspn(p, " \t");
+		size_t n = strcspn(p, " \t;,");
+		if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+		    (n == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+			return element_wanted(p, end);
+		if (n == 1 && *p == '*')
+			star = element_wanted(p, end);
+		p = *end ? end + 1 : end;
+	}
+	return star;
 }

@@ -77,4 +77,9 @@ struct migctl_listen {
 enum migctl_err migctl_listen_parse(const char *text, struct migctl_listen *out,
 				    struct migctl_error *err);
 
+/* Whether an HTTP Accept-Encoding value (RFC 9110 12.5.3; NULL: none)
+ * takes gzip: "gzip" or "x-gzip" listed with a weight above 0, or else "*"
+ * with one. A malformed weight counts as 0: plain text always works. */
+bool migctl_accepts_gzip(const char *accept_encoding);
+
 #endif

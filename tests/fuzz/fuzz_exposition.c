@@ -2,7 +2,9 @@
  * byte picks what the rest is:
  *   even: a --listen value (migctl_listen_parse); an accepted one must have
  *         a port in 1..65535 and an address that reads back the same;
- *   odd:  the names the driver reports (GPU name, UUID, bus ID, GI profile
+ *   3 mod 4: a scraper's Accept-Encoding (migctl_accepts_gzip); gzip may be
+ *         taken only where the value names gzip or "*";
+ *   1 mod 4: the names the driver reports (GPU name, UUID, bus ID, GI profile
  *         name, driver version, host name, split at NUL bytes) in a node built
  *         here, rendered (migctl_exposition_render); every line must be a
  *         comment or one sample whose label values have no raw newline
@@ -109,18 +111,29 @@ static void check_render(const uint8_t *p, const uint8_t *end)
 	free(g);
 }
 
+static void check_gzip(const char *text)
+{
+	bool named = strchr(text, '*') || strcasestr(text, "gzip");
+
+	if (migctl_accepts_gzip(text) && !named)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 4096)
 		return 0;
-	if (data[0] % 2 == 0) {
+	if (data[0] % 2 == 0 || data[0] % 4 == 3) {
 		char *text = malloc(size);
 		if (!text)
 			return 0;
 		memcpy(text, data + 1, size - 1);
 		text[size - 1] = '\0';
-		check_listen(text);
+		if (data[0] % 2 == 0)
+			check_listen(text);
+		else
+			check_gzip(text);
 		free(text);
 	} else {
 		check_render(data + 1, data + size);

@@ -280,11 +280,52 @@ static void test_listen_parse(void **state)
 	}
 }
 
+/* Accept-Encoding as Prometheus and curl send it, weights, "*" and
+ * malformed weights (plain text then). */
+static void test_accepts_gzip(void **state)
+{
+	static const struct {
+		const char *value;
+		bool gzip;
+	} cases[] = {
+		{NULL, false},
+		{"", false},
+		{"gzip", true},
+		{"GZip", true},
+		{"x-gzip", true},
+		{"deflate, gzip, br, zstd", true},
+		{"identity", false},
+		{"gzip;q=0", false},
+		{"gzip; q=0.000", false},
+		{"gzip;q=0.001", true},
+		{"gzip;Q=1", true},
+		{"gzip;q=1.0, deflate", true},
+		{"gzip;q=x", false},
+		{"gzip;level=1", true},
+		{"gzipped", false},
+		{"br,  gzip ;q=0.5", true},
+		{"*", true},
+		{"*;q=0", false},
+		{"*, gzip;q=0", false},
+		{"gzip;q=0, *", false},
+		{"deflate;q=0.5, *;q=0.1", true},
+		{",,,", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (migctl_accepts_gzip(cases[i].value) != cases[i].gzip)
+			fail_msg("Accept-Encoding '%s': want %s", cases[i].value ? cases[i].value : "(none)",
+				 cases[i].gzip ? "gzip" : "plain");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escapes_label_values),
 		cmocka_unit_test(test_listen_parse),
+		cmocka_unit_test(test_accepts_gzip),
 		cmocka_unit_test_setup_teardown(test_capacity_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dcgm_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_stale_series, setup, teardown),
