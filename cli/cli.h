@@ -335,6 +335,7 @@ int cmd_checkpoint(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_config(struct cli *cli, int argc, char **argv);
+int cmd_dmon(struct cli *cli, int argc, char **argv);
 
 /* The nvidia-mig-parted personality (cli/parted.c): argv as
  * nvidia-mig-parted gets it, argv[0] included. */

@@ -168,10 +168,11 @@ static void print_json(const struct dmon *d, const struct migctl_sample *s)
 
 	for (size_t i = 0; i < s->n_entities; i++) {
 		const struct migctl_entity *e = &s->entities[i];
-		json_t *o, *vals = json_object();
+		json_t *o, *vals;
 		if (!migctl_entity_spec_match(&d->spec, e))
 			continue;
 		o = json_identity(e);
+		vals = json_object();
 		for (size_t k = 0; k < e->n_values; k++)
 			json_object_set_new(vals, migctl_field_by_id(e->values[k].field)->tag,
 					    json_value(&e->values[k]));
@@ -220,10 +221,10 @@ static int list_fields(struct cli *cli)
 				"level", level_word(f[i].level), "profiling", f[i].profiling));
 		return cli_print_json(json_pack("{s:o}", "fields", a));
 	}
-	printf("%-5s  %-5s  %-5s  %-5s  %-34s  %s\n", "ID", "TAG", "UNIT", "LEVEL",
+	printf("%-5s  %-5s  %-5s  %-5s  %-36s  %s\n", "ID", "TAG", "UNIT", "LEVEL",
 	       "DCGM NAME", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++)
-		printf("%-5u  %-5s  %-5s  %-5s  DCGM_FI_%-26s  %s\n", f[i].id, f[i].tag,
+		printf("%-5u  %-5s  %-5s  %-5s  DCGM_FI_%-28s  %s\n", f[i].id, f[i].tag,
 		       f[i].unit[0] ? f[i].unit : "-", level_word(f[i].level), f[i].name,
 		       f[i].long_name);
 	return 0;
@@ -373,7 +374,7 @@ static int parse(struct dmon *d, int argc, char **argv)
 	return CLI_OPT_NEXT;
 }
 
-static int cmd_dmon(struct cli *cli, int argc, char **argv)
+int cmd_dmon(struct cli *cli, int argc, char **argv)
 {
 	struct dmon d = {.cli = cli, .delay_ms = 1000};
 	struct migctl_sampler *smp = NULL;

@@ -19,11 +19,13 @@ static int (*const commands[])(struct cli *, int, char **) = {
 	smi_main, cmd_list, cmd_status, cmd_mode, cmd_profiles,
 	cmd_create, cmd_destroy, cmd_layouts, cmd_catalog, cmd_plan,
 	cli_doc_main,
+	cmd_dmon,
 	cmd_exporter, cmd_top,
 };
 static const char *const names[] = {
 	"smi", "list", "status", "mode", "profiles", "create", "destroy",
 	"layouts", "catalog", "plan", "__complete",
+	"dmon",
 	"exporter", "top",
 };
 
