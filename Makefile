@@ -26,6 +26,10 @@ CC       ?= cc
 FUZZ_CC  ?= clang
 
 PKGS      := yaml-0.1 jansson
+# Only the CLI links these: the exporter's HTTP server and top's screen.
+CLI_PKGS  := libmicrohttpd ncursesw
+# and the exporter's gzip.
+CLI_PKGS  += zlib
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -40,6 +44,7 @@ endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Ilib \
              $(shell pkg-config --cflags $(PKGS))
 LIBS = $(shell pkg-config --libs $(PKGS))
+CLI_LIBS = $(shell pkg-config --libs $(CLI_PKGS)) -lpthread
 
 # lib/util/ is the internal helper layer (YAML, bus IDs, lists, files,
 # strings) that the library, the CLI and the simulator share.
@@ -84,7 +89,7 @@ deps-build:
 
 # What a compiling target needs first when pkg-config does not find it
 # (empty when everything is there, so a normal build never runs dpkg).
-NEED_BUILD := $(if $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo y),,deps-build)
+NEED_BUILD := $(if $(shell pkg-config --exists $(PKGS) $(CLI_PKGS) 2>/dev/null && echo y),,deps-build)
 NEED_TEST  := $(if $(shell pkg-config --exists $(TEST_PKGS) 2>/dev/null && \
                 command -v $(FUZZ_CC) >/dev/null && echo y),,deps)
 
@@ -122,7 +127,7 @@ $(BUILD)/libmigctl.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/migctl: $(CLI_OBJ) $(BUILD)/libmigctl.a
-	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LIBS) $(CLI_LIBS) -o $@
 
 # The simulator's version scripts and export lists come from the one NVML
 # entry-point table (lib/nvml_entries.h) through a host tool.
@@ -237,7 +242,7 @@ build/fuzz/fuzz_cli_args: tests/fuzz/fuzz_cli_args.c $(LIB_SRC) $(filter-out cli
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -Iinclude -Ilib -Icli $(shell pkg-config --cflags $(PKGS)) \
 	    $< $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) build/fuzz/gen/builtin_catalog.c \
-	    $(LIBS) -o $@
+	    $(LIBS) $(CLI_LIBS) -o $@
 
 # The command line on the simulator: the CLI, and the simulator's state
 # code to build its machine; the commands load build/fuzz/sim's library.
@@ -265,7 +270,7 @@ build/fuzz/fuzz_cli_sim: tests/fuzz/fuzz_cli_sim.c $(LIB_SRC) $(filter-out cli/m
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -Iinclude -Ilib -Icli -Isim $(shell pkg-config --cflags $(PKGS)) \
 	    $< $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) $(SIM_SRC) \
-	    build/fuzz/gen/builtin_catalog.c $(LIBS) -o $@
+	    build/fuzz/gen/builtin_catalog.c $(LIBS) $(CLI_LIBS) -o $@
 
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh

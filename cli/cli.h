@@ -98,6 +98,8 @@ extern const struct cli_command cli_cmd_catalog, cli_cmd_layouts, cli_cmd_list,
 	cli_cmd_plan, cli_cmd_apply, cli_cmd_assert, cli_cmd_export, cli_cmd_checkpoint,
 	cli_cmd_restore, cli_cmd_recover, cli_cmd_config, cli_cmd_smi, cli_cmd_parted;
 extern const struct cli_command cli_cmd_dmon;
+/* Monitoring: cli/cmd_exporter.c, cli/cmd_top.c. */
+extern const struct cli_command cli_cmd_exporter, cli_cmd_top;
 
 /* Every command, in the order 'migctl --help' lists them (cli/commands.c). */
 extern const struct cli_command *const cli_commands[];
@@ -330,6 +332,8 @@ int cli_generate_config(struct cli *cli, const char *models, const char *file, b
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_layouts(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_exporter(struct cli *cli, int argc, char **argv);
+int cmd_top(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_mode(struct cli *cli, int argc, char **argv);
 int cmd_profiles(struct cli *cli, int argc, char **argv);

@@ -905,25 +905,37 @@ void node_release_gpus(struct migctl_gpu_state *gpus, size_t n)
 	free(gpus);
 }
 
-enum migctl_err migctl_node_refresh(struct migctl_node *node, struct migctl_error *err)
+/* The start of a read of every GPU: count them, and a zeroed array for
+ * their fresh states. */
+static enum migctl_err count_gpus(struct migctl_node *node, unsigned *count,
+				  struct migctl_gpu_state **fresh, struct migctl_error *err)
 {
 	struct node_priv *p = priv_of(node);
-	struct migctl_gpu_state *fresh;
-	unsigned count = 0;
 	nvmlReturn_t rc;
 
+	*count = 0;
 	if (!p)
 		return migctl_fail(err, MIGCTL_ERR_INTERNAL, "the node is not open");
 	p->last = NVML_SUCCESS;
-	rc = NV(p, DeviceGetCount, &count);
+	rc = NV(p, DeviceGetCount, count);
 	if (rc != NVML_SUCCESS)
 		return node_fail_nvml(p, err, MIGCTL_ERR_OK, rc, node_hint_for(rc), "cannot count the GPUs");
-	if (count > MIGCTL_NODE_MAX_GPUS)
-		count = MIGCTL_NODE_MAX_GPUS;
+	if (*count > MIGCTL_NODE_MAX_GPUS)
+		*count = MIGCTL_NODE_MAX_GPUS;
+	*fresh = calloc(*count ? *count : 1, sizeof(**fresh));
+	if (!*fresh)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory reading %u GPUs", *count);
+	return MIGCTL_ERR_OK;
+}
 
-	fresh = calloc(count ? count : 1, sizeof(*fresh));
-	if (!fresh)
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory reading %u GPUs", count);
+enum migctl_err migctl_node_refresh(struct migctl_node *node, struct migctl_error *err)
+{
+	struct migctl_gpu_state *fresh = NULL;
+	unsigned count = 0;
+	enum migctl_err rc = count_gpus(node, &count, &fresh, err);
+
+	if (rc)
+		return rc;
 	for (unsigned i = 0; i < count; i++) {
 		enum migctl_err e = read_gpu(node, i, read_closure(p->read), &fresh[i], err);
 		if (e) {
@@ -942,5 +954,38 @@ enum migctl_err migctl_node_refresh(struct migctl_node *node, struct migctl_erro
 		node->gpus = fresh;
 		node->n_gpus = count;
 	}
+	return MIGCTL_ERR_OK;
+}
+
+/* migctl_node_refresh, but a GPU that cannot be read is left out instead
+ * of failing the whole read (the exporter's sampler: one bad GPU must not
+ * take the others' metrics with it). */
+enum migctl_err migctl_node_refresh_tolerant(struct migctl_node *node,
+					     migctl_gpu_error_fn on_error, void *ctx,
+					     struct migctl_error *err)
+{
+	struct migctl_gpu_state *fresh = NULL;
+	unsigned count = 0;
+	size_t kept = 0;
+	enum migctl_err rc = count_gpus(node, &count, &fresh, err);
+
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < count; i++) {
+		struct migctl_error gerr = {0};
+
+		if (read_gpu(node, i, &fresh[kept], &gerr) == MIGCTL_ERR_OK) {
+			kept++;
+			continue;
+		}
+		/* read_gpu may have filled part of the entry. */
+		node_gpu_release(&fresh[kept]);
+		memset(&fresh[kept], 0, sizeof(fresh[kept]));
+		if (on_error)
+			on_error(ctx, i, &gerr);
+	}
+	node_release_gpus(node->gpus, node->n_gpus);
+	node->gpus = fresh;
+	node->n_gpus = kept;
 	return MIGCTL_ERR_OK;
 }

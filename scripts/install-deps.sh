@@ -9,8 +9,11 @@
 set -eu
 
 BUILD_PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev"
+BUILD_PACKAGES="$BUILD_PACKAGES libmicrohttpd-dev libncurses-dev"
+BUILD_PACKAGES="$BUILD_PACKAGES zlib1g-dev"
 PACKAGES="$BUILD_PACKAGES
-libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db"
+libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db
+prometheus tmux curl"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -201,6 +201,20 @@ enum migctl_err migctl_node_open(struct migctl_node *node,
 enum migctl_err migctl_node_refresh(struct migctl_node *node,
 				    struct migctl_error *err);
 
+/* Called by migctl_node_refresh_tolerant for each GPU it leaves out:
+ * its NVML index and why it could not be read. */
+typedef void (*migctl_gpu_error_fn)(void *ctx, unsigned index,
+				    const struct migctl_error *why);
+
+/* Like migctl_node_refresh, but a GPU that cannot be read (an NVML error,
+ * a GPU that fell off the bus) is left out of node->gpus and reported to
+ * `on_error` (may be NULL); the others keep their NVML index in
+ * gpu->index. Fails only when the GPUs cannot be counted. The GPU array
+ * is always replaced, so pointers into it do not survive the call. */
+enum migctl_err migctl_node_refresh_tolerant(struct migctl_node *node,
+					     migctl_gpu_error_fn on_error, void *ctx,
+					     struct migctl_error *err);
+
 /* Shut NVML down and free everything. */
 void migctl_node_close(struct migctl_node *node);
 

@@ -77,3 +77,5 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/exports_cases.sh"
 . "$here/realcheck_cases.sh"
 . "$here/nvsmi_cases.sh"
+. "$here/exporter_cases.sh"
+. "$here/top_cases.sh"

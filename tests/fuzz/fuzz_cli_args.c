@@ -20,11 +20,13 @@ static int (*const commands[])(struct cli *, int, char **) = {
 	cmd_create, cmd_destroy, cmd_layouts, cmd_catalog, cmd_plan,
 	cli_doc_main,
 	cmd_dmon,
+	cmd_exporter, cmd_top,
 };
 static const char *const names[] = {
 	"smi", "list", "status", "mode", "profiles", "create", "destroy",
 	"layouts", "catalog", "plan", "__complete",
 	"dmon",
+	"exporter", "top",
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -32,6 +34,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	setenv("MIGCTL_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
+	/* --sim must not find build/fuzz/sim/ either: `exporter --sim` would
+	 * serve until killed. */
+	setenv("MIGCTL_SIM_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 	unsetenv("MIGCTL_SIM");
 	return 0;
 }
