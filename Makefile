@@ -26,6 +26,8 @@ CC       ?= cc
 FUZZ_CC  ?= clang
 
 PKGS      := yaml-0.1 jansson
+# libacl: POSIX ACLs on the capability device nodes (migctl access).
+PKGS      += libacl
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

@@ -9,6 +9,8 @@
 set -eu
 
 BUILD_PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev"
+BUILD_PACKAGES="$BUILD_PACKAGES
+libacl1-dev"
 PACKAGES="$BUILD_PACKAGES
 libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
