@@ -577,9 +577,10 @@ int cmd_access(struct cli *cli, int argc, char **argv)
 }
 
 static const struct cli_opt access_opts[] = {
-	{"device", 'd', 0, "DEVICE", "a MIG device: GPU:MIG index ('migctl list' numbers\n"
-	 "them), MIG UUID, MIG-GPU-<uuid>/<gi>/<ci>, or all; its GPU\n"
-	 "instance's and compute instance's capabilities (repeatable)",
+	{"device", 'd', 0, "DEVICE", "MIG devices, comma-separated: GPU:MIG index\n"
+	 "('migctl list' numbers them), MIG UUID,\n"
+	 "MIG-GPU-<uuid>/<gi>/<ci>, or all: the capabilities of\n"
+	 "their GPU and compute instances (repeatable)",
 	 CLI_V_NONE, NULL, false},
 	{"config", 0, OPT_CONFIG, NULL, "the mig/config capability: create and destroy\ninstances",
 	 CLI_V_NONE, NULL, false},
@@ -605,7 +606,7 @@ static const struct cli_opt access_opts[] = {
 static const char *const access_forms[] = {
 	"list [--root DIR] [-o text|json]",
 	"grant (-d DEVICE | --config | --monitor)... (-u USERS | -g GROUPS | --others | --owner USER | --group-owner GROUP)... [--unmanage] [--root DIR] [-o text|json]",
-	"revoke (-d DEVICE | --config | --monitor)... (-u USERS | -g GROUPS | --others | --owner USER | --group-owner GROUP)... [--root DIR] [-o text|json]",
+	"revoke (-d DEVICE | --config | --monitor)... (-u USERS | -g GROUPS | --others | --owner USER | --group-owner GROUP)... [--unmanage] [--root DIR] [-o text|json]",
 	NULL,
 };
 

@@ -13,6 +13,9 @@ BUILD_PACKAGES="$BUILD_PACKAGES
 libacl1-dev"
 PACKAGES="$BUILD_PACKAGES
 libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db"
+# acl: getfacl, the tests' independent view of the ACLs migctl access sets.
+PACKAGES="$PACKAGES
+acl"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
