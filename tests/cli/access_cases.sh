@@ -172,3 +172,23 @@ ac smi mig -i 0 -cgi 19 -C >/dev/null 2>&1 || bad "access: create a 1g again"
 grep -q 'DeviceFileModify: 0' "$ac_proc/gpu0/mig/gi8/access" && ok || bad "access: new capability takes ModifyDeviceFiles: 0"
 expect_stdout "access: an unmanaged node needs no --unmanage" '^gpu0/gi8/ci0/access .*user:4242' -- \
 	--sim="$ac_state" access grant -d 0:2 -u 4242
+
+# --- without root: plain files, said so; access still works on them ------
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	ac_nr=$tmp/access-nonroot
+	mkdir -m 700 "$ac_nr" && chown 65534:65534 "$ac_nr"
+	ac_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env MIGSIM_STATE="$ac_nr" "$@"; }
+	ac_nobody "$MIGSIM_BIN" init --gpus A100-SXM4-40GB:1 >/dev/null 2>&1 &&
+		ac_nobody "$migctl" --sim mode enable -i 0 --reset >/dev/null 2>&1 &&
+		ac_nobody "$migctl" --sim create 1g.5gb -i 0 >/dev/null 2>&1 || bad "access: a machine as nobody"
+	ac_nr_root=$(ac_nobody "$MIGSIM_BIN" root 2>"$tmp/ac_err")
+	grep -q 'note: the device nodes under .*/dev are plain files' "$tmp/ac_err" && ok ||
+		bad "access: migsim root as nobody says the nodes are plain files"
+	# the 1g.5gb alone goes to placement 6: GI 13, minors 120 and 121
+	[ -f "$ac_nr_root/dev/nvidia-caps/nvidia-cap121" ] && [ -f "$ac_nr_root/dev/nvidiactl" ] && ok ||
+		bad "access: as nobody the nodes are plain files"
+	if ac_nobody "$migctl" --sim access grant -d 0:0 -u 4242 --unmanage -o json >"$tmp/ac_out" 2>"$tmp/ac_err" &&
+		[ "$(jq -c '[.nodes[] | [.capability, .char_device, .acl.users[0].uid]]' "$tmp/ac_out")" = \
+			'[["gpu0/gi13/access",false,4242],["gpu0/gi13/ci0/access",false,4242]]' ]; then ok; else
+		bad "access: grant on the plain files as their owner"; cat "$tmp/ac_err" "$tmp/ac_out"; fi
+fi
