@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@
 struct root {
 	char path[700];
 	bool mknod_ok;           /* still trying real character devices */
-	bool modify_default;     /* params ModifyDeviceFiles */
+	int modify_default;      /* params ModifyDeviceFiles; -1 until read */
 };
 
 static int mkdirs(const char *path)
@@ -185,26 +186,6 @@ static bool read_modify_default(const struct root *r)
 	return modify;
 }
 
-/* DeviceFileModify of an existing capability file. */
-static bool read_cap_modify(const struct root *r, const char *rel)
-{
-	char path[900], line[128];
-	bool modify = true;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", r->path, rel);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned v;
-		if (sscanf(line, "DeviceFileModify: %u", &v) == 1)
-			modify = v != 0;
-	}
-	fclose(f);
-	return modify;
-}
-
 /* Make ROOT/rel a character device major:minor with `mode`, owned by
  * root, or a plain file when mknod is not allowed. An existing node is
  * kept unless `reset`, which puts owner and mode back (nvidia-modprobe on
@@ -243,19 +224,20 @@ static int ensure_cap(struct root *r, const char *rel, unsigned minor, mode_t mo
 {
 	char text[128], node[64];
 	bool fresh = !exists(r, rel);
-	bool modify = r->modify_default;
 
-	if (fresh) {
-		snprintf(text, sizeof(text),
-			 "DeviceFileMinor: %u\nDeviceFileMode: %u\nDeviceFileModify: %u\n",
-			 minor, (unsigned)mode, modify ? 1u : 0u);
-		if (write_file(r, rel, text, 0444) != 0)
-			return -1;
-	} else {
-		modify = read_cap_modify(r, rel);
-	}
 	snprintf(node, sizeof(node), "dev/nvidia-caps/nvidia-cap%u", minor);
-	return make_node(r, node, SIM_CAPS_MAJOR, minor, mode, fresh && modify);
+	/* Most syncs change nothing: an existing capability and its node are
+	 * left alone, without reading either. */
+	if (!fresh)
+		return make_node(r, node, SIM_CAPS_MAJOR, minor, mode, false);
+	if (r->modify_default < 0)
+		r->modify_default = read_modify_default(r);
+	snprintf(text, sizeof(text),
+		 "DeviceFileMinor: %u\nDeviceFileMode: %u\nDeviceFileModify: %u\n",
+		 minor, (unsigned)mode, r->modify_default ? 1u : 0u);
+	if (write_file(r, rel, text, 0444) != 0)
+		return -1;
+	return make_node(r, node, SIM_CAPS_MAJOR, minor, mode, r->modify_default == 1);
 }
 
 /* Remove ROOT/rel and everything under it (a capability directory of an
@@ -372,10 +354,61 @@ void sim_driver_root_path(const char *dir, char *buf, size_t len)
 	snprintf(buf, len, "%s/" SIM_DRIVER_ROOT, dir);
 }
 
+/* What the driver root depends on: GPU minors, MIG modes, GI and CI IDs
+ * (FNV-1a). */
+static uint64_t layout_hash(const struct sim_machine *m)
+{
+	uint64_t h = 1469598103934665603ull;
+	unsigned v[3];
+
+#define MIX(x) do { v[0] = (x); for (size_t b_ = 0; b_ < sizeof(unsigned); b_++) { \
+	h ^= (v[0] >> (8 * b_)) & 0xff; h *= 1099511628211ull; } } while (0)
+	MIX(m->n_gpus);
+	for (unsigned i = 0; i < m->n_gpus; i++) {
+		const struct sim_gpu *g = &m->gpus[i];
+		MIX(g->minor);
+		MIX(g->mig_current);
+		MIX(g->n_gis);
+		for (unsigned j = 0; j < g->n_gis; j++) {
+			MIX(g->gis[j].id);
+			MIX(g->gis[j].n_cis);
+			for (unsigned c = 0; c < g->gis[j].n_cis; c++)
+				MIX(g->gis[j].cis[c].id);
+		}
+	}
+#undef MIX
+	return h;
+}
+
+#define STAMP ".layout"
+
 enum migctl_err sim_driver_root_sync(const char *dir, const struct sim_machine *m,
 				     struct migctl_error *err)
 {
-	struct root r = {.mknod_ok = geteuid() == 0};
+	char path[760], want[32], have[32] = "";
+	FILE *f;
+
+	/* Most commits (faults counted down, processes, events) leave the
+	 * layout as it was: one small read instead of a walk of the root. */
+	sim_driver_root_path(dir, path, sizeof(path) - 16);
+	strcat(path, "/" STAMP);
+	snprintf(want, sizeof(want), "%016llx\n", (unsigned long long)layout_hash(m));
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(have, sizeof(have), f))
+			have[0] = '\0';
+		fclose(f);
+	}
+	if (strcmp(have, want) == 0)
+		return MIGCTL_ERR_OK;
+	return sim_driver_root_refresh(dir, m, err);
+}
+
+enum migctl_err sim_driver_root_refresh(const char *dir, const struct sim_machine *m,
+					struct migctl_error *err)
+{
+	struct root r = {.mknod_ok = geteuid() == 0, .modify_default = -1};
+	char stamp[32];
 	int rc;
 
 	sim_driver_root_path(dir, r.path, sizeof(r.path));
@@ -389,7 +422,6 @@ enum migctl_err sim_driver_root_sync(const char *dir, const struct sim_machine *
 		rc = write_static(&r);
 	if (rc != 0)
 		goto out;
-	r.modify_default = read_modify_default(&r);
 	rc |= make_node(&r, "dev/nvidiactl", SIM_NVIDIA_MAJOR, SIM_NVIDIACTL_MINOR, 0666, false);
 	rc |= make_node(&r, "dev/nvidia-uvm", SIM_UVM_MAJOR, 0, 0666, false);
 	rc |= ensure_cap(&r, "proc/driver/nvidia/capabilities/mig/config", MINOR_CONFIG,
@@ -405,6 +437,9 @@ enum migctl_err sim_driver_root_sync(const char *dir, const struct sim_machine *
 	}
 	for (unsigned i = 0; i < m->n_gpus; i++)
 		rc |= sync_gpu(&r, &m->gpus[i]);
+	snprintf(stamp, sizeof(stamp), "%016llx\n", (unsigned long long)layout_hash(m));
+	if (rc == 0)
+		rc = write_file(&r, STAMP, stamp, 0644);
 out:
 	if (rc != 0)
 		return migctl_fail(err, MIGCTL_ERR_IO,

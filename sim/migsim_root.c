@@ -49,7 +49,7 @@ int cmd_root(struct app *app, int argc, char **argv)
 	if (rc)
 		return rc;
 	/* A state written before the driver root existed gets one now. */
-	if (sim_driver_root_sync(s.dir, s.m, &err)) {
+	if (sim_driver_root_refresh(s.dir, s.m, &err)) {
 		sim_close(&s);
 		return ms_report(&err);
 	}

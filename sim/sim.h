@@ -458,9 +458,15 @@ void sim_driver_root_path(const char *dir, char *buf, size_t len);
 /* Bring the driver root of `dir` in line with `m`: static files once,
  * the capability files of the live instances (those of gone instances
  * removed), device nodes (kept once made). Called with the state locked
- * after every write of the machine. MIGCTL_ERR_IO naming the root. */
+ * after every write of the machine. MIGCTL_ERR_IO naming the root.
+ * sim_driver_root_sync does nothing when the layout (GPU minors, MIG
+ * modes, GI and CI IDs) is the one last written (a stamp in the root);
+ * sim_driver_root_refresh always walks the root (`migsim root`), which also
+ * makes nodes removed by hand again. */
 enum migctl_err sim_driver_root_sync(const char *dir, const struct sim_machine *m,
 				     struct migctl_error *err);
+enum migctl_err sim_driver_root_refresh(const char *dir, const struct sim_machine *m,
+					struct migctl_error *err);
 
 /* Whether the root's device nodes are character devices (made as root)
  * rather than plain files. */

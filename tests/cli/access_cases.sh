@@ -161,6 +161,11 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 # --- the driver files follow the layout --------------------------------------
+rm -f "$ac_caps/nvidia-cap21"
+ac list >/dev/null 2>&1
+[ ! -e "$ac_caps/nvidia-cap21" ] && ok || bad "access: a read leaves a removed node removed"
+ac_sim root >/dev/null 2>&1
+[ -e "$ac_caps/nvidia-cap21" ] && ok || bad "access: migsim root makes a removed node again"
 ac smi mig -i 0 -dci -gi 8 >/dev/null 2>&1 && ac smi mig -i 0 -dgi -gi 8 >/dev/null 2>&1 || bad "access: destroy GI 8"
 [ ! -e "$ac_proc/gpu0/mig/gi8" ] && [ -e "$ac_caps/nvidia-cap76" ] && ok ||
 	bad "access: a destroyed GI's capability files go, its nodes stay"
