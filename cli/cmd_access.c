@@ -559,12 +559,23 @@ int cmd_access(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "access", "'access %s' needs what: -d DEVICE, --config "
 				       "or --monitor", sub);
 	r.root = cli_driver_root(cli, r.root, root, sizeof(root));
+	/* On the simulator, opening the node makes the default machine, and
+	 * with it the driver root, where there was none. */
+	if (cli->simulate && cli_node(cli, &err) != MIGCTL_ERR_OK)
+		migctl_error_clear(&err);
 	r.caps = malloc(sizeof(*r.caps));
 	r.nodes = malloc(MAX_NODES * sizeof(*r.nodes));
 	if (!r.caps || !r.nodes)
 		rc = cli_report(cli, &(struct migctl_error){MIGCTL_ERR_NOMEM, "out of memory"});
-	else if (migctl_caps_load(r.caps, r.root, &err))
+	else if (migctl_caps_load(r.caps, r.root, &err)) {
+		/* A state written before the simulator kept a driver root. */
+		if (err.code == MIGCTL_ERR_NO_DRIVER && cli->simulate && r.root == root) {
+			char msg[sizeof(err.msg)];
+			snprintf(msg, sizeof(msg), "%s", err.msg);
+			migctl_fail(&err, err.code, "%s; 'migsim root' writes the simulator's", msg);
+		}
 		rc = cli_report(cli, &err);
+	}
 	else if (list)
 		rc = access_list(&r);
 	else if (resolve(&r, &err))
