@@ -457,3 +457,20 @@ bool sim_driver_root_real_nodes(const char *dir)
 	strcat(path, "/dev/nvidiactl");
 	return lstat(path, &st) == 0 && S_ISCHR(st.st_mode);
 }
+
+void sim_driver_root_reset(const char *dir, bool all)
+{
+	char root[700], path[760];
+
+	sim_driver_root_path(dir, root, sizeof(root));
+	if (all) {
+		remove_tree(root);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/dev", root);
+	remove_tree(path);
+	snprintf(path, sizeof(path), "%s/proc/driver/nvidia/capabilities", root);
+	remove_tree(path);
+	snprintf(path, sizeof(path), "%s/" STAMP, root);
+	unlink(path);
+}

@@ -468,6 +468,13 @@ enum migctl_err sim_driver_root_sync(const char *dir, const struct sim_machine *
 enum migctl_err sim_driver_root_refresh(const char *dir, const struct sim_machine *m,
 					struct migctl_error *err);
 
+/* What a reboot does to a node's driver files (all = false): /dev and the
+ * capabilities start afresh (the next sync makes them with the driver's
+ * defaults; grants are gone); params and the static files stay, as a
+ * module's configuration does. A new machine (all = true) gets a new
+ * root. Call with the state locked. */
+void sim_driver_root_reset(const char *dir, bool all);
+
 /* Whether the root's device nodes are character devices (made as root)
  * rather than plain files. */
 bool sim_driver_root_real_nodes(const char *dir);

@@ -1043,8 +1043,10 @@ enum migctl_err sim_store_new(const char *dir, const struct sim_machine *m,
 	cache_drop();
 	remove_stale_temps(dir);
 	rc = write_atomically(dir, m, err);
-	if (rc == MIGCTL_ERR_OK)
+	if (rc == MIGCTL_ERR_OK) {
+		sim_driver_root_reset(dir, true); /* a new machine, a new node */
 		sim_driver_root_sync(dir, m, NULL); /* best effort: the state is written */
+	}
 	close(fd);
 	return rc;
 }

@@ -178,6 +178,14 @@ grep -q 'DeviceFileModify: 0' "$ac_proc/gpu0/mig/gi8/access" && ok || bad "acces
 expect_stdout "access: an unmanaged node needs no --unmanage" '^gpu0/gi8/ci0/access .*user:4242' -- \
 	--sim="$ac_state" access grant -d 0:2 -u 4242
 
+# --- a reboot: /dev starts afresh, the grants are gone; params stay ---------
+ac_sim reboot >/dev/null 2>&1 || bad "access: migsim reboot"
+if [ "$(cd "$ac_caps" && ls)" = "$(printf 'nvidia-cap1\nnvidia-cap2')" ] &&
+	[ "$(stat -c '%a %u %g' "$ac_caps/nvidia-cap1")" = "400 0 0" ] &&
+	! getfacl -cpn "$ac_caps/nvidia-cap1" 2>/dev/null | grep -q '^user:[0-9]' &&
+	grep -qx 'ModifyDeviceFiles: 0' "$ac_root/proc/driver/nvidia/params"; then ok; else
+	bad "access: after a reboot only config and monitor, as the driver makes them"; ls -l "$ac_caps"; fi
+
 # --- without root: plain files, said so; access still works on them ------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	ac_nr=$tmp/access-nonroot
