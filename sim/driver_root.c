@@ -463,14 +463,15 @@ void sim_driver_root_reset(const char *dir, bool all)
 	char root[700], path[760];
 
 	sim_driver_root_path(dir, root, sizeof(root));
-	if (all) {
-		remove_tree(root);
-		return;
-	}
 	snprintf(path, sizeof(path), "%s/dev", root);
 	remove_tree(path);
 	snprintf(path, sizeof(path), "%s/proc/driver/nvidia/capabilities", root);
 	remove_tree(path);
 	snprintf(path, sizeof(path), "%s/" STAMP, root);
 	unlink(path);
+	/* mig-minors and proc/devices are the same on every machine. */
+	if (all) {
+		snprintf(path, sizeof(path), "%s/proc/driver/nvidia/params", root);
+		unlink(path);
+	}
 }

@@ -471,8 +471,8 @@ enum migctl_err sim_driver_root_refresh(const char *dir, const struct sim_machin
 /* What a reboot does to a node's driver files (all = false): /dev and the
  * capabilities start afresh (the next sync makes them with the driver's
  * defaults; grants are gone); params and the static files stay, as a
- * module's configuration does. A new machine (all = true) gets a new
- * root. Call with the state locked. */
+ * module's configuration does. A new machine (all = true) also gets the
+ * default params. Call with the state locked. */
 void sim_driver_root_reset(const char *dir, bool all);
 
 /* Whether the root's device nodes are character devices (made as root)
