@@ -30,6 +30,8 @@ PKGS      := yaml-0.1 jansson
 CLI_PKGS  := libmicrohttpd ncursesw
 # and the exporter's gzip.
 CLI_PKGS  += zlib
+# libacl: POSIX ACLs on the capability device nodes (migctl access).
+PKGS      += libacl
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -56,6 +58,8 @@ CLI_SRC  := $(wildcard cli/*.c)
 SIM_SRC  := sim/ops.c sim/state.c sim/telemetry.c sim/driver.c
 # The state's generation counter, shared by mapping (sim/generation.c).
 SIM_SRC  += sim/generation.c
+# The simulated driver's procfs files and device nodes.
+SIM_SRC  += sim/driver_root.c
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 SIMTEST_SRC := $(wildcard tests/sim/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)

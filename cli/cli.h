@@ -100,6 +100,7 @@ extern const struct cli_command cli_cmd_catalog, cli_cmd_layouts, cli_cmd_list,
 extern const struct cli_command cli_cmd_dmon;
 /* Monitoring: cli/cmd_exporter.c, cli/cmd_top.c. */
 extern const struct cli_command cli_cmd_exporter, cli_cmd_top;
+extern const struct cli_command cli_cmd_access;
 
 /* Every command, in the order 'migctl --help' lists them (cli/commands.c). */
 extern const struct cli_command *const cli_commands[];
@@ -345,6 +346,12 @@ int cmd_assert(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_checkpoint(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_access(struct cli *cli, int argc, char **argv);
+/* The driver root of a command (cli/cmd_access.c): `root` (--root DIR) if
+ * non-NULL, else with --sim the simulator's (in the state directory of
+ * --sim=DIR, $MIGSIM_STATE, $XDG_RUNTIME_DIR/migsim or /tmp/migsim-UID),
+ * else "/". Returns `root`, `buf` or "/". */
+const char *cli_driver_root(const struct cli *cli, const char *root, char *buf, size_t len);
 int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_dmon(struct cli *cli, int argc, char **argv);

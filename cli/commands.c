@@ -14,6 +14,7 @@ const struct cli_command *const cli_commands[] = {
 	&cli_cmd_top, &cli_cmd_exporter,
 	&cli_cmd_smi, &cli_cmd_parted,
 	&cli_cmd_dmon,
+	&cli_cmd_access,
 };
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 

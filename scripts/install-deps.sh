@@ -11,9 +11,14 @@ set -eu
 BUILD_PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev"
 BUILD_PACKAGES="$BUILD_PACKAGES libmicrohttpd-dev libncurses-dev"
 BUILD_PACKAGES="$BUILD_PACKAGES zlib1g-dev"
+BUILD_PACKAGES="$BUILD_PACKAGES
+libacl1-dev"
 PACKAGES="$BUILD_PACKAGES
 libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db
 prometheus tmux curl"
+# acl: getfacl, the tests' independent view of the ACLs migctl access sets.
+PACKAGES="$PACKAGES
+acl"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -700,6 +700,7 @@ int cmd_reboot(struct app *app, int argc, char **argv)
 		return rc;
 	unsigned n_gpus = s.m->n_gpus, n_procs = s.m->n_procs;
 	sim_reboot(s.m);
+	sim_driver_root_reset(s.dir, false); /* /dev and capabilities start afresh */
 	rc = ms_commit_close(&s);
 	if (rc == 0)
 		printf("rebooted: %u GPU%s reset, %u registered process%s dropped\n",

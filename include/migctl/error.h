@@ -44,7 +44,9 @@
 	  "the apply failed; the GPU was rolled back to its checkpoint")      \
 	X(HOOK, 23, "hook", "a hook command failed")                         \
 	X(LOCKED, 24, "locked",                                                \
-	  "another migctl is changing this node (it holds the node lock)")
+	  "another migctl is changing this node (it holds the node lock)")    \
+	X(MANAGED, 25, "managed",                                              \
+	  "the driver manages this device node and would undo the change")
 
 enum migctl_err {
 #define MIGCTL_ERR_ENUM(name, code, str, msg) MIGCTL_ERR_##name = code,

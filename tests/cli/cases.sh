@@ -79,3 +79,4 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/nvsmi_cases.sh"
 . "$here/exporter_cases.sh"
 . "$here/top_cases.sh"
+. "$here/access_cases.sh"

@@ -8,10 +8,11 @@
  *
  * The input is split into argv at newlines; its first byte picks the
  * command. Arguments that could make a command write or run something
- * outside the state directory (--journal, hooks files, checkpoint and
- * config output) are dropped: the harness must stay harmless. Run it from
- * the repository root with -close_fd_mask=3 (tests/fuzz/smoke.sh does). */
-#include <dirent.h>
+ * outside the state directory (--journal, hooks files, access's --root
+ * and --sim, checkpoint and config output) are dropped: the harness must
+ * stay harmless. Run it from the repository root with -close_fd_mask=3
+ * (tests/fuzz/smoke.sh does). */
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int (*const commands[])(struct cli *, int, char **) = {
 	smi_main, cmd_list, cmd_status, cmd_mode, cmd_profiles, cmd_create,
 	cmd_destroy, cmd_plan, cmd_apply, cmd_assert, cmd_export, cmd_restore,
-	cmd_recover,
+	cmd_recover, cmd_access,
 };
 static const char *const names[] = {
 	"smi", "list", "status", "mode", "profiles", "create", "destroy", "plan",
 	"apply", "assert", "export", "restore", "recover",
+	"access",
 };
 
 static char state_dir[64];
@@ -105,22 +107,19 @@ static void read_pristine(void)
 	fclose(f);
 }
 
-/* The state directory goes at exit, whatever the commands left in it. */
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The state directory goes at exit, whatever the commands left in it,
+ * the simulator's driver root (a tree) included. */
 static void cleanup(void)
 {
-	DIR *d = opendir(state_dir);
-	struct dirent *e;
-	char path[512];
-
-	while (d && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", state_dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(state_dir);
+	nftw(state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(pristine);
 }
 
@@ -168,15 +167,17 @@ static void restore_machine(void)
 }
 
 /* Whether an argument could make the command write or run something
- * outside the state directory: --journal and -k/--hooks-file (getopt
- * takes unique prefixes of long names and bundles of short options,
- * hence the broad match). */
-static bool unsafe(const char *arg)
+ * outside the state directory: --journal and -k/--hooks-file, and
+ * access's --root and --sim=DIR, which would chmod or make nodes under
+ * another driver root such as / (getopt takes unique prefixes of long
+ * names and bundles of short options, hence the broad match). */
+static bool unsafe(const char *arg, bool access)
 {
 	if (arg[0] != '-')
 		return false;
 	if (arg[1] == '-')
-		return strncmp(arg, "--j", 3) == 0 || strncmp(arg, "--h", 3) == 0;
+		return strncmp(arg, "--j", 3) == 0 || strncmp(arg, "--h", 3) == 0 ||
+		       (access && (strncmp(arg, "--r", 3) == 0 || strncmp(arg, "--s", 3) == 0));
 	return strchr(arg, 'k') != NULL;
 }
 
@@ -196,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size - 1] = '\0';
 	argv[argc++] = (char *)names[which];
 	for (char *p = text, *tok; argc < 63 && (tok = strsep(&p, "\n")) != NULL;)
-		if (!unsafe(tok))
+		if (!unsafe(tok, commands[which] == cmd_access))
 			argv[argc++] = tok;
 	argv[argc] = NULL;
 

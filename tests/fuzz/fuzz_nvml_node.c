@@ -9,6 +9,7 @@
  * may crash or leak, the plans must succeed (the node is at its own
  * checkpoint), and the checkpoint must name every MIG-capable GPU. Run it
  * from the repository root (tests/fuzz/smoke.sh does). */
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +27,19 @@ static char state_dir[64];
 static char lib[4096];
 static struct migctl_catalog catalog;
 
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The whole state directory goes: the simulator also keeps its driver
+ * root (a tree of files and device nodes) in it. */
 static void cleanup(void)
 {
-	char path[128];
-	const char *names[] = {"machine.json", "lock"};
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", state_dir, names[i]);
-		unlink(path);
-	}
-	rmdir(state_dir);
+	nftw(state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	migctl_catalog_release(&catalog);
 }
 
