@@ -68,6 +68,7 @@ struct cli_opt {
 
 /* Command flags. */
 #define CLI_OWN_PARSER 1u          /* personality: argv goes untouched to run */
+#define CLI_OPERANDS_LAST 2u       /* options end at the first operand (run CMD -x) */
 
 struct cli_command {
 	const char *name;
@@ -93,6 +94,7 @@ extern const struct cli_command cli_cmd_catalog, cli_cmd_layouts, cli_cmd_list,
 	cli_cmd_status, cli_cmd_mode, cli_cmd_profiles, cli_cmd_create, cli_cmd_destroy,
 	cli_cmd_plan, cli_cmd_apply, cli_cmd_assert, cli_cmd_export, cli_cmd_checkpoint,
 	cli_cmd_restore, cli_cmd_recover, cli_cmd_config, cli_cmd_smi, cli_cmd_parted;
+extern const struct cli_command cli_cmd_run, cli_cmd_cdi;
 
 /* Every command, in the order 'migctl --help' lists them (cli/commands.c). */
 extern const struct cli_command *const cli_commands[];
@@ -330,6 +332,12 @@ int cmd_checkpoint(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_config(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_cdi(struct cli *cli, int argc, char **argv);
+/* After a command that changed the node (it took the node lock): rewrite
+ * the CDI specs `cdi generate` wrote (cli/cmd_cdi.c); failures are
+ * warnings on stderr. */
+void cli_cdi_refresh(struct cli *cli);
 
 /* The nvidia-mig-parted personality (cli/parted.c): argv as
  * nvidia-mig-parted gets it, argv[0] included. */

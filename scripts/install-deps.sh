@@ -10,7 +10,8 @@ set -eu
 
 BUILD_PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev"
 PACKAGES="$BUILD_PACKAGES
-libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db"
+libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db
+podman runc busybox-static"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
