@@ -72,6 +72,10 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	if (p.ind >= argc && !dry)
 		return cli_usage_error(cli, "run", "no command to run; write: migctl run -d %s -- CMD [ARGS...]",
 				       device);
+	/* A malformed DEVICE is a usage error, found before any driver. */
+	struct migctl_migdev_spec spec;
+	if (migctl_migdev_parse(device, &spec, &err))
+		return cli_report(cli, &err);
 	if (cli_node(cli, &err) || migctl_migdev_resolve(&cli->node, device, exclusive, &dev, &err))
 		return cli_report(cli, &err);
 	if (dry)
