@@ -115,6 +115,8 @@ int cli_next_opt(struct cli_parse *p)
 		p->arg = optarg;
 		switch (opt) {
 		case KEY_OUTPUT:
+			if (!p->cmd->formats) /* the command's own -o (cdi) */
+				return opt;
 			if (set_output(p, optarg))
 				return CLI_PARSE_STOP;
 			continue;

@@ -77,3 +77,4 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/realcheck_cases.sh"
 . "$here/nvsmi_cases.sh"
 . "$here/run_cases.sh"
+. "$here/cdi_cases.sh"
