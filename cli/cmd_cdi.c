@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "migctl/caps.h"
 #include "migctl/cdi.h"
 #include "util/file.h"
 
@@ -98,7 +99,8 @@ static enum migctl_err list_update(const struct cli *cli, const char *spec, bool
 
 /* --- generating -------------------------------------------------------------- */
 
-/* The driver root the spec's host paths are under. */
+/* The driver root the spec's host paths are under: the host's, or the
+ * simulator's in its state directory (where the journal and the lock are). */
 static const char *driver_root(const struct cli *cli, char *buf, size_t len)
 {
 	struct apply_req req = {0};
@@ -106,17 +108,18 @@ static const char *driver_root(const struct cli *cli, char *buf, size_t len)
 
 	if (!cli->node.simulated)
 		return "/";
-	/* PLACEHOLDER until caps.h (part A1): the simulator's driver root. */
-	snprintf(buf, len, "%s", cli_journal_path(cli, &req, journal, sizeof(journal)));
-	char *slash = strrchr(buf, '/');
-	snprintf(slash ? slash + 1 : buf, len - (size_t)(slash ? slash + 1 - buf : 0), "driver");
+	cli_journal_path(cli, &req, journal, sizeof(journal));
+	char *slash = strrchr(journal, '/');
+	if (slash)
+		*slash = '\0';
+	migctl_caps_sim_root(slash ? journal : ".", buf, len);
 	return buf;
 }
 
 /* The spec of the open node as text (caller frees). */
 static enum migctl_err spec_text(const struct cli *cli, char **text, struct migctl_error *err)
 {
-	char root[700];
+	char root[MIGCTL_CAPS_ROOT_MAX];
 	struct migctl_cdi_options opts = {.driver_root = driver_root(cli, root, sizeof(root))};
 
 	return migctl_cdi_generate(&cli->node, &opts, text, err);

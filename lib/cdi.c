@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "migctl/caps.h"
 #include "migctl/migdev.h"
 
 /* --- generating ----------------------------------------------------------- */
@@ -63,34 +64,15 @@ static void add_device(struct gen *g, const char *const *names, const char *cons
 		add_to_all(g, paths[i]);
 }
 
-/* PLACEHOLDER until caps.h (part A1) is merged: the static minors of the
- * reference (nvml-mig.md §3). */
-struct migctl_caps { int unused; };
-static enum migctl_err migctl_caps_open(struct migctl_caps *c, const char *root, struct migctl_error *err)
-{
-	(void)c; (void)root; (void)err;
-	return MIGCTL_ERR_OK;
-}
-static void migctl_caps_close(struct migctl_caps *c)
-{
-	(void)c;
-}
-static enum migctl_err migctl_caps_mig_nodes(const struct migctl_caps *c, unsigned minor, unsigned gi,
-					     unsigned ci, char *gi_node, char *ci_node, size_t len,
-					     struct migctl_error *err)
-{
-	(void)c; (void)err;
-	snprintf(gi_node, len, "/dev/nvidia-caps/nvidia-cap%u", 3 + 135 * minor + 9 * gi);
-	snprintf(ci_node, len, "/dev/nvidia-caps/nvidia-cap%u", 4 + 135 * minor + 9 * gi + ci);
-	return MIGCTL_ERR_OK;
-}
-
-/* The GPU, then each of its MIG devices. */
+/* The GPU, then each of its MIG devices: the three nodes of a MIG device
+ * (parent, GI capability, CI capability) come from the driver root's
+ * mig-minors. */
 static enum migctl_err add_gpu(struct gen *g, const struct migctl_caps *caps,
 			       struct migctl_gpu_state *gpu, struct migctl_error *err)
 {
 	struct migctl_migdev_ref devs[MIGCTL_GPU_MAX_MIG_DEVICES];
-	char index[16], mig[32], dev[64], gi_node[64], ci_node[64];
+	struct migctl_caps_node nodes[3];
+	char index[16], mig[32], dev[64];
 	enum migctl_err rc;
 	size_t n;
 
@@ -99,15 +81,15 @@ static enum migctl_err add_gpu(struct gen *g, const struct migctl_caps *caps,
 	add_device(g, (const char *const[]){index, gpu->uuid, NULL}, (const char *const[]){dev}, 1);
 	n = migctl_gpu_mig_devices(gpu, devs, MIGCTL_GPU_MAX_MIG_DEVICES);
 	for (size_t i = 0; i < n; i++) {
-		rc = migctl_caps_mig_nodes(caps, gpu->minor, devs[i].gi->id, devs[i].ci->id,
-					   gi_node, ci_node, sizeof(gi_node), err);
+		rc = migctl_caps_mig_device(caps, gpu->minor, devs[i].gi->id, devs[i].ci->id,
+					    nodes, err);
 		if (rc) {
 			migctl_error_prefix_gpu(err, gpu->index);
 			return rc;
 		}
 		snprintf(mig, sizeof(mig), "%u:%u", gpu->index, devs[i].ci->mig_index);
 		add_device(g, (const char *const[]){mig, devs[i].ci->uuid, NULL},
-			   (const char *const[]){dev, gi_node, ci_node}, 3);
+			   (const char *const[]){nodes[0].path, nodes[1].path, nodes[2].path}, 3);
 	}
 	return MIGCTL_ERR_OK;
 }
@@ -133,21 +115,19 @@ enum migctl_err migctl_cdi_generate(const struct migctl_node *node,
 				    const struct migctl_cdi_options *opts, char **out,
 				    struct migctl_error *err)
 {
-	char root[PATH_MAX];
-	struct gen g;
-	struct migctl_caps caps;
+	struct migctl_caps *caps = malloc(sizeof(*caps)); /* 17 KB */
+	struct gen g = {0};
 	enum migctl_err rc;
 	json_t *spec = NULL;
 
 	*out = NULL;
-	snprintf(root, sizeof(root), "%s", opts && opts->driver_root ? opts->driver_root : "/");
-	for (size_t l = strlen(root); l > 0 && root[l - 1] == '/'; l--)
-		root[l - 1] = '\0';
-	if ((rc = migctl_caps_open(&caps, opts && opts->driver_root ? opts->driver_root : "/", err)))
-		return rc;
-	g = (struct gen){root, json_array(), json_array()};
+	if (!caps)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	if ((rc = migctl_caps_load(caps, opts ? opts->driver_root : NULL, err)))
+		goto out;
+	g = (struct gen){caps->root, json_array(), json_array()};
 	for (size_t i = 0; i < node->n_gpus; i++)
-		if ((rc = add_gpu(&g, &caps, &node->gpus[i], err)))
+		if ((rc = add_gpu(&g, caps, &node->gpus[i], err)))
 			goto out;
 	json_array_append_new(g.devices, json_pack("{s:s,s:{s:O}}", "name", "all",
 						   "containerEdits", "deviceNodes", g.all));
@@ -161,7 +141,7 @@ out:
 	json_decref(spec);
 	json_decref(g.all);
 	json_decref(g.devices);
-	migctl_caps_close(&caps);
+	free(caps);
 	return rc;
 }
 

@@ -45,9 +45,12 @@ struct migctl_cdi_options {
 };
 
 /* Write the spec of `node` (read by the caller) as JSON text into *out
- * (malloc'ed, NUL-terminated, caller frees). Errors: MIGCTL_ERR_IO when
- * a MIG device's capability nodes are not in the driver root's mig-minors
- * (the message names the GPU, GI and CI); *out is NULL on error. */
+ * (malloc'ed, NUL-terminated, caller frees). The capability minors come
+ * from the driver root's mig-minors (include/migctl/caps.h). Errors:
+ * MIGCTL_ERR_NO_DRIVER when the root has no driver files,
+ * MIGCTL_ERR_NOT_FOUND when mig-minors lacks a MIG device's GI or CI (the
+ * message names the GPU), parse errors of the driver's files as caps.h
+ * gives them; *out is NULL on error. */
 enum migctl_err migctl_cdi_generate(const struct migctl_node *node,
 				    const struct migctl_cdi_options *opts, char **out,
 				    struct migctl_error *err);

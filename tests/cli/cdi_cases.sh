@@ -48,6 +48,17 @@ expect_json "cdi: version and kind" '[.cdiVersion, .kind]' '["0.5.0","nvidia.com
 expect_json "cdi: common env as nvidia-ctk writes it" '.containerEdits.env' '["NVIDIA_VISIBLE_DEVICES=void"]' -- cdi generate --output -
 expect_json "cdi: a MIG device has three nodes, the parent first" '.devices[] | select(.name == "0:1") | [(.containerEdits.deviceNodes | length), .containerEdits.deviceNodes[0].path]' '[3,"/dev/nvidia0"]' -- cdi generate --output -
 expect_json "cdi: its UUID name has the same nodes" "[.devices[] | select(.name == \"0:1\" or .name == \"$(rn_uuid 0 1)\") | .containerEdits] | (length == 2 and .[0] == .[1])" true -- cdi generate --output -
+# The capability nodes are those the simulated driver's mig-minors names
+# for the device's GI and CI, found on the host under its driver root.
+cd_root=$("$MIGSIM_BIN" root)
+cd_gi=$("$migctl" list -o json | jq -r '.gpus[0].mig_devices[] | select(.index == 1) | .gi')
+cd_ci=$("$migctl" list -o json | jq -r '.gpus[0].mig_devices[] | select(.index == 1) | .ci')
+cd_mm=$cd_root/proc/driver/nvidia-caps/mig-minors
+cd_gim=$(awk -v k="gpu0/gi$cd_gi/access" '$1 == k {print $2}' "$cd_mm")
+cd_cim=$(awk -v k="gpu0/gi$cd_gi/ci$cd_ci/access" '$1 == k {print $2}' "$cd_mm")
+expect_json "cdi: 0:1's GI and CI capability nodes from mig-minors" '.devices[] | select(.name == "0:1") | [.containerEdits.deviceNodes[1:][].path] | join(" ")' "/dev/nvidia-caps/nvidia-cap$cd_gim /dev/nvidia-caps/nvidia-cap$cd_cim" -- cdi generate --output -
+expect_json "cdi: host paths are under the simulator's driver root" "[.devices[].containerEdits.deviceNodes[], .containerEdits.deviceNodes[] | .hostPath == \"$cd_root\" + .path] | all" true -- cdi generate --output -
+expect_json "cdi: the control nodes the driver root has" '[.containerEdits.deviceNodes[].path] | join(" ")' "$(for n in nvidiactl nvidia-uvm nvidia-uvm-tools nvidia-modeset; do [ -e "$cd_root/dev/$n" ] && printf '/dev/%s ' "$n"; done | sed 's/ $//')" -- cdi generate --output -
 expect_json "cdi: GPU 1 is its own /dev/nvidia1" '.devices[] | select(.name == "1") | [.containerEdits.deviceNodes[].path]' '["/dev/nvidia1"]' -- cdi generate --output -
 expect_json "cdi: all = the 2 GPUs + 2 caps per MIG device" '.devices[] | select(.name == "all") | .containerEdits.deviceNodes | length' 12 -- cdi generate --output -
 if [ "$(stat -c %a "$cd_spec")" = 644 ] && [ "$(find "$cd_dir" -type f | wc -l)" -eq 1 ]; then ok; else
@@ -89,6 +100,9 @@ rm -f "$cd_spec"
 "$migctl" destroy -i 0 --all >/dev/null 2>&1
 if [ ! -e "$cd_spec" ]; then ok; else bad "cdi: a spec deleted by hand is not written again"; fi
 if grep -q "$cd_spec" "$MIGSIM_STATE/cdi-specs" 2>/dev/null; then bad "cdi: ... and leaves the list"; else ok; fi
+mv "$cd_mm" "$cd_mm.away"
+expect_exit "cdi generate: a driver root without mig-minors" 15 'mig-minors' -- cdi generate --output "$cd_dir/x.json"
+mv "$cd_mm.away" "$cd_mm"
 expect_exit "cdi generate: directory missing" 4 'cannot write CDI spec .*/no-dir/x.json' -- cdi generate --output "$cd_dir/no-dir/x.json"
 
 unset MIGCTL_SIM MIGSIM_STATE
