@@ -50,7 +50,7 @@ static enum migctl_err parse_legacy(const char *text, struct migctl_migdev_spec 
 	const char *s1 = strchr(gpu, '/');
 	const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
 
-	if (!s1 || !s2 || !uuid_chars(gpu, s1) || (size_t)(s1 - gpu) >= sizeof(out->text) ||
+	if (!s1 || !s2 || !uuid_chars(gpu + 4, s1) || (size_t)(s1 - gpu) >= sizeof(out->text) ||
 	    !parse_small(s1 + 1, s2, &out->gi) || !parse_small(s2 + 1, s2 + 1 + strlen(s2 + 1), &out->ci))
 		return migctl_fail(err, MIGCTL_ERR_USAGE,
 				   "device '%s': a legacy MIG name is MIG-GPU-<uuid>/<gi>/<ci> "
