@@ -23,18 +23,28 @@ enum { CDI_OPT_OUTPUT = 1000, CDI_OPT_NO_REFRESH, CDI_OPT_SPEC };
  * node lock does: next to the simulator's state, else in /run/migctl
  * (tmpfs, cleared at boot like /var/run/cdi itself). */
 
-static void list_path(const struct cli *cli, char *buf, size_t len)
+/* The simulator's state directory: where the default journal and the
+ * node lock are. */
+static void sim_dir(const struct cli *cli, char *buf, size_t len)
 {
 	struct apply_req req = {0};
 	char journal[600];
+
+	cli_journal_path(cli, &req, journal, sizeof(journal));
+	char *slash = strrchr(journal, '/');
+	snprintf(buf, len, "%.*s", slash ? (int)(slash - journal) : 1, slash ? journal : ".");
+}
+
+static void list_path(const struct cli *cli, char *buf, size_t len)
+{
+	char dir[600];
 
 	if (!cli->node.simulated) {
 		snprintf(buf, len, "/run/migctl/cdi-specs");
 		return;
 	}
-	snprintf(buf, len, "%s", cli_journal_path(cli, &req, journal, sizeof(journal)));
-	char *slash = strrchr(buf, '/');
-	snprintf(slash ? slash + 1 : buf, len - (size_t)(slash ? slash + 1 - buf : 0), "cdi-specs");
+	sim_dir(cli, dir, sizeof(dir));
+	snprintf(buf, len, "%s/cdi-specs", dir);
 }
 
 /* The list's text ("" when there is none); NULL on a read error. */
@@ -103,16 +113,12 @@ static enum migctl_err list_update(const struct cli *cli, const char *spec, bool
  * simulator's in its state directory (where the journal and the lock are). */
 static const char *driver_root(const struct cli *cli, char *buf, size_t len)
 {
-	struct apply_req req = {0};
-	char journal[600];
+	char dir[600];
 
 	if (!cli->node.simulated)
 		return "/";
-	cli_journal_path(cli, &req, journal, sizeof(journal));
-	char *slash = strrchr(journal, '/');
-	if (slash)
-		*slash = '\0';
-	migctl_caps_sim_root(slash ? journal : ".", buf, len);
+	sim_dir(cli, dir, sizeof(dir));
+	migctl_caps_sim_root(dir, buf, len);
 	return buf;
 }
 
