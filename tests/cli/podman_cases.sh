@@ -4,9 +4,9 @@
 # (the simulated driver's character devices) and the spec's environment,
 # nothing of the other slices. After a repartition the spec is refreshed
 # and the old name is refused. Everything runs in a private mount
-# namespace (unshare -m) with a tmpfs over /run, so /var/run/cdi of the
-# machine is untouched; podman's storage, run and runc state are
-# temporary directories. Needs root; as root it must run (CI runs make
+# namespace (unshare -m), so /var/run/cdi of the machine is untouched: a
+# temporary directory is bind-mounted over it. podman's storage, run and
+# runc state are temporary directories too. Needs root; as root it must run (CI runs make
 # check as root). Sourced by tests/cli/cases.sh after node_cases.sh.
 # shellcheck shell=sh disable=SC2154
 
@@ -42,8 +42,14 @@ pd_run_script() {
 	cat >"$1" <<EOF
 set -u
 mount --make-rprivate / || exit 90
-mount -t tmpfs -o mode=0755 migctl-test /run || exit 91
-mkdir /run/cdi || exit 92
+# podman 4.3 reads specs from /etc/cdi and /var/run/cdi only: our own
+# directory goes over the latter (on a tmpfs over /run where the machine
+# has no /run/cdi to mount on).
+if [ ! -d /run/cdi ]; then
+	mount -t tmpfs -o mode=0755 migctl-test /run || exit 91
+	mkdir /run/cdi || exit 92
+fi
+mount --bind "$pd/cdi" /run/cdi || exit 92
 pod() {
 	timeout 120 podman --root "$pd/storage" --runroot "$pd/runroot" --storage-driver vfs \\
 		--cgroup-manager cgroupfs --events-backend none --runtime /usr/sbin/runc \\
@@ -52,13 +58,13 @@ pod() {
 		'busybox find /dev -name "nvidia*" -type c | busybox sort | busybox tr "\\n" " "; echo; busybox env'
 }
 "$migctl" cdi generate >"$pd/gen.out" 2>&1 || exit 93
-cp /run/cdi/$pd_spec_name "$pd/spec1.json"
+cp "$pd/cdi/$pd_spec_name" "$pd/spec1.json"
 pod nvidia.com/gpu=0:1 >"$pd/c1.out" 2>&1; echo \$? >"$pd/c1.rc"
 pod "nvidia.com/gpu=\$(cat "$pd/uuid01")" >"$pd/c2.out" 2>&1; echo \$? >"$pd/c2.rc"
 # The repartition: GPU 0's MIG device 1 goes, a 1g.5gb comes.
 "$migctl" destroy -i 0 --all --gi "\$(cat "$pd/gi01")" >"$pd/repart.out" 2>&1 || exit 94
 "$migctl" create -i 0 1g.5gb >>"$pd/repart.out" 2>&1 || exit 95
-cp /run/cdi/$pd_spec_name "$pd/spec2.json"
+cp "$pd/cdi/$pd_spec_name" "$pd/spec2.json"
 pod "nvidia.com/gpu=\$(cat "$pd/uuid01")" >"$pd/c3.out" 2>&1; echo \$? >"$pd/c3.rc"
 pod nvidia.com/gpu=0:1 >"$pd/c4.out" 2>&1; echo \$? >"$pd/c4.rc"
 exit 0
@@ -77,7 +83,7 @@ pd_main() {
 	jq -r '.gpus[0].mig_devices[] | select(.index == 1) | .gi' "$pd/list.json" >"$pd/gi01"
 	jq -r '.gpus[0].mig_devices[] | select(.index == 1) | .ci' "$pd/list.json" >"$pd/ci01"
 	pd_droot=$("$MIGSIM_BIN" root)
-	mkdir -p "$pd/rootfs/bin" "$pd/rootfs/dev" "$pd/rootfs/proc" "$pd/rootfs/sys" "$pd/rootfs/etc"
+	mkdir -p "$pd/cdi" "$pd/rootfs/bin" "$pd/rootfs/dev" "$pd/rootfs/proc" "$pd/rootfs/sys" "$pd/rootfs/etc"
 	cp /bin/busybox "$pd/rootfs/bin/busybox"
 	ln -s busybox "$pd/rootfs/bin/sh"
 	pd_run_script "$pd/in.sh"
