@@ -6,8 +6,8 @@
 # and the old name is refused. Everything runs in a private mount
 # namespace (unshare -m), so /var/run/cdi of the machine is untouched: a
 # temporary directory is bind-mounted over it. podman's storage, run and
-# runc state are temporary directories too. Needs root; as root it must run (CI runs make
-# check as root). Sourced by tests/cli/cases.sh after node_cases.sh.
+# runc state are temporary directories too. Needs root; as root it must
+# run (CI runs make check as root). Sourced by tests/cli/cases.sh after node_cases.sh.
 # shellcheck shell=sh disable=SC2154
 
 pd_root_dir=$(cd "$here/../.." && pwd)
