@@ -78,3 +78,4 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/nvsmi_cases.sh"
 . "$here/run_cases.sh"
 . "$here/cdi_cases.sh"
+. "$here/podman_cases.sh"
