@@ -1,7 +1,7 @@
 # `migctl cdi generate|list` on the simulator: the names and nodes of the
 # spec against `migctl list` and the simulated driver's files, the atomic
 # write, the refresh after every change; then (as root) podman with runc
-# consuming the spec: tests/cli/cdi_podman.sh. Sourced by tests/cli/cases.sh
+# consuming the spec: tests/cli/podman_cases.sh. Sourced by tests/cli/cases.sh
 # after node_cases.sh (nd_new, nd_expect, MIGSIM_BIN).
 # shellcheck shell=sh disable=SC2154
 
