@@ -10,7 +10,9 @@ set -eu
 
 BUILD_PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev"
 PACKAGES="$BUILD_PACKAGES
-libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db
+libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db"
+# podman, runc, busybox-static: the CDI test runs a container from a busybox rootfs.
+PACKAGES="$PACKAGES
 podman runc busybox-static"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 
