@@ -123,7 +123,7 @@ const struct cli_command cli_cmd_run = {
 		"--exclusive checks the device at start; a process that starts on it a\n"
 		"moment later is not stopped. A profile name always picks an idle device.\n",
 	.formats = "text json",
-	.format_note = "(-o json with --dry-run)",
+	.format_note = " (-o json with --dry-run)",
 	.opts = run_opts,
 	.epilogue =
 		"Exit status: CMD's; 126 when CMD cannot be run, 127 when it is not\n"
