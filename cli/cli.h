@@ -72,6 +72,7 @@ struct cli_opt {
 
 /* Command flags. */
 #define CLI_OWN_PARSER 1u          /* personality: argv goes untouched to run */
+#define CLI_OPERANDS_LAST 2u       /* options end at the first operand (run CMD -x) */
 
 struct cli_command {
 	const char *name;
@@ -101,6 +102,7 @@ extern const struct cli_command cli_cmd_dmon;
 /* Monitoring: cli/cmd_exporter.c, cli/cmd_top.c. */
 extern const struct cli_command cli_cmd_exporter, cli_cmd_top;
 extern const struct cli_command cli_cmd_access;
+extern const struct cli_command cli_cmd_run, cli_cmd_cdi;
 
 /* Every command, in the order 'migctl --help' lists them (cli/commands.c). */
 extern const struct cli_command *const cli_commands[];
@@ -355,6 +357,12 @@ const char *cli_driver_root(const struct cli *cli, const char *root, char *buf, 
 int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_dmon(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_cdi(struct cli *cli, int argc, char **argv);
+/* After a command that changed the node (it took the node lock): rewrite
+ * the CDI specs `cdi generate` wrote (cli/cmd_cdi.c); failures are
+ * warnings on stderr. */
+void cli_cdi_refresh(struct cli *cli);
 
 /* The nvidia-mig-parted personality (cli/parted.c): argv as
  * nvidia-mig-parted gets it, argv[0] included. */

@@ -29,6 +29,8 @@ void cli_parse_init(struct cli_parse *p, struct cli *cli, const struct cli_comma
 	p->cmd = cmd;
 	p->argc = argc;
 	p->argv = argv;
+	if (cmd->flags & CLI_OPERANDS_LAST)
+		p->shorts[ns++] = '+';
 	p->shorts[ns++] = 'h';
 	if (cmd->formats) {
 		p->lopts[n++] = common[0];
@@ -113,6 +115,8 @@ int cli_next_opt(struct cli_parse *p)
 		p->arg = optarg;
 		switch (opt) {
 		case KEY_OUTPUT:
+			if (!p->cmd->formats) /* the command's own -o (cdi) */
+				return opt;
 			if (set_output(p, optarg))
 				return CLI_PARSE_STOP;
 			continue;

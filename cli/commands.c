@@ -12,6 +12,7 @@ const struct cli_command *const cli_commands[] = {
 	&cli_cmd_plan, &cli_cmd_apply, &cli_cmd_assert, &cli_cmd_export,
 	&cli_cmd_checkpoint, &cli_cmd_restore, &cli_cmd_recover, &cli_cmd_config,
 	&cli_cmd_top, &cli_cmd_exporter,
+	&cli_cmd_run, &cli_cmd_cdi,
 	&cli_cmd_smi, &cli_cmd_parted,
 	&cli_cmd_dmon,
 	&cli_cmd_access,

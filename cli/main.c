@@ -160,6 +160,8 @@ int main(int argc, char **argv)
 	}
 	rc = dispatch(&cli, argc - optind, argv + optind);
 out:
+	if (cli.locked)
+		cli_cdi_refresh(&cli);
 	if (cli.node_open)
 		migctl_node_close(&cli.node);
 	migctl_catalog_release(&cli.catalog);

@@ -19,6 +19,9 @@ prometheus tmux curl"
 # acl: getfacl, the tests' independent view of the ACLs migctl access sets.
 PACKAGES="$PACKAGES
 acl"
+# podman, runc, busybox-static: the CDI test runs a container from a busybox rootfs.
+PACKAGES="$PACKAGES
+podman runc busybox-static"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -80,3 +80,6 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/exporter_cases.sh"
 . "$here/top_cases.sh"
 . "$here/access_cases.sh"
+. "$here/run_cases.sh"
+. "$here/cdi_cases.sh"
+. "$here/podman_cases.sh"
