@@ -10,7 +10,12 @@ set -eu
 
 BUILD_PACKAGES="gcc make pkg-config libc6-dev libyaml-dev libjansson-dev"
 PACKAGES="$BUILD_PACKAGES
-libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db"
+libcmocka-dev clang libclang-rt-14-dev jq coinor-cbc man-db
+slurmctld slurmd slurm-client munge"
+# kubectl checks the Kubernetes objects of tests/cli/k8s_cases.sh offline:
+# Debian's kubernetes-client, unless a kubectl is on PATH already.
+command -v kubectl >/dev/null 2>&1 || PACKAGES="$PACKAGES
+kubernetes-client"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -76,3 +76,4 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/exports_cases.sh"
 . "$here/realcheck_cases.sh"
 . "$here/nvsmi_cases.sh"
+. "$here/k8s_cases.sh"

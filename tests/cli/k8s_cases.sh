@@ -1,0 +1,114 @@
+# migctl k8s labels / resources and plan -o k8s: the device plugin's
+# resources for seed 004's layout (golden from the seed), GFD's labels, the
+# single-strategy refusal, the features.d file, and the generated objects
+# checked offline by kubectl (`kubectl label --local` parses an object and
+# validates label keys and values without a cluster). Sourced by
+# tests/cli/cases.sh (ok, bad, expect_*, $tmp, $migctl, $here come from
+# tests/cli/run.sh).
+# shellcheck shell=sh disable=SC2154
+
+MIGSIM_BIN=${MIGSIM_BIN:-$(dirname "$migctl")/migsim}
+k8_cfg=$here/configs/k8s-seed004.yaml
+
+# k8_new LAYOUT: a fresh 8 x A100-SXM4-40GB machine with LAYOUT applied.
+k8_new() {
+	MIGSIM_STATE=$(mktemp -d "$tmp/k8s.XXXXXX")
+	export MIGCTL_SIM=1 MIGSIM_STATE
+	"$MIGSIM_BIN" init --gpus A100-SXM4-40GB:8 >/dev/null 2>"$tmp/k8_err" &&
+		"$migctl" apply -f "$k8_cfg" -c "$1" >/dev/null 2>>"$tmp/k8_err" ||
+		{ bad "k8s: machine with $1"; cat "$tmp/k8_err"; }
+}
+
+# k8_eq NAME GOT WANT
+k8_eq() {
+	if [ "$2" = "$3" ]; then ok; else bad "$1 (got '$2', want '$3')"; fi
+}
+
+# The kubectl that checks the objects: Debian's kubernetes-client
+# (scripts/install-deps.sh installs it where no kubectl is on PATH).
+k8_kubectl=$(command -v kubectl || true)
+# k8_kubectl_labels NAME FILE: every key=value line of FILE is a label
+# kubectl accepts on a Node, and the Node it prints carries them all.
+k8_kubectl_labels() {
+	if [ -z "$k8_kubectl" ]; then
+		bad "$1: no kubectl (run scripts/install-deps.sh)"
+		return
+	fi
+	printf 'apiVersion: v1\nkind: Node\nmetadata:\n  name: gpu-node-1\n' >"$tmp/k8_node.yaml"
+	# shellcheck disable=SC2046
+	if "$k8_kubectl" label --local -f "$tmp/k8_node.yaml" -o json \
+		$(grep -v '^#' "$2") >"$tmp/k8_kout" 2>"$tmp/k8_kerr" &&
+		[ "$(jq '.metadata.labels | length' "$tmp/k8_kout")" = "$(grep -vc '^#' "$2")" ]; then
+		ok
+	else
+		bad "$1"; cat "$tmp/k8_kerr"
+	fi
+}
+
+# --- seed 004: 8 x (2 x 1g.5gb + 2g.10gb + 3g.20gb) ----------------------------
+k8_new seed-004
+expect_golden "k8s resources: seed 004's Capacity (mixed)" k8s-seed004-resources.txt -- k8s resources
+expect_golden "k8s resources: mixed is the default" k8s-seed004-resources.txt -- k8s resources --strategy mixed
+expect_json "k8s resources -o json" '.resources | [."nvidia.com/mig-1g.5gb", ."nvidia.com/mig-2g.10gb", ."nvidia.com/mig-3g.20gb", ."nvidia.com/gpu"]' '[16,8,8,0]' \
+	-- k8s resources -o json
+expect_exit "k8s resources --strategy single: refused on a mixed layout" 17 \
+	'single strategy refuses this layout: more than one MIG device type.*--strategy mixed' -- k8s resources --strategy single
+
+"$migctl" k8s labels >"$tmp/k8_labels" 2>"$tmp/k8_err" || { bad "k8s labels"; cat "$tmp/k8_err"; }
+k8_eq "k8s labels: strategy" "$(grep '^nvidia.com/mig.strategy=' "$tmp/k8_labels")" "nvidia.com/mig.strategy=mixed"
+k8_eq "k8s labels: counts" "$(grep -E '^nvidia.com/mig-[^.]+\.[^.]+\.count=' "$tmp/k8_labels" | tr '\n' ' ')" \
+	"nvidia.com/mig-1g.5gb.count=16 nvidia.com/mig-2g.10gb.count=8 nvidia.com/mig-3g.20gb.count=8 "
+# A100-40GB 3g.20gb (reference mig-profiles.md): 42 SMs, 3 compute slices,
+# 3 copy engines, 2 decoders; its one CI covers the GI.
+k8_eq "k8s labels: 3g.20gb attributes" \
+	"$(grep -E '^nvidia.com/mig-3g.20gb\.(multiprocessors|slices\.gi|slices\.ci|engines\.copy|engines\.decoder|product)=' "$tmp/k8_labels" | tr '\n' ' ')" \
+	"nvidia.com/mig-3g.20gb.engines.copy=3 nvidia.com/mig-3g.20gb.engines.decoder=2 nvidia.com/mig-3g.20gb.multiprocessors=42 nvidia.com/mig-3g.20gb.product=NVIDIA-A100-SXM4-40GB-MIG-3g.20gb nvidia.com/mig-3g.20gb.slices.ci=3 nvidia.com/mig-3g.20gb.slices.gi=3 "
+k8_eq "k8s labels: 1g.5gb memory is the profile's MiB" "$(grep '^nvidia.com/mig-1g.5gb.memory=' "$tmp/k8_labels")" \
+	"nvidia.com/mig-1g.5gb.memory=$("$migctl" profiles -i 0 -o json | jq '.gpus[0].gpu_instance_profiles[] | select(.name == "1g.5gb") | .memory_mib')"
+k8_eq "k8s labels: the physical GPU count (mixed)" "$(grep '^nvidia.com/gpu.count=' "$tmp/k8_labels")" "nvidia.com/gpu.count=8"
+k8_kubectl_labels "kubectl accepts every mixed label" "$tmp/k8_labels"
+
+"$migctl" k8s labels --strategy single >"$tmp/k8_single" 2>"$tmp/k8_err" || { bad "k8s labels single"; cat "$tmp/k8_err"; }
+k8_eq "k8s labels --strategy single: MIG-INVALID on a mixed layout" \
+	"$(grep -E '^nvidia.com/gpu\.(product|count|memory)=' "$tmp/k8_single" | tr '\n' ' ')" \
+	"nvidia.com/gpu.count=0 nvidia.com/gpu.memory=0 nvidia.com/gpu.product=NVIDIA-A100-SXM4-40GB-MIG-INVALID "
+
+# --file: the same text, written whole; an unwritable path is exit 4.
+k8_feat=$tmp/k8_features.d
+mkdir -p "$k8_feat"
+"$migctl" k8s labels --file "$k8_feat/migctl" >"$tmp/k8_out" 2>&1 && [ ! -s "$tmp/k8_out" ] && ok ||
+	{ bad "k8s labels --file: exit 0, prints nothing"; cat "$tmp/k8_out"; }
+k8_eq "k8s labels --file FILE holds the labels" "$(cmp "$k8_feat/migctl" "$tmp/k8_labels" && echo same)" same
+k8_eq "k8s labels --file leaves no temp file" "$(ls "$k8_feat")" migctl
+expect_exit "k8s labels --file into a missing directory" 4 'cannot write labels file .*/nodir/migctl' \
+	-- k8s labels --file "$tmp/nodir/migctl"
+expect_exit "k8s resources --file: refused" 2 'file applies to .k8s labels. only' -- k8s resources --file "$tmp/x"
+expect_exit "k8s: bad strategy" 2 'unknown MIG strategy "none"; use mixed or single' -- k8s labels --strategy none
+expect_exit "k8s: no subcommand" 2 'missing subcommand' -- k8s
+expect_exit "k8s: unknown subcommand" 2 "unknown subcommand 'label'" -- k8s label
+
+# --- uniform, no MIG, half MIG, compute instances smaller than the GI ---------
+k8_new all-1g.5gb
+expect_json "single on all-1g.5gb: 56 x nvidia.com/gpu" '.resources' '{"nvidia.com/gpu":56}' -- k8s resources --strategy single -o json
+expect_json "mixed on all-1g.5gb" '.resources' '{"nvidia.com/gpu":0,"nvidia.com/mig-1g.5gb":56}' -- k8s resources -o json
+"$migctl" k8s labels --strategy single >"$tmp/k8_single" 2>"$tmp/k8_err" || { bad "k8s labels single uniform"; cat "$tmp/k8_err"; }
+k8_eq "single labels on all-1g.5gb" \
+	"$(grep -E '^nvidia.com/gpu\.(product|count|slices\.gi|multiprocessors)=' "$tmp/k8_single" | tr '\n' ' ')" \
+	"nvidia.com/gpu.count=56 nvidia.com/gpu.multiprocessors=14 nvidia.com/gpu.product=NVIDIA-A100-SXM4-40GB-MIG-1g.5gb nvidia.com/gpu.slices.gi=1 "
+k8_kubectl_labels "kubectl accepts every single label" "$tmp/k8_single"
+
+k8_new all-disabled
+expect_json "single without MIG: the GPUs" '.resources' '{"nvidia.com/gpu":8}' -- k8s resources --strategy single -o json
+expect_json "labels without MIG" '.labels."nvidia.com/gpu.count"' '8' -- k8s labels --strategy single -o json
+
+k8_new half-disabled
+expect_exit "single with MIG on half the GPUs: refused" 17 'GPUs with and without MIG mode' -- k8s resources --strategy single
+expect_json "mixed with MIG on half the GPUs" '.resources' '{"nvidia.com/gpu":4,"nvidia.com/mig-1g.5gb":28}' -- k8s resources -o json
+
+k8_new split-ci
+expect_exit "mixed with 1c.3g.20gb devices: refused, as the plugin stops" 17 \
+	'MIG device profile 1c.3g.20gb is a compute instance smaller than its GPU instance' -- k8s resources
+expect_json "labels still describe 1c.3g.20gb" '.labels | [."nvidia.com/mig-1c.3g.20gb.count", ."nvidia.com/mig-1c.3g.20gb.slices.ci", ."nvidia.com/mig-1c.3g.20gb.slices.gi"]' \
+	'["24","1","3"]' -- k8s labels -o json
+
+unset MIGCTL_SIM MIGSIM_STATE
