@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migctl/export.h"
+#include "migctl/planner.h"
 #include "util/strbuf.h"
 
 #define PREFIX "nvidia.com/"
@@ -238,7 +240,11 @@ static enum migctl_err put_kind(struct migctl_k8s_list *l, const char *base,
 	char key[128], val[64], suffix[MIGCTL_NAME_MAX + 8];
 	enum migctl_err rc = MIGCTL_ERR_OK;
 
+	/* '+' cannot be in a label value: the key's rule, '+' as '.'. */
 	snprintf(suffix, sizeof(suffix), "-MIG-%s", k->profile);
+	for (char *c = suffix; *c; c++)
+		if (*c == '+')
+			*c = '.';
 	product(val, sizeof(val), k->model, suffix);
 #define PUT(name, ...) do { snprintf(key, sizeof(key), "%s.%s", base, name); \
 	if (!rc) rc = put(l, err, key, __VA_ARGS__); } while (0)
@@ -372,4 +378,67 @@ char *migctl_k8s_features_text(const struct migctl_k8s_list *l)
 		return NULL;
 	}
 	return mu_sb_take(&b);
+}
+
+/* --- a fleet plan, node by node ---------------------------------------------- */
+
+enum migctl_err migctl_plan_node_configs(const struct migctl_plan *plan, const unsigned *index,
+					 struct migctl_plan_node *nodes, size_t n_nodes,
+					 const char *prefix, struct migctl_export *x,
+					 struct migctl_error *err)
+{
+	json_t **seen = calloc(n_nodes + 1, sizeof(*seen));
+	unsigned *local = calloc(plan->n_gpus + 1, sizeof(*local));
+	struct migctl_export one;
+	enum migctl_err rc = MIGCTL_ERR_OK;
+
+	migctl_export_release(x);
+	migctl_export_init(&one);
+	if (!seen || !local)
+		rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n_nodes && !rc; i++) {
+		struct migctl_plan_node *nd = &nodes[i];
+		struct migctl_plan sub = *plan;
+		json_t *j;
+		size_t c;
+
+		if (nd->first > plan->n_gpus || nd->n > plan->n_gpus - nd->first) {
+			rc = migctl_fail(err, MIGCTL_ERR_INTERNAL, "node %s lies outside the plan", nd->name);
+			break;
+		}
+		/* The node's GPUs alone, numbered as the node numbers them. */
+		sub.gpus = plan->gpus + nd->first;
+		sub.n_gpus = nd->n;
+		for (size_t g = 0; g < nd->n; g++)
+			local[g] = index ? index[nd->first + g] : (unsigned)g;
+		if ((rc = migctl_export_plan(&sub, local, "node", &one, err)))
+			break;
+		if (!(j = migctl_export_json(&one, true))) {
+			rc = migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+			break;
+		}
+		for (c = 0; c < x->n_entries && !json_equal(seen[c], j); c++)
+			;
+		nd->config = c;
+		if (c < x->n_entries) {
+			json_decref(j);
+			continue;
+		}
+		seen[c] = j;
+		char label[MIGCTL_NAME_MAX * 2];
+		struct migctl_export_entry *e;
+		snprintf(label, sizeof(label), "%s-%zu", prefix, c + 1);
+		if ((rc = migctl_export_add_label(x, label, &e, err)))
+			break;
+		for (size_t s = 0; s < one.entries[0].n_specs && !rc; s++)
+			rc = migctl_export_add(e, &one.entries[0].specs[s], err);
+	}
+	for (size_t i = 0; seen && i < n_nodes; i++)
+		json_decref(seen[i]);
+	free(seen);
+	free(local);
+	migctl_export_release(&one);
+	if (rc)
+		migctl_export_release(x);
+	return rc;
 }

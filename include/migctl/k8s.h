@@ -88,6 +88,28 @@ enum migctl_err migctl_k8s_resources(struct migctl_gpu_state *const *gpus, size_
  * memory. */
 char *migctl_k8s_features_text(const struct migctl_k8s_list *l);
 
+/* --- a fleet plan, node by node ---------------------------------------------- */
+
+struct migctl_plan;
+struct migctl_export;
+
+/* One node of a fleet plan: a run of the plan's GPUs. */
+struct migctl_plan_node {
+	const char *name;             /* borrowed */
+	size_t first, n;              /* plan->gpus[first .. first + n) */
+	size_t config;                /* out: its entry in the export */
+};
+
+/* The plan as named mig-parted configs, one per distinct node layout
+ * ("<prefix>-1", "<prefix>-2", ... in the order nodes first use them), into
+ * `x` (released first); each node's `config` is its entry's index. A
+ * node's GPUs are numbered from 0 on that node, or by index[g] (g a plan
+ * GPU) when `index` is not NULL. Nodes must lie inside the plan. */
+enum migctl_err migctl_plan_node_configs(const struct migctl_plan *plan, const unsigned *index,
+					 struct migctl_plan_node *nodes, size_t n_nodes,
+					 const char *prefix, struct migctl_export *x,
+					 struct migctl_error *err);
+
 /* Whether `s` is a valid Kubernetes label value (at most 63 characters,
  * alphanumerics, '-', '_', '.', alphanumeric at both ends; "" is valid). */
 bool migctl_k8s_valid_label_value(const char *s);

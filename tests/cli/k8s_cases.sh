@@ -112,3 +112,55 @@ expect_json "labels still describe 1c.3g.20gb" '.labels | [."nvidia.com/mig-1c.3
 	'["24","1","3"]' -- k8s labels -o json
 
 unset MIGCTL_SIM MIGSIM_STATE
+
+# --- plan -o k8s: k8s-mig-manager's ConfigMap and the label commands ----------
+# Two A100 nodes and one H100 node; 8 x 3g.40gb fill both A100 nodes (two
+# per GPU) and leave the H100 empty: the A100 nodes share one config.
+k8_plan=$tmp/k8_plan.yaml
+"$migctl" plan --fleet a100-sxm4-80gb:2,a100-sxm4-80gb:2,h100-sxm5-80gb:1 --demand 3g.40gb=8 \
+	-o k8s --nodes gpu-a,gpu-b,gpu-h >"$k8_plan" 2>"$tmp/k8_err" || { bad "plan -o k8s"; cat "$tmp/k8_err"; }
+k8_eq "plan -o k8s: equal node layouts share a config" \
+	"$(grep -E '^#   kubectl label node' "$k8_plan" | awk '{print $5, $6}' | tr '\n' ' ')" \
+	"gpu-a nvidia.com/mig.config=migctl-plan-1 gpu-b nvidia.com/mig.config=migctl-plan-1 gpu-h nvidia.com/mig.config=migctl-plan-2 "
+if [ -n "$k8_kubectl" ]; then
+	# kubectl reads the ConfigMap (no cluster: --local) and hands back its
+	# config.yaml, which mig-parted's parser rules accept for every config.
+	if "$k8_kubectl" label --local -f "$k8_plan" migctl-check=1 -o jsonpath='{.kind} {.metadata.name}' >"$tmp/k8_kout" 2>"$tmp/k8_kerr" &&
+		[ "$(cat "$tmp/k8_kout")" = "ConfigMap migctl-plan" ]; then ok; else bad "kubectl reads the plan's ConfigMap"; cat "$tmp/k8_kerr"; fi
+	"$k8_kubectl" label --local -f "$k8_plan" migctl-check=1 -o 'jsonpath={.data.config\.yaml}' >"$tmp/k8_cfg.yaml" 2>"$tmp/k8_kerr" ||
+		{ bad "kubectl: the ConfigMap's config.yaml"; cat "$tmp/k8_kerr"; }
+	for k8_c in migctl-plan-1 migctl-plan-2; do
+		expect_stdout "plan -o k8s: $k8_c is a valid mig-parted config" '^Selected MIG configuration is valid$' \
+			-- parted assert --valid-config -f "$tmp/k8_cfg.yaml" -c "$k8_c"
+	done
+	# Each label command, run against a local Node object: kubectl accepts
+	# the key and value.
+	grep -E '^#   kubectl label node' "$k8_plan" | while read -r _ _ _ _ k8_node k8_label _; do
+		printf 'apiVersion: v1\nkind: Node\nmetadata:\n  name: %s\n' "$k8_node" >"$tmp/k8_node.yaml"
+		"$k8_kubectl" label --local -f "$tmp/k8_node.yaml" "$k8_label" --overwrite -o jsonpath='{.metadata.labels}' 2>&1
+		echo
+	done >"$tmp/k8_kout"
+	k8_eq "kubectl accepts every label command" "$(grep -c 'nvidia.com/mig.config' "$tmp/k8_kout")" 3
+	# mig-manager's apply on each node: a node built from the plan's GPUs
+	# gets exactly the planned instances.
+	MIGSIM_STATE=$(mktemp -d "$tmp/k8s.XXXXXX")
+	export MIGCTL_SIM=1 MIGSIM_STATE
+	"$MIGSIM_BIN" init --gpus A100-SXM4-80GB:2 >/dev/null &&
+		"$migctl" parted apply -f "$tmp/k8_cfg.yaml" -c migctl-plan-1 >/dev/null 2>"$tmp/k8_err" ||
+		{ bad "plan -o k8s: nvidia-mig-parted apply of migctl-plan-1"; cat "$tmp/k8_err"; }
+	expect_json "plan -o k8s: the node holds the planned 3g.40gb" '[.gpus[].mig_devices[].profile] | sort' \
+		'["3g.40gb","3g.40gb","3g.40gb","3g.40gb"]' -- list -o json
+	unset MIGCTL_SIM MIGSIM_STATE
+else
+	bad "plan -o k8s: no kubectl (run scripts/install-deps.sh)"
+fi
+expect_exit "plan -o k8s --nodes: one name per fleet item" 2 'nodes: 2 names for 3 --fleet items' \
+	-- plan --fleet a100-sxm4-80gb:2,a100-sxm4-80gb:2,h100-sxm5-80gb:1 --demand 3g.40gb=4 -o k8s --nodes a,b
+expect_exit "plan -o k8s --nodes: counts add up" 2 'add up to 3, the fleet has 4 GPUs' \
+	-- plan --fleet a100-sxm4-80gb:4 --demand 3g.40gb=4 -o k8s --nodes a:1,b:2
+expect_exit "plan -o k8s --nodes: a bad node name" 2 'bad node name "Node_A"' \
+	-- plan --fleet a100-sxm4-80gb:4 --demand 3g.40gb=4 -o k8s --nodes Node_A
+expect_exit "plan --nodes without -o k8s" 2 'nodes applies to -o k8s and -o slurm only' \
+	-- plan --fleet a100-sxm4-80gb:4 --demand 3g.40gb=4 --nodes a
+expect_stdout "plan -o k8s --nodes NAME:COUNT" '^#   kubectl label node b nvidia.com/mig.config=migctl-plan-2 --overwrite$' \
+	-- plan --fleet a100-sxm4-80gb:4 --demand 3g.40gb=3 -o k8s --nodes a:2,b:2
