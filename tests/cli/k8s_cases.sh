@@ -113,6 +113,53 @@ expect_json "labels still describe 1c.3g.20gb" '.labels | [."nvidia.com/mig-1c.3
 
 unset MIGCTL_SIM MIGSIM_STATE
 
+# --- the drop-in for k8s-mig-manager ------------------------------------------
+# mig-manager's reconfigure (reference mig-parted.md §3), replayed through a
+# link named nvidia-mig-parted: assert --valid-config, assert, assert
+# --mode-only, apply --mode-only, assert --mode-only, apply, assert, each
+# with -f and -c as mig-manager passes them and with its hooks file, whose
+# apply-exit refreshes the features.d labels (the hook gets no PATH and no
+# parent environment: absolute paths, and the simulator through envs).
+k8_mm=$(mktemp -d "$tmp/k8s-mm.XXXXXX")
+ln -s "$migctl" "$k8_mm/nvidia-mig-parted"
+MIGSIM_STATE=$(mktemp -d "$tmp/k8s.XXXXXX")
+export MIGCTL_SIM=1 MIGSIM_STATE
+"$MIGSIM_BIN" init --gpus A100-SXM4-40GB:8 >/dev/null 2>&1 || bad "k8s: mig-manager machine"
+cat >"$k8_mm/hooks.yaml" <<EOF
+version: v1
+hooks:
+  apply-exit:
+    - command: $migctl
+      args: ["k8s", "labels", "--file", "$k8_mm/features"]
+      envs:
+        MIGCTL_SIM: "1"
+        MIGSIM_STATE: $MIGSIM_STATE
+EOF
+# k8_mm_step NAME CODE ARGS...: nvidia-mig-parted ARGS exits CODE ("fail":
+# any failure, which is all mig-manager tells apart; migctl's codes say why).
+k8_mm_step() {
+	k8_mm_name=$1 k8_mm_code=$2
+	shift 2
+	"$k8_mm/nvidia-mig-parted" "$@" >"$tmp/k8_out" 2>&1
+	k8_mm_rc=$?
+	if [ "$k8_mm_code" = fail ] && [ "$k8_mm_rc" -ne 0 ] || [ "$k8_mm_rc" = "$k8_mm_code" ]; then ok; else bad "mig-manager: $k8_mm_name (exit $k8_mm_rc, want $k8_mm_code)"; cat "$tmp/k8_out"; fi
+}
+k8_mm_step "assert --valid-config" 0 assert --valid-config -f "$k8_cfg" -c seed-004
+k8_mm_step "assert: not applied yet" fail assert -f "$k8_cfg" -c seed-004
+k8_mm_step "assert --mode-only: MIG off" fail assert --mode-only -f "$k8_cfg" -c seed-004
+k8_mm_step "apply --mode-only" 0 -d apply --mode-only -f "$k8_cfg" -c seed-004 -k "$k8_mm/hooks.yaml"
+k8_mm_step "assert --mode-only after the mode phase" 0 assert --mode-only -f "$k8_cfg" -c seed-004
+k8_mm_step "apply" 0 -d apply -f "$k8_cfg" -c seed-004 -k "$k8_mm/hooks.yaml"
+k8_mm_step "assert: applied" 0 assert -f "$k8_cfg" -c seed-004
+k8_eq "mig-manager: apply-exit refreshed the labels" "$(grep '^nvidia.com/mig-1g.5gb.count=' "$k8_mm/features")" "nvidia.com/mig-1g.5gb.count=16"
+MIG_PARTED_CONFIG_FILE=$k8_cfg MIG_PARTED_SELECTED_CONFIG=all-1g.5gb MIG_PARTED_HOOKS_FILE=$k8_mm/hooks.yaml
+export MIG_PARTED_CONFIG_FILE MIG_PARTED_SELECTED_CONFIG MIG_PARTED_HOOKS_FILE
+k8_mm_step "apply from MIG_PARTED_* variables" 0 apply
+unset MIG_PARTED_CONFIG_FILE MIG_PARTED_SELECTED_CONFIG MIG_PARTED_HOOKS_FILE
+k8_eq "mig-manager: labels follow the new layout" "$(grep -E '^nvidia.com/mig-[^.]+\.[^.]+\.count=' "$k8_mm/features")" "nvidia.com/mig-1g.5gb.count=56"
+k8_mm_step "unknown label" fail assert --valid-config -f "$k8_cfg" -c no-such-config
+unset MIGCTL_SIM MIGSIM_STATE
+
 # --- plan -o k8s: k8s-mig-manager's ConfigMap and the label commands ----------
 # Two A100 nodes and one H100 node; 8 x 3g.40gb fill both A100 nodes (two
 # per GPU) and leave the H100 empty: the A100 nodes share one config.
