@@ -49,6 +49,8 @@ LIB_SRC  := $(wildcard lib/*.c) $(UTIL_SRC)
 CORE_SRC := lib/catalog.c lib/error.c lib/geometry.c $(UTIL_SRC)
 CLI_SRC  := $(wildcard cli/*.c)
 SIM_SRC  := sim/ops.c sim/state.c sim/telemetry.c sim/driver.c
+# The simulated driver's procfs files and device nodes.
+SIM_SRC  += sim/driver_root.c
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 SIMTEST_SRC := $(wildcard tests/sim/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)

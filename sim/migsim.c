@@ -258,6 +258,7 @@ static const struct command commands[] = {
 	{"exec", cmd_exec, "run a command registered as a process on a GPU or MIG device"},
 	{"fault", cmd_fault, "make NVML calls fail: fault add|list|clear"},
 	{"event", cmd_event, "inject an NVML event (XID, ECC, ...) for event sets"},
+	{"root", cmd_root, "print the simulated driver root (procfs files, device nodes)"},
 };
 
 static void usage(FILE *out)

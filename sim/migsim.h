@@ -30,6 +30,7 @@ int cmd_set(struct app *app, int argc, char **argv);
 int cmd_exec(struct app *app, int argc, char **argv);
 int cmd_fault(struct app *app, int argc, char **argv);
 int cmd_event(struct app *app, int argc, char **argv);
+int cmd_root(struct app *app, int argc, char **argv);
 
 /* --- errors: print "migsim: error: ..." and return the exit code ------- */
 

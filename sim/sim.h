@@ -436,4 +436,34 @@ void sim_forget(void);
 enum migctl_err sim_store_new(const char *dir, const struct sim_machine *m,
 			      struct migctl_error *err);
 
+/* --- the simulated driver's files (sim/driver_root.c) --------------------- */
+
+/* The driver root inside a state directory: DIR/driver holds proc/ and dev/
+ * as a real node has them for the live layout (migctl's --root, and its
+ * default under --sim; lib/caps.c names the same directory). */
+#define SIM_DRIVER_ROOT "driver"
+/* Majors of the simulated nodes: nvidia's is fixed (195, nvidiactl minor
+ * 255); nvidia-caps and nvidia-uvm are dynamic on a real node, so any
+ * free value will do (reference/nvml-mig.md §3 shows 508 among others). */
+#define SIM_NVIDIA_MAJOR 195u
+#define SIM_NVIDIACTL_MINOR 255u
+#define SIM_CAPS_MAJOR 508u
+#define SIM_CAPS_MAJOR_TEXT "508"
+#define SIM_UVM_MAJOR 510u
+#define SIM_UVM_MAJOR_TEXT "510"
+
+/* The driver root of state directory `dir`. */
+void sim_driver_root_path(const char *dir, char *buf, size_t len);
+
+/* Bring the driver root of `dir` in line with `m`: static files once,
+ * the capability files of the live instances (those of gone instances
+ * removed), device nodes (kept once made). Called with the state locked
+ * after every write of the machine. MIGCTL_ERR_IO naming the root. */
+enum migctl_err sim_driver_root_sync(const char *dir, const struct sim_machine *m,
+				     struct migctl_error *err);
+
+/* Whether the root's device nodes are character devices (made as root)
+ * rather than plain files. */
+bool sim_driver_root_real_nodes(const char *dir);
+
 #endif

@@ -854,6 +854,8 @@ static enum migctl_err create_default(const char *dir, struct migctl_error *err)
 	}
 	if (rc == MIGCTL_ERR_OK)
 		rc = write_atomically(dir, m, err);
+	if (rc == MIGCTL_ERR_OK)
+		sim_driver_root_sync(dir, m, NULL); /* best effort: the state is written */
 	sim_machine_release(m);
 	free(m);
 	return rc;
@@ -875,7 +877,8 @@ static bool migsim_dir_or_empty(const char *dir)
 		if (strcmp(e->d_name, STATE_FILE) == 0 || strcmp(e->d_name, LOCK_FILE) == 0)
 			ours = true;
 		else if (strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0 &&
-			 strncmp(e->d_name, "migctl", 6) != 0) /* its lock, its journal */
+			 strncmp(e->d_name, "migctl", 6) != 0 && /* its lock, its journal */
+			 strcmp(e->d_name, SIM_DRIVER_ROOT) != 0)
 			ok = false;
 	}
 	closedir(d);
@@ -991,6 +994,10 @@ enum migctl_err sim_commit(struct sim_session *s, struct migctl_error *err)
 				   "internal: the state was changed without an exclusive lock");
 	s->m->generation++;
 	rc = write_atomically(s->dir, s->m, err);
+	/* The driver's files follow every change; the state is the truth, so
+	 * a failure to write them does not undo the commit. */
+	if (rc == MIGCTL_ERR_OK)
+		sim_driver_root_sync(s->dir, s->m, NULL);
 	/* Re-identify the cache with the file just written (keeps the catalog). */
 	if (rc == MIGCTL_ERR_OK) {
 		char path[600];
@@ -1036,6 +1043,8 @@ enum migctl_err sim_store_new(const char *dir, const struct sim_machine *m,
 	cache_drop();
 	remove_stale_temps(dir);
 	rc = write_atomically(dir, m, err);
+	if (rc == MIGCTL_ERR_OK)
+		sim_driver_root_sync(dir, m, NULL); /* best effort: the state is written */
 	close(fd);
 	return rc;
 }
