@@ -93,7 +93,7 @@ extern const struct cli_command cli_cmd_catalog, cli_cmd_layouts, cli_cmd_list,
 	cli_cmd_status, cli_cmd_mode, cli_cmd_profiles, cli_cmd_create, cli_cmd_destroy,
 	cli_cmd_plan, cli_cmd_apply, cli_cmd_assert, cli_cmd_export, cli_cmd_checkpoint,
 	cli_cmd_restore, cli_cmd_recover, cli_cmd_config, cli_cmd_smi, cli_cmd_parted;
-extern const struct cli_command cli_cmd_k8s;
+extern const struct cli_command cli_cmd_k8s, cli_cmd_slurm;
 
 /* Every command, in the order 'migctl --help' lists them (cli/commands.c). */
 extern const struct cli_command *const cli_commands[];
@@ -272,6 +272,8 @@ struct apply_req {
 	bool dry_run, force, skip_reset, mode_only, valid_only;
 	bool parted;               /* print nvidia-mig-parted's messages */
 	bool debug;                /* -d: hook output is shown */
+	bool slurm_reconfigure;    /* apply --slurm-reconfigure */
+	const char *slurm_restart; /* apply --slurm-restart CMD */
 };
 /* Parse the flags of one of apply/assert/restore/recover/checkpoint (the
  * options in its descriptor) into `req` (cli/apply_run.c). Returns
@@ -279,7 +281,8 @@ struct apply_req {
 int cli_parse_apply_req(struct cli *cli, const struct cli_command *desc, int argc, char **argv,
 			struct apply_req *req);
 /* The option entries the apply family shares. */
-enum { APPLY_OPT_FORCE = 1000, APPLY_OPT_UNMATCHED, APPLY_OPT_JOURNAL };
+enum { APPLY_OPT_FORCE = 1000, APPLY_OPT_UNMATCHED, APPLY_OPT_JOURNAL, APPLY_OPT_SLURM,
+       APPLY_OPT_SLURM_RESTART };
 #define APPLY_OPT_CONFIG(help) {"config-file", 'f', 0, "FILE", "the config; '-' reads standard input", CLI_V_FILE, NULL, true}, \
 	{"selected-config", 'c', 0, "LABEL", help, CLI_V_NONE, NULL, false}
 #define APPLY_OPT_HOOKS {"hooks-file", 'k', 0, "HOOKS", "mig-parted hooks (apply-start, pre-apply-mode,\npre-apply-config, apply-exit)", CLI_V_FILE, NULL, false}
@@ -332,6 +335,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_k8s(struct cli *cli, int argc, char **argv);
+int cmd_slurm(struct cli *cli, int argc, char **argv);
 
 /* The nvidia-mig-parted personality (cli/parted.c): argv as
  * nvidia-mig-parted gets it, argv[0] included. */

@@ -11,7 +11,7 @@ const struct cli_command *const cli_commands[] = {
 	&cli_cmd_mode, &cli_cmd_profiles, &cli_cmd_create, &cli_cmd_destroy,
 	&cli_cmd_plan, &cli_cmd_apply, &cli_cmd_assert, &cli_cmd_export,
 	&cli_cmd_checkpoint, &cli_cmd_restore, &cli_cmd_recover, &cli_cmd_config,
-	&cli_cmd_k8s,
+	&cli_cmd_k8s, &cli_cmd_slurm,
 	&cli_cmd_smi, &cli_cmd_parted,
 };
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
