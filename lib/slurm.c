@@ -384,11 +384,15 @@ enum migctl_err migctl_slurm_conf_gres(const char *text, size_t len, const char 
 			   node);
 }
 
-/* One NodeName line with its Gres= set to `gres` ("" removes it). */
+/* One NodeName line with its Gres= set to `gres` ("" removes it): the
+ * first Gres= word takes the value, later ones go (a line that names
+ * Gres= twice reads back as the value); none yet, it goes after the last
+ * word, before blanks and a comment. */
 static void set_line(struct mu_strbuf *b, const char *s, const char *e, const char *gres)
 {
 	const char *hash = memchr(s, '#', (size_t)(e - s));
-	const char *body_end = hash ? hash : e, *w = s, *gs = NULL, *ge = NULL;
+	const char *body_end = hash ? hash : e, *w = s, *copied = s;
+	bool done = false;
 
 	while (w < body_end) {
 		const char *ws = w;
@@ -397,19 +401,20 @@ static void set_line(struct mu_strbuf *b, const char *s, const char *e, const ch
 		const char *t = w;
 		while (w < body_end && !isspace((unsigned char)*w))
 			w++;
-		if (w - t > 5 && strncasecmp(t, "Gres=", 5) == 0) {
-			gs = ws;           /* the blanks before it go too */
-			ge = w;
-		}
-	}
-	if (gs) {
-		mu_sb_append(b, s, (size_t)(gs - s));
-		if (*gres)
+		if (w - t < 5 || strncasecmp(t, "Gres=", 5) != 0)
+			continue;
+		/* Drop the word with the blanks before it; the first one is
+		 * written again with the new value. */
+		mu_sb_append(b, copied, (size_t)(ws - copied));
+		if (!done && *gres)
 			mu_sb_printf(b, " Gres=%s", gres);
-		mu_sb_append(b, ge, (size_t)(e - ge));
+		done = true;
+		copied = w;
+	}
+	if (done) {
+		mu_sb_append(b, copied, (size_t)(e - copied));
 		return;
 	}
-	/* No Gres= yet: after the last word, before blanks and a comment. */
 	const char *last = body_end;
 	while (last > s && isspace((unsigned char)last[-1]))
 		last--;
