@@ -718,7 +718,7 @@ static const char *const plan_forms[] = {
 	"                   (--demand PROFILE=N[,PROFILE=N...] | --demand-file FILE)\n"
 	"                   [--time-budget MS] [--extra] [-o text|json|config]\n"
 	"                   [--config-name NAME] [--placements] [--incremental]\n"
-	"                   [-o k8s [--nodes LIST]]",
+	"                   [-o k8s|slurm [--nodes LIST]]",
 	NULL,
 };
 
@@ -741,8 +741,8 @@ const struct cli_command cli_cmd_plan = {
 		"where they are and builds around them, and they count toward the demand\n"
 		"for their profile (with --extra the demand comes on top of them). The\n"
 		"plan never destroys an instance.\n",
-	.formats = "text json config k8s",
-	.format_note = ": a mig-parted\n'version: v1' config for nvidia-mig-parted apply;\nk8s: see below",
+	.formats = "text json config k8s slurm",
+	.format_note = ": a mig-parted\n'version: v1' config for nvidia-mig-parted apply;\nk8s, slurm: see below",
 	.opts = plan_opts,
 	.epilogue =
 		"The text report shows per GPU a map of its placement units (one letter\n"
@@ -760,6 +760,8 @@ const struct cli_command cli_cmd_plan = {
 		"inputs: a ConfigMap whose config.yaml holds one named config per distinct\n"
 		"node layout (NAME-1, NAME-2, ... after --config-name; each node's GPUs\n"
 		"numbered from 0), and, as comments, the 'kubectl label node NODE\n"
-		"nvidia.com/mig.config=NAME-N' commands that roll it out node by node.\n",
+		"nvidia.com/mig.config=NAME-N' commands that roll it out node by node.\n"
+		"-o slurm prints the same configs as a mig-parted file, with each node's\n"
+		"config name, slurm.conf Gres= and gres.conf lines as comments.\n",
 	.run = cmd_plan,
 };

@@ -10,6 +10,7 @@
 #include "plan_engines.h"
 #include "migctl/export.h"
 #include "migctl/k8s.h"
+#include "migctl/slurm.h"
 #include "util/list.h"
 #include "util/strbuf.h"
 
@@ -191,6 +192,66 @@ static int print_k8s(struct cli *cli, const struct plan_engine_req *r, struct no
 	return rc;
 }
 
+/* One node's Slurm lines, as comments: its config, Gres= and gres.conf. */
+static enum migctl_err slurm_node(struct mu_strbuf *b, const struct plan_engine_req *r,
+				  const struct migctl_plan_node *nd, const char *config,
+				  struct migctl_error *err)
+{
+	struct migctl_slurm_layout l;
+	char gres[4096];
+	enum migctl_err rc;
+
+	migctl_slurm_layout_init(&l);
+	if (!(rc = migctl_slurm_plan_layout(r->plan, nd->first, nd->n, &l, err)) &&
+	    !(rc = migctl_slurm_gres(&l, gres, sizeof(gres), err))) {
+		mu_sb_printf(b, "#\n# node %s: config %s\n", nd->name, config);
+		if (gres[0])
+			mu_sb_printf(b, "#   slurm.conf: NodeName=%s Gres=%s\n#   gres.conf:\n", nd->name, gres);
+		else
+			mu_sb_printf(b, "#   no MIG device: no Gres= in slurm.conf, no gres.conf lines\n");
+		for (size_t i = 0; i < l.n; i++)
+			mu_sb_printf(b, "#     Name=gpu Type=%s MultipleFiles=%s,%s,%s\n", l.devs[i].type,
+				     l.devs[i].files[0], l.devs[i].files[1], l.devs[i].files[2]);
+	}
+	migctl_slurm_layout_release(&l);
+	return rc;
+}
+
+/* The configs as a mig-parted file, each node's config name and Slurm
+ * lines in the comment above it. */
+static int print_slurm(struct cli *cli, const struct plan_engine_req *r, struct nodes *ns)
+{
+	struct migctl_export x;
+	struct migctl_error err = {0};
+	struct mu_strbuf b = {0}, cfg = {0};
+	int rc;
+
+	migctl_export_init(&x);
+	rc = configs_yaml(cli, r, ns, &x, "", &cfg);
+	mu_sb_printf(&b, "%s", r->head);
+	mu_sb_printf(&b,
+		"# Per node: its config in this file and the Slurm lines it will have.\n"
+		"# Apply on each node, draining it first:\n"
+		"#   migctl apply -f FILE -c CONFIG --slurm-reconfigure\n"
+		"# which writes the real gres.conf (with the MIG UUIDs the TaskProlog\n"
+		"# 'migctl slurm prolog' needs) and the node's Gres=. The lines below take\n"
+		"# each node's GPU i as /dev/nvidia<i> and GI IDs as on an identity board.\n");
+	for (size_t i = 0; i < ns->n && !rc; i++)
+		if (slurm_node(&b, r, &ns->v[i], x.entries[ns->v[i].config].label, &err))
+			rc = cli_report(cli, &err);
+	mu_sb_printf(&b, "%s", cfg.p ? cfg.p : "");
+	if (!rc && (b.oom || cfg.oom)) {
+		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+		rc = cli_report(cli, &err);
+	}
+	if (!rc)
+		fputs(b.p, stdout);
+	mu_sb_release(&cfg);
+	mu_sb_release(&b);
+	migctl_export_release(&x);
+	return rc;
+}
+
 int cli_plan_engine(struct cli *cli, const struct plan_engine_req *req, bool slurm)
 {
 	struct nodes ns = {0};
@@ -205,7 +266,7 @@ int cli_plan_engine(struct cli *cli, const struct plan_engine_req *req, bool slu
 					     req->name);
 	}
 	if (!rc)
-		rc = slurm ? 2 : print_k8s(cli, req, &ns);
+		rc = slurm ? print_slurm(cli, req, &ns) : print_k8s(cli, req, &ns);
 	nodes_free(&ns);
 	return rc;
 }

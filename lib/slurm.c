@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "migctl/geometry.h"
+#include "migctl/planner.h"
 #include "util/strbuf.h"
 
 #define MARK "# migctl: "
@@ -28,78 +30,63 @@ void migctl_slurm_layout_release(struct migctl_slurm_layout *l)
 
 /* --- the live layout -------------------------------------------------------- */
 
-/* Group the devices (already in GPU and MIG device order) by type, types
- * in the order they first appear, keeping the order within a type. */
-static enum migctl_err group_by_type(struct migctl_slurm_layout *l, struct migctl_error *err)
+/* gres.conf order, the same for a live node and a plan: bigger slices
+ * first (GI slices, CI slices, memory), then the type's name; within a
+ * type by GPU, GI ID and CI ID. */
+static int cmp_dev(const void *a, const void *b)
 {
-	struct migctl_slurm_dev *out = calloc(l->n + 1, sizeof(*out));
-	bool *taken = calloc(l->n + 1, sizeof(*taken));
-	size_t k = 0;
+	const struct migctl_slurm_dev *x = a, *y = b;
+	int t;
 
-	if (!out || !taken) {
-		free(out);
-		free(taken);
-		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		if (taken[i])
-			continue;
-		for (size_t j = i; j < l->n; j++)
-			if (!taken[j] && strcmp(l->devs[j].type, l->devs[i].type) == 0) {
-				taken[j] = true;
-				out[k++] = l->devs[j];
-			}
-	}
-	free(l->devs);
-	free(taken);
-	l->devs = out;
-	return MIGCTL_ERR_OK;
+	if (x->gi_slices != y->gi_slices)
+		return x->gi_slices > y->gi_slices ? -1 : 1;
+	if (x->ci_slices != y->ci_slices)
+		return x->ci_slices > y->ci_slices ? -1 : 1;
+	if (x->memory_mib != y->memory_mib)
+		return x->memory_mib > y->memory_mib ? -1 : 1;
+	if ((t = strcmp(x->type, y->type)) != 0)
+		return t;
+	if (x->gpu != y->gpu)
+		return x->gpu < y->gpu ? -1 : 1;
+	if (x->gi != y->gi)
+		return x->gi < y->gi ? -1 : 1;
+	return x->ci < y->ci ? -1 : x->ci > y->ci;
 }
 
-struct mig_ref {
-	const struct migctl_gi_state *gi;
-	const struct migctl_ci_state *ci;
-};
-
-/* MIG device order: the driver's index, then GI and CI IDs. */
-static int cmp_mig(const void *a, const void *b)
+static void sort_devs(struct migctl_slurm_layout *l)
 {
-	const struct mig_ref *x = a, *y = b;
-	if (x->ci->mig_index != y->ci->mig_index)
-		return x->ci->mig_index < y->ci->mig_index ? -1 : 1;
-	if (x->gi->id != y->gi->id)
-		return x->gi->id < y->gi->id ? -1 : 1;
-	return x->ci->id < y->ci->id ? -1 : x->ci->id > y->ci->id;
+	if (l->n)
+		qsort(l->devs, l->n, sizeof(*l->devs), cmp_dev);
 }
 
 static enum migctl_err add_gpu(struct migctl_slurm_layout *l, const struct migctl_gpu_state *gpu,
 			       const struct migctl_caps *caps, struct migctl_error *err)
 {
-	struct mig_ref refs[MIGCTL_NODE_MAX_GIS * MIGCTL_NODE_MAX_CIS];
-	size_t n = 0;
 	enum migctl_err rc;
 
 	for (size_t a = 0; a < gpu->n_gis; a++)
-		for (size_t b = 0; b < gpu->gis[a].n_cis && n < sizeof(refs) / sizeof(refs[0]); b++)
-			refs[n++] = (struct mig_ref){&gpu->gis[a], &gpu->gis[a].cis[b]};
-	qsort(refs, n, sizeof(refs[0]), cmp_mig);
-	for (size_t i = 0; i < n; i++) {
-		struct migctl_slurm_dev *d = &l->devs[l->n];
-		struct migctl_caps_node nodes[3];
-		if ((rc = migctl_caps_mig_device(caps, gpu->minor, refs[i].gi->id, refs[i].ci->id, nodes, err)))
-			return rc;
-		snprintf(d->type, sizeof(d->type), "%s", refs[i].ci->profile_name);
-		for (char *c = d->type; *c; c++)
-			if (*c == '+')
-				*c = '.';
-		snprintf(d->uuid, sizeof(d->uuid), "%s", refs[i].ci->uuid);
-		d->gpu = gpu->index;
-		d->gi = refs[i].gi->id;
-		d->ci = refs[i].ci->id;
-		for (size_t k = 0; k < 3; k++)
-			snprintf(d->files[k], sizeof(d->files[k]), "%s", nodes[k].host_path);
-		l->n++;
-	}
+		for (size_t b = 0; b < gpu->gis[a].n_cis; b++) {
+			const struct migctl_gi_state *gi = &gpu->gis[a];
+			const struct migctl_ci_state *ci = &gi->cis[b];
+			struct migctl_slurm_dev *d = &l->devs[l->n];
+			struct migctl_caps_node nodes[3];
+			if ((rc = migctl_caps_mig_device(caps, gpu->minor, gi->id, ci->id, nodes, err)))
+				return rc;
+			snprintf(d->type, sizeof(d->type), "%s", ci->profile_name);
+			for (char *c = d->type; *c; c++)
+				if (*c == '+')
+					*c = '.';
+			snprintf(d->uuid, sizeof(d->uuid), "%s", ci->uuid);
+			d->gpu = gpu->index;
+			d->gi = gi->id;
+			d->ci = ci->id;
+			d->gi_slices = gi->profile ? gi->profile->compute_slices : 0;
+			d->ci_slices = ci->placement.size ? ci->placement.size : d->gi_slices;
+			d->memory_mib = gi->profile ? gi->profile->memory_mib : 0;
+			for (size_t k = 0; k < 3; k++)
+				snprintf(d->files[k], sizeof(d->files[k]), "%s", nodes[k].host_path);
+			l->n++;
+		}
 	return MIGCTL_ERR_OK;
 }
 
@@ -119,10 +106,10 @@ enum migctl_err migctl_slurm_layout_of(struct migctl_gpu_state *const *gpus, siz
 	for (size_t g = 0; g < n && !rc; g++)
 		if (gpus[g]->mig_current)
 			rc = add_gpu(out, gpus[g], caps, err);
-	if (!rc)
-		rc = group_by_type(out, err);
 	if (rc)
 		migctl_slurm_layout_release(out);
+	else
+		sort_devs(out);
 	return rc;
 }
 
@@ -495,4 +482,75 @@ bool migctl_slurm_show_node_gres(const char *text, size_t len, char *gres, size_
 		return true;
 	}
 	return false;
+}
+
+/* --- a planned layout ------------------------------------------------------ */
+
+/* The driver's static capability table (reference/nvml-mig.md §3): the
+ * minors of gpu<g>/gi<i>/access and gpu<g>/gi<i>/ci<c>/access. */
+static void static_minors(struct migctl_caps *caps)
+{
+	memset(caps, 0, sizeof(*caps));
+	caps->minors.config = 1;
+	caps->minors.monitor = 2;
+	for (unsigned g = 0; g < MIGCTL_CAPS_MAX_GPUS; g++)
+		for (unsigned i = 0; i < MIGCTL_CAPS_MAX_GIS; i++) {
+			caps->minors.gi[g][i] = (int)(3 + 135 * g + 9 * i);
+			for (unsigned c = 0; c < MIGCTL_CAPS_MAX_CIS; c++)
+				caps->minors.ci[g][i][c] = (int)(4 + 135 * g + 9 * i + c);
+		}
+}
+
+enum migctl_err migctl_slurm_plan_layout(const struct migctl_plan *plan, size_t first, size_t n,
+					 struct migctl_slurm_layout *out, struct migctl_error *err)
+{
+	struct migctl_caps *caps = malloc(sizeof(*caps));
+	enum migctl_err rc = MIGCTL_ERR_OK;
+	size_t cap = 0;
+
+	migctl_slurm_layout_release(out);
+	if (first > plan->n_gpus || n > plan->n_gpus - first)
+		n = 0;
+	for (size_t g = first; g < first + n; g++)
+		cap += plan->gpus[g].n_instances;
+	if (!caps || !(out->devs = calloc(cap + 1, sizeof(*out->devs)))) {
+		free(caps);
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory");
+	}
+	static_minors(caps);
+	for (size_t g = 0; g < n && !rc; g++) {
+		const struct migctl_plan_gpu *gp = &plan->gpus[first + g];
+		for (size_t i = 0; i < gp->n_instances && !rc; i++) {
+			const struct migctl_plan_instance *in = &gp->instances[i];
+			struct migctl_slurm_dev *d = &out->devs[out->n];
+			struct migctl_caps_node nodes[3];
+			int gi = migctl_gi_id(gp->model->units, in->placement, MIGCTL_GI_ID_IDENTITY);
+			if (gi < 0) {
+				rc = migctl_fail(err, MIGCTL_ERR_INVALID_PLACEMENT, "planned placement %u:%u has no GI ID",
+						 in->placement.start, in->placement.size);
+				break;
+			}
+			if ((rc = migctl_caps_mig_device(caps, (unsigned)g, (unsigned)gi, 0, nodes, err)))
+				break;
+			snprintf(d->type, sizeof(d->type), "%s", gp->model->gi[in->profile].name);
+			for (char *c = d->type; *c; c++)
+				if (*c == '+')
+					*c = '.';
+			d->gpu = (unsigned)g;
+			d->gi = (unsigned)gi;
+			d->ci = 0;
+			d->gi_slices = gp->model->gi[in->profile].compute_slices;
+			d->ci_slices = d->gi_slices;
+			d->memory_mib = gp->model->gi[in->profile].memory_mib;
+			for (size_t k = 0; k < 3; k++)
+				snprintf(d->files[k], sizeof(d->files[k]), "%s", nodes[k].path);
+			out->n++;
+		}
+	}
+	free(caps);
+	if (rc)
+		migctl_slurm_layout_release(out);
+	else
+		sort_devs(out);
+	return rc;
 }

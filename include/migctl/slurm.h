@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "migctl/caps.h"
 #include "migctl/error.h"
@@ -31,15 +32,18 @@ struct migctl_slurm_dev {
 	char type[MIGCTL_NAME_MAX];   /* the profile, '+' as '.': "3g.40gb" */
 	char uuid[96];                /* "MIG-..." */
 	unsigned gpu, gi, ci;         /* GPU index, GI ID, CI ID */
+	unsigned gi_slices, ci_slices; /* compute slices of the GI and the CI */
+	uint64_t memory_mib;          /* the GI's memory */
 	/* Parent GPU node, GI capability node, CI capability node, as this
 	 * host finds them (under the driver root). */
 	char files[3][MIGCTL_CAPS_PATH_MAX];
 };
 
 struct migctl_slurm_layout {
-	struct migctl_slurm_dev *devs; /* owned; in gres.conf order: by type in
-					* the order types first appear, then GPU
-					* and MIG device order */
+	struct migctl_slurm_dev *devs; /* owned; in gres.conf order: types with
+					* bigger slices first (GI slices, CI slices,
+					* memory, then name), within a type by GPU,
+					* GI ID and CI ID */
 	size_t n;
 };
 
@@ -52,6 +56,18 @@ void migctl_slurm_layout_release(struct migctl_slurm_layout *l);
 enum migctl_err migctl_slurm_layout_of(struct migctl_gpu_state *const *gpus, size_t n,
 				       const struct migctl_caps *caps,
 				       struct migctl_slurm_layout *out, struct migctl_error *err);
+
+struct migctl_plan;
+
+/* The layout a fleet plan gives one node, its GPUs plan->gpus[first ..
+ * first + n): each planned GPU instance with its default compute
+ * instance (CI 0), the node's GPUs numbered from 0 and taken as their
+ * minors, GI IDs from the placements with the identity mapping (a
+ * half-swapped board numbers them otherwise), device paths as on a real
+ * node (the static capability table of reference/nvml-mig.md §3); no
+ * UUIDs: they exist once the instances do. */
+enum migctl_err migctl_slurm_plan_layout(const struct migctl_plan *plan, size_t first, size_t n,
+					 struct migctl_slurm_layout *out, struct migctl_error *err);
 
 /* The node's Gres= value, "gpu:3g.40gb:2,gpu:1g.10gb:1" ("" without MIG
  * devices), into `buf`. MIGCTL_ERR_USAGE when it does not fit. */

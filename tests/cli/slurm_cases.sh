@@ -61,6 +61,24 @@ su_eq "prolog: no GPU, no output" "$(su_prolog)" ""
 su_eq "prolog: an index beyond gres.conf hides every device" "$(su_prolog SLURM_STEP_GPUS=3 | tail -n 1)" "export CUDA_VISIBLE_DEVICES="
 su_eq "prolog: ... and says why in the job's output" "$(su_prolog SLURM_STEP_GPUS=3 | head -n 1 | cut -c1-44)" "print migctl slurm prolog: GRES index 3 is b"
 
+# --- plan -o slurm ----------------------------------------------------------------
+# The plan's gres.conf lines for a node are those the node has once the
+# plan's config is applied (paths under the simulator's driver root).
+"$migctl" plan --fleet a100-sxm4-80gb:1,h100-sxm5-80gb:1 --demand 3g.40gb=1,1g.10gb=4 -o slurm \
+	--nodes gpu-a,gpu-h >"$tmp/su_plan" 2>"$tmp/su_err" || { bad "plan -o slurm"; cat "$tmp/su_err"; }
+expect_stdout "plan -o slurm: the node's Gres=" '^#   slurm.conf: NodeName=gpu-a Gres=gpu:3g.40gb:1,gpu:1g.10gb:4$' -- \
+	plan --fleet a100-sxm4-80gb:1,h100-sxm5-80gb:1 --demand 3g.40gb=1,1g.10gb=4 -o slurm --nodes gpu-a,gpu-h
+expect_stdout "plan -o slurm: a valid mig-parted config" '^Selected MIG configuration is valid$' \
+	-- parted assert --valid-config -f "$tmp/su_plan" -c migctl-plan-1
+su_eq "plan -o slurm: a node without instances" "$(grep -c '^#   no MIG device' "$tmp/su_plan")" 1
+su_plan_state=$(mktemp -d "$tmp/slurm-plan.XXXXXX")
+MIGSIM_STATE=$su_plan_state "$MIGSIM_BIN" init --gpus A100-SXM4-80GB >/dev/null 2>&1 &&
+	MIGSIM_STATE=$su_plan_state "$migctl" apply -f "$tmp/su_plan" -c migctl-plan-1 >/dev/null 2>"$tmp/su_err" ||
+	{ bad "plan -o slurm: apply"; cat "$tmp/su_err"; }
+su_eq "plan -o slurm: the planned gres.conf lines are the applied node's" \
+	"$(MIGSIM_STATE=$su_plan_state "$migctl" slurm gres | grep '^Name=' | sed "s|$su_plan_state/driver||g")" \
+	"$(sed -n '/^# node gpu-a/,/^# node gpu-h/s/^#     //p' "$tmp/su_plan")"
+
 # --- a real Slurm ---------------------------------------------------------------
 # su_stop: stop the daemons that $su_dir's pid files name (slurmctld may
 # have been restarted by a case).
