@@ -77,3 +77,4 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/realcheck_cases.sh"
 . "$here/nvsmi_cases.sh"
 . "$here/k8s_cases.sh"
+. "$here/slurm_cases.sh"

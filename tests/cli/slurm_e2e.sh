@@ -25,9 +25,11 @@ SLURM_CONF=$su_dir/etc/slurm.conf
 export SLURM_CONF
 "$migctl" slurm gres --file "$su_dir/etc/gres.conf" 2>"$tmp/su_err" || { bad "slurm: gres.conf"; cat "$tmp/su_err"; }
 su_gres=$("$migctl" slurm nodes --node "$su_host" | sed 's/.* //')
+# slurmstepd runs the TaskProlog in the job's directory: an absolute path.
+su_migctl=$(cd "$(dirname "$migctl")" && pwd)/$(basename "$migctl")
 cat >"$su_dir/etc/taskprolog" <<PROLOG
 #!/bin/sh
-exec $migctl slurm prolog
+exec $su_migctl slurm prolog
 PROLOG
 chmod 755 "$su_dir/etc/taskprolog"
 cat >"$SLURM_CONF" <<CONF
