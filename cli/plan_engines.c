@@ -154,6 +154,24 @@ static int configs_yaml(struct cli *cli, const struct plan_engine_req *r, struct
 	return 0;
 }
 
+/* Prints the text when everything before went well (rc 0, no allocation
+ * failed) and releases what print_k8s and print_slurm built. */
+static int finish(struct cli *cli, int rc, struct mu_strbuf *b, struct mu_strbuf *cfg,
+		  struct migctl_export *x)
+{
+	if (!rc && (b->oom || cfg->oom)) {
+		struct migctl_error err = {0};
+		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+		rc = cli_report(cli, &err);
+	}
+	if (!rc)
+		fputs(b->p, stdout);
+	mu_sb_release(cfg);
+	mu_sb_release(b);
+	migctl_export_release(x);
+	return rc;
+}
+
 /* k8s-mig-manager's inputs: the ConfigMap of named configs, and the label
  * commands that roll the plan out one node at a time. */
 static int print_k8s(struct cli *cli, const struct plan_engine_req *r, struct nodes *ns)
@@ -179,17 +197,7 @@ static int print_k8s(struct cli *cli, const struct plan_engine_req *r, struct no
 			     ns->v[i].name, rc ? "" : x.entries[ns->v[i].config].label, ns->v[i].name);
 	mu_sb_printf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  config.yaml: |\n%s",
 		     r->name, cfg.p ? cfg.p : "");
-	if (!rc && (b.oom || cfg.oom)) {
-		struct migctl_error err = {0};
-		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
-		rc = cli_report(cli, &err);
-	}
-	if (!rc)
-		fputs(b.p, stdout);
-	mu_sb_release(&cfg);
-	mu_sb_release(&b);
-	migctl_export_release(&x);
-	return rc;
+	return finish(cli, rc, &b, &cfg, &x);
 }
 
 /* One node's Slurm lines, as comments: its config, Gres= and gres.conf. */
@@ -240,16 +248,7 @@ static int print_slurm(struct cli *cli, const struct plan_engine_req *r, struct 
 		if (slurm_node(&b, r, &ns->v[i], x.entries[ns->v[i].config].label, &err))
 			rc = cli_report(cli, &err);
 	mu_sb_printf(&b, "%s", cfg.p ? cfg.p : "");
-	if (!rc && (b.oom || cfg.oom)) {
-		migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
-		rc = cli_report(cli, &err);
-	}
-	if (!rc)
-		fputs(b.p, stdout);
-	mu_sb_release(&cfg);
-	mu_sb_release(&b);
-	migctl_export_release(&x);
-	return rc;
+	return finish(cli, rc, &b, &cfg, &x);
 }
 
 int cli_plan_engine(struct cli *cli, const struct plan_engine_req *req, bool slurm)
