@@ -142,7 +142,11 @@ char *migctl_slurm_gres_conf(const struct migctl_slurm_layout *l)
 		"# gres.conf of this node's MIG devices, written by migctl slurm gres.\n"
 		"# Jobs see them as indices in the order of the node's Gres= (migctl slurm\n"
 		"# nodes), then of these lines; migctl slurm prolog maps an index to the\n"
-		"# MIG UUID of the '# migctl:' comment above its line.\n");
+		"# MIG UUID of the '# migctl:' comment above its line.\n"
+		"# A Slurm built with NVML (a gpu_nvml plugin; Debian's has none) can\n"
+		"# instead find the devices itself: 'AutoDetect=nvml' alone, the Gres=\n"
+		"# types matching or within the names 'slurmd -G' prints, and no\n"
+		"# migctl slurm prolog (it maps only lines written here).\n");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct migctl_slurm_dev *d = &l->devs[i];
 		mu_sb_printf(&b, MARK "%s gpu=%u gi=%u ci=%u\nName=gpu Type=%s MultipleFiles=%s,%s,%s\n",

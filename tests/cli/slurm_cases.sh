@@ -36,6 +36,8 @@ su_eq "slurm gres: MultipleFiles= of the parent and the GI and CI caps" \
 	"Name=gpu Type=3g.40gb MultipleFiles=$su_root/dev/nvidia0,$su_root/dev/nvidia-caps/nvidia-cap12,$su_root/dev/nvidia-caps/nvidia-cap13 Name=gpu Type=3g.40gb MultipleFiles=$su_root/dev/nvidia0,$su_root/dev/nvidia-caps/nvidia-cap21,$su_root/dev/nvidia-caps/nvidia-cap22 "
 su_eq "slurm gres: a migctl comment names each device's UUID" \
 	"$(sed -n 's/^# migctl: \(MIG-[^ ]*\) .*/\1/p' "$tmp/su_gres" | sort)" "$(su_uuids 3g.40gb)"
+su_eq "slurm gres: AutoDetect=nvml guidance for a Slurm built with NVML" \
+	"$(grep -c "^# instead find the devices itself: 'AutoDetect=nvml' alone" "$tmp/su_gres")" 1
 expect_exit "slurm gres --file into a missing directory" 4 'cannot write gres.conf' -- slurm gres --file "$tmp/nodir/gres.conf"
 expect_exit "slurm: unknown subcommand" 2 "unknown subcommand 'gre'" -- slurm gre
 
