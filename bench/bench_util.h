@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,9 +67,11 @@ static inline uint64_t rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* Run argv with stdout (and stderr unless `show_err`) to /dev/null;
- * returns the exit status, or -1. */
-static inline int run_quiet(char *const argv[], int show_err)
+/* Run argv with stdout to the file `out` (created or truncated; NULL:
+ * /dev/null) and stderr to /dev/null unless `show_err`; `ru`, if not NULL,
+ * gets the child's resource usage. Returns the exit status, or -1. */
+static inline int run_to(char *const argv[], const char *out, int show_err,
+			 struct rusage *ru)
 {
 	pid_t pid = fork();
 	int status;
@@ -76,20 +79,28 @@ static inline int run_quiet(char *const argv[], int show_err)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			if (!show_err)
-				dup2(fd, 2);
-			close(fd);
-		}
+		int fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+		int null = open("/dev/null", O_WRONLY);
+		if (out && fd < 0)
+			_exit(126);
+		if (fd >= 0 || null >= 0)
+			dup2(fd >= 0 ? fd : null, 1);
+		if (!show_err && null >= 0)
+			dup2(null, 2);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	while (wait4(pid, &status, 0, ru) < 0)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Run argv with stdout (and stderr unless `show_err`) to /dev/null;
+ * returns the exit status, or -1. */
+static inline int run_quiet(char *const argv[], int show_err)
+{
+	return run_to(argv, NULL, show_err, NULL);
 }
 
 #endif

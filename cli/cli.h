@@ -15,6 +15,7 @@
 #include "migctl/geometry.h"
 #include "migctl/lock.h"
 #include "migctl/node.h"
+#include "migctl/planner.h"
 #include "util/list.h"
 
 enum cli_output { CLI_TEXT, CLI_JSON };
@@ -175,6 +176,14 @@ int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
 int cli_print_json(json_t *value);
 /* Whether cli_print_json has been called in this process. */
 bool cli_json_printed(void);
+/* A command writes its JSON itself, streamed: count it as printed. */
+void cli_json_streamed(void);
+/* `plan -o json` (cli/plan_json.c): the plan streamed to `out`, the same
+ * document the jansson tree gave; items: the request's demand items;
+ * node_index: node GPU index per plan GPU, or NULL. MIGCTL_ERR_NOMEM,
+ * with nothing written, for a name that is not UTF-8. */
+int cli_plan_json(const struct migctl_plan *plan, const struct migctl_plan_demand *items,
+		  const unsigned *node_index, FILE *out);
 
 /* JSON of a placement set: {"size": 2, "starts": [0, 2, 4]}. */
 json_t *cli_json_placements(const struct migctl_placement_set *set);

@@ -378,54 +378,6 @@ static void print_text(const struct plan_cli *p, const struct migctl_plan *plan,
 	}
 }
 
-static json_t *plan_json(const struct plan_cli *p, const struct migctl_plan *plan)
-{
-	json_t *gpus = json_array(), *unplaced = json_array(), *demand = json_array();
-
-	for (size_t g = 0; g < plan->n_gpus; g++) {
-		const struct migctl_plan_gpu *gp = &plan->gpus[g];
-		json_t *inst = json_array();
-		for (size_t i = 0; i < gp->n_instances; i++) {
-			const struct migctl_plan_instance *in = &gp->instances[i];
-			json_array_append_new(inst, json_pack("{s:s,s:i,s:i,s:i,s:b}",
-				"profile", inst_name(gp, in), "profile_id", (int)in->profile_id,
-				"start", (int)in->placement.start, "size", (int)in->placement.size,
-				"pinned", in->pinned));
-		}
-		json_array_append_new(gpus, json_pack("{s:i,s:s,s:b,s:i,s:o}",
-			"index", (int)gpu_index(p, g), "model", gp->model->name, "used", gp->used,
-			"free_capacity", (int)gp->free_capacity, "instances", inst));
-	}
-	for (size_t i = 0; i < plan->n_demand; i++) {
-		const struct migctl_plan_demand *d = &p->dem.items[i];
-		const struct migctl_plan_demand_result *r = &plan->demand[i];
-		json_t *item = json_pack("{s:s,s:i,s:i,s:i,s:i}", "profile", d->profile,
-					 "demand", (int)r->demand, "placed", (int)r->placed,
-					 "unplaced", (int)r->unplaced, "pinned", (int)r->pinned);
-		if (d->model)
-			json_object_set_new(item, "model", json_string(d->model->name));
-		json_array_append_new(demand, item);
-		if (r->unplaced) {
-			json_t *u = json_pack("{s:s,s:i}", "profile", d->profile, "count", (int)r->unplaced);
-			if (d->model)
-				json_object_set_new(u, "model", json_string(d->model->name));
-			json_array_append_new(unplaced, u);
-		}
-	}
-	return json_pack("{s:I,s:I,s:I,s:b,s:b,s:b,s:o,s:o,s:o,s:[],s:I}",
-		"gpus_used", (json_int_t)plan->gpus_used,
-		"fleet_size", (json_int_t)plan->n_gpus,
-		"lower_bound", (json_int_t)plan->lower_bound,
-		"optimal", plan->optimal,
-		"complete", plan->complete,
-		"budget_exhausted", plan->stats.budget_exhausted,
-		"demand", demand,
-		"per_gpu", gpus,
-		"unplaced", unplaced,
-		"destroyed",
-		"free_capacity", (json_int_t)plan->free_capacity);
-}
-
 static int print_config(const struct plan_cli *p, const struct migctl_plan *plan,
 			unsigned budget, const char *name, bool placements)
 {
@@ -540,7 +492,7 @@ static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config
 	else if (cli_format_is(cli, "k8s") || cli_format_is(cli, "slurm"))
 		rc = print_engine(p, &plan, budget, config_name);
 	else if (cli->output == CLI_JSON)
-		rc = cli_print_json(plan_json(p, &plan));
+		rc = cli_plan_json(&plan, p->dem.items, p->node_index, stdout);
 	else
 		print_text(p, &plan, budget, extra);
 	fflush(stdout);

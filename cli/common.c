@@ -113,6 +113,11 @@ bool cli_json_printed(void)
 	return json_printed;
 }
 
+void cli_json_streamed(void)
+{
+	json_printed = true;
+}
+
 /* The first failure of a run is the one JSON reports. */
 static void remember(struct cli *cli, const struct migctl_error *err)
 {

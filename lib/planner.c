@@ -90,8 +90,16 @@
  * capacity) get TIEBREAK_NODES nodes each and a tenth of the time budget
  * together: an LP bound that is off by one can need an exhaustive tree to
  * prove, which is not worth the budget of the main objectives. The plan
- * says which levels are proven. Only the final copy to the output runs
- * per GPU; everything before it works on counts.
+ * says which levels are proven.
+ *
+ * Fleet size
+ * ----------
+ * Nothing runs per GPU but filling plan->gpus. The GPUs of a model that
+ * have no pins are one group with a count (never listed); only pinned GPUs
+ * are listed, as they come with the request. The plan is written in runs
+ * of consecutive GPUs of one type (lib/planner_place.c), and a run whose
+ * instances serve the same demand items shares one instance array, so
+ * 100,000 identical GPUs cost what 8 do, up to that fill.
  */
 #include <stdio.h>
 
@@ -327,26 +335,97 @@ static int slot_cmp(const void *a, const void *b)
 	return x->profile < y->profile ? -1 : x->profile > y->profile;
 }
 
+/* The fleet entry holding GPU `gpu`. */
+static size_t entry_of(const struct planner *pl, size_t gpu)
+{
+	size_t lo = 0, hi = pl->req->n_fleet;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pl->entry_first[mid] <= gpu)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A stable merge sort of indices with a context (qsort has none). */
+typedef int (*index_cmp)(const void *ctx, size_t a, size_t b);
+
+static void sort_indices(size_t *v, size_t *tmp, size_t n, index_cmp cmp, const void *ctx)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	sort_indices(v, tmp, h, cmp, ctx);
+	sort_indices(v + h, tmp, n - h, cmp, ctx);
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		tmp[k++] = cmp(ctx, v[j], v[i]) < 0 ? v[j++] : v[i++];
+	while (i < h)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof(size_t));
+}
+
+/* Pins by GPU (stable: request order within a GPU). */
+static int pin_gpu_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct migctl_plan_pin *pins = ctx;
+	return pins[a].gpu < pins[b].gpu ? -1 : pins[a].gpu > pins[b].gpu;
+}
+
+/* One record per GPU that has pins (by GPU index), and each pin's record
+ * in `rec_of`. Work in the pins, not in the fleet's GPUs. */
+static enum migctl_err pinned_gpus(struct planner *pl, size_t *rec_of)
+{
+	const struct migctl_plan_request *req = pl->req;
+	size_t n = req->n_pins, *order = malloc((n + 1) * sizeof(size_t)),
+	       *tmp = malloc((n + 1) * sizeof(size_t));
+	enum migctl_err rc = MIGCTL_ERR_OK;
+
+	pl->pinned = calloc(n + 1, sizeof(*pl->pinned));
+	if (!order || !tmp || !pl->pinned) {
+		rc = nomem(pl);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	sort_indices(order, tmp, n, pin_gpu_cmp, req->pins);
+	for (size_t k = 0; k < n; k++) {
+		size_t gpu = req->pins[order[k]].gpu;
+		if (k == 0 || gpu != req->pins[order[k - 1]].gpu) {
+			struct pinned_gpu *pg = &pl->pinned[pl->n_pinned_gpus++];
+			pg->gpu = gpu;
+			pg->entry = entry_of(pl, gpu);
+			pg->model = model_index(pl, req->fleet[pg->entry].model);
+			pg->pin0 = k;
+		}
+		rec_of[order[k]] = pl->n_pinned_gpus - 1;
+	}
+out:
+	free(order);
+	free(tmp);
+	return rc;
+}
+
 /* Check the pins and sort them per GPU. */
 static enum migctl_err load_pins(struct planner *pl)
 {
 	const struct migctl_plan_request *req = pl->req;
 	enum migctl_err rc = MIGCTL_ERR_OK;
-	size_t *count = NULL;
+	size_t *rec_of = NULL;
 
-	pl->gpus = calloc(pl->n_gpus, sizeof(*pl->gpus));
+	pl->entry_first = calloc(req->n_fleet + 1, sizeof(size_t));
 	pl->pin_slots = calloc(req->n_pins + 1, sizeof(*pl->pin_slots));
-	count = calloc(pl->n_gpus + 1, sizeof(size_t));
-	if (!pl->gpus || !pl->pin_slots || !count) {
+	rec_of = calloc(req->n_pins + 1, sizeof(size_t));
+	if (!pl->entry_first || !pl->pin_slots || !rec_of) {
 		rc = nomem(pl);
 		goto out;
 	}
-	size_t g = 0;
-	for (size_t e = 0; e < req->n_fleet; e++)
-		for (unsigned k = 0; k < req->fleet[e].count; k++, g++) {
-			pl->gpus[g].model = model_index(pl, req->fleet[e].model);
-			pl->gpus[g].entry = e;
-		}
+	for (size_t e = 0; e + 1 < req->n_fleet; e++)
+		pl->entry_first[e + 1] = pl->entry_first[e] + req->fleet[e].count;
 	if (req->n_pins > 0 && !req->pins) {
 		rc = migctl_fail(pl->err, MIGCTL_ERR_USAGE, "the pin list is missing");
 		goto out;
@@ -359,18 +438,13 @@ static enum migctl_err load_pins(struct planner *pl)
 					 i, pin->gpu, pl->n_gpus - 1);
 			goto out;
 		}
-		count[pin->gpu]++;
 	}
-	size_t acc = 0;
-	for (g = 0; g < pl->n_gpus; g++) {
-		pl->gpus[g].pin0 = acc;
-		acc += count[g];
-		count[g] = 0;
-	}
+	if ((rc = pinned_gpus(pl, rec_of)))
+		goto out;
 	for (size_t i = 0; i < req->n_pins; i++) {
 		const struct migctl_plan_pin *pin = &req->pins[i];
-		struct gpu_rec *gr = &pl->gpus[pin->gpu];
-		struct model_info *mi = &pl->models[gr->model];
+		struct pinned_gpu *pg = &pl->pinned[rec_of[i]];
+		struct model_info *mi = &pl->models[pg->model];
 		const struct migctl_gpu_model *model = mi->model;
 		const struct migctl_gi_profile *gi =
 			migctl_model_gi_profile_by_id(model, pin->profile_id);
@@ -391,27 +465,22 @@ static enum migctl_err load_pins(struct planner *pl)
 			goto out;
 		}
 		size_t q = (size_t)(gi - model->gi);
-		struct migctl_slot *gs = pl->pin_slots + gr->pin0;
-		if (!migctl_grid_can_place(&mi->grid, gs, count[pin->gpu], q,
-					   pin->placement)) {
+		struct migctl_slot *gs = pl->pin_slots + pg->pin0;
+		if (!migctl_grid_can_place(&mi->grid, gs, pg->n_pins, q, pin->placement)) {
 			rc = migctl_fail(pl->err, MIGCTL_ERR_INFEASIBLE,
 					 "pinned instance %zu: %s at %u:%u does not fit next to the other pinned instances on GPU %zu (%s)",
 					 i, gi->name, pin->placement.start,
 					 pin->placement.size, pin->gpu, model->name);
 			goto out;
 		}
-		gs[count[pin->gpu]++] = (struct migctl_slot){q, pin->placement};
+		gs[pg->n_pins++] = (struct migctl_slot){q, pin->placement};
 		mi->allowed |= UINT32_C(1) << q;
 	}
-	for (g = 0; g < pl->n_gpus; g++) {
-		pl->gpus[g].n_pins = count[g];
-		qsort(pl->pin_slots + pl->gpus[g].pin0, count[g],
+	for (size_t k = 0; k < pl->n_pinned_gpus; k++)
+		qsort(pl->pin_slots + pl->pinned[k].pin0, pl->pinned[k].n_pins,
 		      sizeof(struct migctl_slot), slot_cmp);
-		if (count[g])
-			pl->n_pinned_gpus++;
-	}
 out:
-	free(count);
+	free(rec_of);
 	return rc;
 }
 
@@ -474,14 +543,16 @@ static enum migctl_err enumerate_layouts(struct planner *pl)
 		}
 		for (size_t i = 0; i < mi->n_layouts; i++)
 			mi->free_score[i] = -1;
+		migctl_planner_score_init(mi);
 	}
 out:
 	return rc;
 }
 
+/* Pinned GPUs (indices into planner.pinned) by model, pin count, pins. */
 static int gpu_group_cmp(const struct planner *pl, size_t a, size_t b)
 {
-	const struct gpu_rec *x = &pl->gpus[a], *y = &pl->gpus[b];
+	const struct pinned_gpu *x = &pl->pinned[a], *y = &pl->pinned[b];
 	if (x->model != y->model)
 		return x->model < y->model ? -1 : 1;
 	if (x->n_pins != y->n_pins)
@@ -494,69 +565,66 @@ static int gpu_group_cmp(const struct planner *pl, size_t a, size_t b)
 	return 0;
 }
 
-/* qsort has no context argument; sort GPU indices with a merge sort. */
-static void sort_gpus(const struct planner *pl, size_t *v, size_t *tmp, size_t n)
+static int pinned_cmp(const void *ctx, size_t a, size_t b)
 {
-	if (n < 2)
-		return;
-	size_t h = n / 2;
-	sort_gpus(pl, v, tmp, h);
-	sort_gpus(pl, v + h, tmp, n - h);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		tmp[k++] = gpu_group_cmp(pl, v[j], v[i]) < 0 ? v[j++] : v[i++];
-	while (i < h)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof(size_t));
+	return gpu_group_cmp(ctx, a, b);
 }
 
+static struct group *new_group(struct planner *pl, size_t model)
+{
+	struct group *g = &pl->groups[pl->n_groups++];
+	g->model = model;
+	return g;
+}
+
+/* Groups, per model in order: the GPUs without pins (one group, counted,
+ * never listed), then the pinned GPUs with the same pins. Sorting is
+ * stable, so each group keeps GPU index order. */
 static enum migctl_err make_groups(struct planner *pl)
 {
 	enum migctl_err rc = MIGCTL_ERR_OK;
-	size_t *tmp = NULL;
-	size_t n = pl->n_gpus;
+	size_t np = pl->n_pinned_gpus, *tmp = NULL, *free_gpus = NULL;
 
-	pl->gpu_order = malloc(n * sizeof(size_t));
-	tmp = malloc(n * sizeof(size_t));
-	if (!pl->gpu_order || !tmp) {
+	pl->pinned_order = malloc((np + 1) * sizeof(size_t));
+	tmp = malloc((np + 1) * sizeof(size_t));
+	free_gpus = calloc(pl->n_models, sizeof(size_t));
+	pl->groups = calloc(np + pl->n_models, sizeof(*pl->groups));
+	if (!pl->pinned_order || !tmp || !free_gpus || !pl->groups) {
 		rc = nomem(pl);
 		goto out;
 	}
-	/* GPUs without pins are already in model order within each fleet
-	 * entry; the merge sort is stable, so each group keeps index order. */
-	for (size_t g = 0; g < n; g++)
-		pl->gpu_order[g] = g;
-	sort_gpus(pl, pl->gpu_order, tmp, n);
-	size_t ng = 0;
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || gpu_group_cmp(pl, pl->gpu_order[i - 1], pl->gpu_order[i]))
-			ng++;
-	pl->groups = calloc(ng, sizeof(*pl->groups));
-	if (!pl->groups) {
-		rc = nomem(pl);
-		goto out;
+	for (size_t e = 0; e < pl->req->n_fleet; e++)
+		free_gpus[model_index(pl, pl->req->fleet[e].model)] += pl->req->fleet[e].count;
+	for (size_t k = 0; k < np; k++) {
+		pl->pinned_order[k] = k;
+		free_gpus[pl->pinned[k].model]--;
 	}
-	for (size_t i = 0; i < n; i++) {
-		size_t gi = pl->gpu_order[i];
-		if (i == 0 || gpu_group_cmp(pl, pl->gpu_order[i - 1], gi)) {
-			struct group *g = &pl->groups[pl->n_groups++];
-			const struct gpu_rec *gr = &pl->gpus[gi];
-			g->model = gr->model;
-			g->pins = pl->pin_slots + gr->pin0;
-			g->n_pins = gr->n_pins;
-			g->gpu0 = i;
-			for (size_t k = 0; k < g->n_pins; k++) {
-				size_t q = g->pins[k].profile;
-				g->pin_count[q]++;
-				g->pin_starts[q] |= UINT32_C(1) << g->pins[k].placement.start;
+	sort_indices(pl->pinned_order, tmp, np, pinned_cmp, pl);
+	size_t k = 0;
+	for (size_t m = 0; m < pl->n_models; m++) {
+		if (free_gpus[m])
+			new_group(pl, m)->n_gpus = free_gpus[m];
+		for (; k < np && pl->pinned[pl->pinned_order[k]].model == m; k++) {
+			size_t pi = pl->pinned_order[k];
+			if (k == 0 || pl->pinned[pl->pinned_order[k - 1]].model != m ||
+			    gpu_group_cmp(pl, pl->pinned_order[k - 1], pi)) {
+				const struct pinned_gpu *pg = &pl->pinned[pi];
+				struct group *g = new_group(pl, m);
+				g->pins = pl->pin_slots + pg->pin0;
+				g->n_pins = pg->n_pins;
+				g->gpu0 = k;
+				for (size_t s = 0; s < g->n_pins; s++) {
+					size_t q = g->pins[s].profile;
+					g->pin_count[q]++;
+					g->pin_starts[q] |= UINT32_C(1) << g->pins[s].placement.start;
+				}
 			}
+			pl->groups[pl->n_groups - 1].n_gpus++;
 		}
-		pl->groups[pl->n_groups - 1].n_gpus++;
 	}
 out:
 	free(tmp);
+	free(free_gpus);
 	return rc;
 }
 
@@ -813,9 +881,10 @@ static void planner_free(struct planner *pl)
 	free(pl->models);
 	free(pl->rowmap);
 	free(pl->item_row);
-	free(pl->gpus);
+	free(pl->entry_first);
 	free(pl->pin_slots);
-	free(pl->gpu_order);
+	free(pl->pinned);
+	free(pl->pinned_order);
 	free(pl->groups);
 	free(pl->classes);
 	free(pl->class_groups);

@@ -39,9 +39,19 @@ struct model_info {
 	struct layout *layouts;         /* [0] is the empty layout */
 	size_t n_layouts;
 	int *free_score;                /* per layout, -1 until computed */
+	/* For scoring layouts without building slots (the free capacity is
+	 * computed for nearly every layout, so it must be cheap): per
+	 * profile the units of its placement at each start, and the masks
+	 * of its placements that fit the grid, by ascending start. */
+	uint32_t at_mask[MAXQ][MIGCTL_MAX_UNITS];
+	uint32_t fit_mask[MAXQ][MIGCTL_MAX_UNITS];
+	uint8_t n_fit[MAXQ];
 };
 
-struct gpu_rec {
+/* A GPU with pinned instances. GPUs without pins are never listed one by
+ * one: per model they are one group, whatever their number. */
+struct pinned_gpu {
+	size_t gpu;                     /* fleet GPU index */
 	size_t model;                   /* model_info index */
 	size_t entry;                   /* fleet entry */
 	size_t pin0, n_pins;            /* range in planner.pin_slots */
@@ -59,7 +69,9 @@ struct group {
 	size_t n_pins;
 	uint8_t pin_count[MAXQ];
 	uint32_t pin_starts[MAXQ];
-	size_t gpu0, n_gpus;            /* range in planner.gpu_order */
+	size_t gpu0, n_gpus;            /* pinned groups: range in
+					 * planner.pinned_order */
+	size_t type0, n_gtypes;         /* its types, once they are sorted */
 	size_t cls;
 	uint8_t *configs;               /* n_configs × MAXR, maximal ones */
 	size_t n_configs;
@@ -109,10 +121,11 @@ struct planner {
 	size_t *item_row;               /* per request item */
 
 	size_t n_gpus;
-	struct gpu_rec *gpus;
+	size_t *entry_first;            /* per fleet entry: its first GPU */
 	struct migctl_slot *pin_slots;
-	size_t *gpu_order;              /* GPUs sorted by group */
+	struct pinned_gpu *pinned;      /* by GPU index */
 	size_t n_pinned_gpus;
+	size_t *pinned_order;           /* pinned GPUs sorted by group */
 
 	size_t n_groups;
 	struct group *groups;
@@ -207,6 +220,7 @@ enum migctl_err migctl_planner_solve_free(struct planner *pl, bool *proven);
 
 /* lib/planner_place.c: placing configurations, the GPU types of a
  * solution, removing surplus, writing the plan. */
+void migctl_planner_score_init(struct model_info *mi);
 int migctl_planner_layout_free(struct model_info *mi, size_t li);
 size_t migctl_planner_place_config(struct planner *pl, struct group *g, const uint8_t *v,
 				   bool *nomem_out);

@@ -21,14 +21,65 @@ static size_t layout_slots(const struct model_info *mi, const struct layout *l,
 	return n;
 }
 
+/* The tables migctl_planner_layout_free reads: the same placements, in
+ * the same order, as migctl_grid_remaining_capacity walks. */
+void migctl_planner_score_init(struct model_info *mi)
+{
+	const struct migctl_grid *grid = &mi->grid;
+
+	for (size_t q = 0; q < mi->model->n_gi && q < MAXQ; q++) {
+		unsigned size = mi->model->gi[q].placements.size;
+		for (unsigned s = 0; s < MIGCTL_MAX_UNITS; s++)
+			mi->at_mask[q][s] = migctl_placement_mask(
+				(struct migctl_placement){s, size});
+	}
+	for (size_t q = 0; q < grid->n_profiles; q++) {
+		const struct migctl_placement_set *set = grid->profiles[q].placements;
+		uint32_t seen = 0;
+		mi->n_fit[q] = 0;
+		/* Ascending starts without sorting: a start is a bit. */
+		for (unsigned i = 0; i < set->n_starts; i++)
+			if (set->starts[i] < MIGCTL_MAX_UNITS)
+				seen |= UINT32_C(1) << set->starts[i];
+		for (unsigned s = 0; s < MIGCTL_MAX_UNITS; s++)
+			if (((seen >> s) & 1) && s + set->size <= grid->units)
+				mi->fit_mask[q][mi->n_fit[q]++] = migctl_placement_mask(
+					(struct migctl_placement){s, set->size});
+	}
+}
+
+/* The sum over the grid's profiles of how many more instances fit next to
+ * layout li: migctl_grid_remaining_capacity's rule (instance limit,
+ * compute slices, then free placements taken greedily by start), computed
+ * from the layout's start masks. */
 int migctl_planner_layout_free(struct model_info *mi, size_t li)
 {
 	if (mi->free_score[li] < 0) {
-		struct migctl_slot slots[MIGCTL_MAX_UNITS];
-		size_t n = layout_slots(mi, &mi->layouts[li], slots);
-		unsigned sum = 0;
-		for (size_t q = 0; q < mi->grid.n_profiles; q++)
-			sum += migctl_grid_remaining_capacity(&mi->grid, slots, n, q);
+		const struct layout *l = &mi->layouts[li];
+		const struct migctl_grid *grid = &mi->grid;
+		uint32_t used = 0;
+		unsigned slices = 0, sum = 0;
+		for (size_t q = 0; q < mi->model->n_gi && q < MAXQ; q++) {
+			for (uint32_t st = l->starts[q]; st; st &= st - 1)
+				used |= mi->at_mask[q][__builtin_ctz(st)];
+			if (q < grid->n_profiles)
+				slices += grid->profiles[q].slices * l->count[q];
+		}
+		for (size_t q = 0; q < grid->n_profiles; q++) {
+			const struct migctl_slot_profile *sp = &grid->profiles[q];
+			if (l->count[q] >= sp->max)
+				continue;
+			unsigned limit = sp->max - l->count[q], fit = 0;
+			if (sp->slices > 0 && (grid->compute_slices - slices) / sp->slices < limit)
+				limit = (grid->compute_slices - slices) / sp->slices;
+			uint32_t taken = used;
+			for (unsigned i = 0; i < mi->n_fit[q] && fit < limit; i++)
+				if (!(taken & mi->fit_mask[q][i])) {
+					taken |= mi->fit_mask[q][i];
+					fit++;
+				}
+			sum += fit;
+		}
 		mi->free_score[li] = (int)sum;
 	}
 	return mi->free_score[li];
@@ -284,9 +335,9 @@ static size_t type_template(const struct planner *pl, const struct group *g,
 	return n;
 }
 
-/* Drop empty types, sort the rest and place each: its layout, and the
- * instances of all its GPUs added to `*total`. */
-static enum migctl_err place_types(struct planner *pl, size_t *total)
+/* Drop empty types, sort the rest by group, give each group its range of
+ * types and place each type: its layout. */
+static enum migctl_err place_types(struct planner *pl)
 {
 	bool oom = false;
 
@@ -300,105 +351,293 @@ static enum migctl_err place_types(struct planner *pl, size_t *total)
 	for (size_t t = 0; t < pl->n_types; t++) {
 		struct gtype *ty = &pl->types[t];
 		struct group *g = &pl->groups[ty->group];
+		if (g->n_gtypes++ == 0)
+			g->type0 = t;
 		ty->layout = migctl_planner_place_config(pl, g, ty->v, &oom);
 		if (oom)
 			return nomem(pl);
 		if (ty->layout == NONE)
 			return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
 					   "planner: a configuration has no placement");
-		const struct layout *l = &pl->models[g->model].layouts[ty->layout];
-		size_t n = 0;
-		for (size_t q = 0; q < MAXQ; q++)
-			n += l->count[q];
-		*total += n * ty->count;
 	}
 	return MIGCTL_ERR_OK;
 }
 
-/* Placements and row labels (`row_of`, per instance of the storage):
- * once per type, then copied to each of its GPUs. */
-static enum migctl_err copy_gpus(struct planner *pl, struct migctl_plan *plan, size_t *row_of)
+/* The plan is written in runs, not GPU by GPU: consecutive GPUs of one
+ * type whose instances serve the same items share one instance array, so
+ * the work grows with the types, pins and items, and the only per-GPU
+ * step is filling plan->gpus. */
+
+/* A GPU of one type: its instances by start and the row each serves. */
+struct tmpl {
+	struct migctl_plan_instance inst[MIGCTL_MAX_UNITS];
+	size_t row[MIGCTL_MAX_UNITS];
+	size_t n;
+	unsigned free;
+	unsigned per_row[MAXR];         /* unpinned instances serving a row */
+};
+
+/* `count` GPUs from index `gpu`, of one fleet entry, taking one type (a
+ * pinned GPU is always alone in its run); `off` locates their shared
+ * instances in writer.store once labelled. */
+struct run {
+	size_t gpu, count, type, entry, off;
+	bool pinned;
+};
+
+struct writer {
+	struct planner *pl;
+	struct migctl_plan *plan;
+	struct tmpl *tmpl;              /* per type */
+	struct run *runs;               /* the GPUs, in index order */
+	size_t n_runs, cap_runs;
+	struct run *out;                /* runs split where labels change */
+	size_t n_out, cap_out;
+	struct migctl_plan_instance *store;
+	size_t n_store, cap_store;
+	unsigned long *quota;           /* per item: placed, still to label */
+	size_t *group_of;               /* per pinned GPU record */
+	size_t *free_group;             /* per model: its unpinned group */
+	size_t *next_type, *left;       /* per group: its cursor */
+};
+
+/* The next `n` GPUs of `group`, from index `gpu`, as runs of one type. */
+static enum migctl_err take_gpus(struct writer *w, size_t group, size_t gpu, size_t n,
+				 size_t entry, bool pinned)
 {
-	size_t used_inst = 0, t = 0, left = 0, n = 0;
-	struct migctl_plan_instance tmpl[MIGCTL_MAX_UNITS];
-	size_t tmpl_row[MIGCTL_MAX_UNITS];
-	unsigned tmpl_free = 0;
+	struct planner *pl = w->pl;
+	const struct group *g = &pl->groups[group];
+
+	while (n > 0) {
+		if (w->left[group] == 0) {
+			if (w->next_type[group] >= g->n_gtypes)
+				return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+						   "planner: GPUs and configurations disagree");
+			w->left[group] = pl->types[g->type0 + w->next_type[group]++].count;
+		}
+		size_t k = n < w->left[group] ? n : w->left[group];
+		if (!grow(&w->runs, &w->cap_runs, w->n_runs + 1, sizeof(*w->runs)))
+			return nomem(pl);
+		w->runs[w->n_runs++] = (struct run){
+			gpu, k, g->type0 + w->next_type[group] - 1, entry, 0, pinned};
+		gpu += k;
+		n -= k;
+		w->left[group] -= k;
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* Walk the fleet in index order: ranges of unpinned GPUs between the
+ * pinned ones. */
+static enum migctl_err make_runs(struct writer *w)
+{
+	struct planner *pl = w->pl;
+	const struct migctl_plan_request *req = pl->req;
+	size_t pi = 0, np = pl->n_pinned_gpus;
 
 	for (size_t gi = 0; gi < pl->n_groups; gi++) {
-		struct group *g = &pl->groups[gi];
-		struct model_info *mi = &pl->models[g->model];
-		for (size_t k = 0; k < g->n_gpus; k++) {
-			size_t gpu = pl->gpu_order[g->gpu0 + k];
-			struct migctl_plan_gpu *pg = &plan->gpus[gpu];
-			if (left == 0) {
-				if (t >= pl->n_types || pl->types[t].group != gi)
-					return migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-							   "planner: GPUs and configurations disagree");
-				const struct gtype *ty = &pl->types[t++];
-				left = ty->count;
-				n = type_template(pl, g, ty, tmpl, tmpl_row);
-				tmpl_free = (unsigned)migctl_planner_layout_free(mi, ty->layout);
+		const struct group *g = &pl->groups[gi];
+		if (g->n_pins == 0)
+			w->free_group[g->model] = gi;
+		for (size_t k = 0; g->n_pins && k < g->n_gpus; k++)
+			w->group_of[pl->pinned_order[g->gpu0 + k]] = gi;
+	}
+	for (size_t e = 0; e < req->n_fleet; e++) {
+		size_t cur = pl->entry_first[e], end = cur + req->fleet[e].count;
+		size_t m = 0;
+		while (pl->models[m].model != req->fleet[e].model)
+			m++;
+		while (cur < end) {
+			enum migctl_err rc;
+			if (pi < np && pl->pinned[pi].gpu == cur) {
+				rc = take_gpus(w, w->group_of[pi], cur, 1, e, true);
+				pi++;
+				cur++;
+			} else {
+				size_t stop = pi < np && pl->pinned[pi].gpu < end ? pl->pinned[pi].gpu : end;
+				rc = take_gpus(w, w->free_group[m], cur, stop - cur, e, false);
+				cur = stop;
 			}
-			left--;
-			pg->model = mi->model;
-			pg->fleet_entry = pl->gpus[gpu].entry;
-			pg->instances = plan->storage_ + used_inst;
-			pg->n_instances = n;
-			pg->used = n > 0;
-			pg->free_capacity = tmpl_free;
-			memcpy(pg->instances, tmpl, n * sizeof(*tmpl));
-			memcpy(row_of + used_inst, tmpl_row, n * sizeof(*tmpl_row));
-			used_inst += n;
+			if (rc)
+				return rc;
 		}
 	}
 	return MIGCTL_ERR_OK;
 }
 
-/* Each item's placed quota (its row's placed demand, earlier items
- * first), and the instances labelled with items, GPU by GPU, pinned
- * first. */
-static void label_items(struct planner *pl, struct migctl_plan *plan, unsigned long *quota,
-			const size_t *row_of)
+/* Label an instance of row `row` with the first item of the row that has
+ * placed instances left to label. */
+static void label_one(struct writer *w, struct migctl_plan_instance *in, size_t row)
 {
-	const struct migctl_plan_request *req = pl->req;
+	const struct migctl_plan_request *req = w->pl->req;
+
+	in->demand = MIGCTL_PLAN_NO_DEMAND;
+	if (row == NONE)
+		return;
+	for (size_t i = 0; i < req->n_demand; i++)
+		if (w->pl->item_row[i] == row && w->quota[i] > 0) {
+			w->quota[i]--;
+			in->demand = i;
+			if (in->pinned)
+				w->plan->demand[i].pinned++;
+			return;
+		}
+}
+
+/* A copy of run r's template in the store, as an output run of `count`
+ * GPUs from `gpu`, its `pinned` instances labelled. */
+static bool emit_copy(struct writer *w, const struct run *r, size_t gpu, size_t count,
+		      bool pinned)
+{
+	const struct tmpl *t = &w->tmpl[r->type];
+
+	if (!grow(&w->store, &w->cap_store, w->n_store + t->n + 1, sizeof(*w->store)) ||
+	    !grow(&w->out, &w->cap_out, w->n_out + 1, sizeof(*w->out)))
+		return false;
+	struct run *o = &w->out[w->n_out++];
+	*o = *r;
+	o->gpu = gpu;
+	o->count = count;
+	o->off = w->n_store;
+	memcpy(w->store + w->n_store, t->inst, t->n * sizeof(*t->inst));
+	w->n_store += t->n;
+	for (size_t s = 0; s < t->n; s++)
+		if (t->inst[s].pinned == pinned)
+			label_one(w, &w->store[o->off + s], t->row[s]);
+	return true;
+}
+
+/* How many GPUs of a type, from now on, get the same labels: in each row,
+ * as many as the current item's quota covers whole. */
+static size_t same_labels(const struct writer *w, const struct tmpl *t, size_t max)
+{
+	const struct planner *pl = w->pl;
+	size_t k = max;
 
 	for (size_t r = 0; r < pl->n_rows; r++) {
-		unsigned long placed = (unsigned long)(pl->dem[r] + 0.5);
+		if (!t->per_row[r])
+			continue;
+		for (size_t i = 0; i < pl->req->n_demand; i++)
+			if (pl->item_row[i] == r && w->quota[i] > 0) {
+				size_t whole = w->quota[i] / t->per_row[r];
+				k = whole < k ? whole : k;
+				break;
+			}
+	}
+	return k ? k : 1;
+}
+
+/* Labels as if GPU by GPU: pinned instances first, in GPU order, then
+ * the others, in GPU order, each taking the first item of its row with
+ * placed instances left. */
+static enum migctl_err label_runs(struct writer *w)
+{
+	for (size_t k = 0; k < w->n_runs; k++)
+		if (w->runs[k].pinned) {
+			if (!emit_copy(w, &w->runs[k], w->runs[k].gpu, 1, true))
+				return nomem(w->pl);
+			w->runs[k].off = w->n_out - 1;  /* its output run */
+		}
+	for (size_t k = 0; k < w->n_runs; k++) {
+		const struct run *r = &w->runs[k];
+		const struct tmpl *t = &w->tmpl[r->type];
+		if (r->pinned) {
+			const struct run *o = &w->out[r->off];
+			for (size_t s = 0; s < t->n; s++)
+				if (!t->inst[s].pinned)
+					label_one(w, &w->store[o->off + s], t->row[s]);
+			continue;
+		}
+		for (size_t done = 0; done < r->count;) {
+			size_t n = same_labels(w, t, r->count - done);
+			if (!emit_copy(w, r, r->gpu + done, n, false))
+				return nomem(w->pl);
+			/* The other n - 1 GPUs label alike. */
+			const struct migctl_plan_instance *in = w->store + w->out[w->n_out - 1].off;
+			for (size_t s = 0; s < t->n; s++)
+				if (in[s].demand != MIGCTL_PLAN_NO_DEMAND)
+					w->quota[in[s].demand] -= n - 1;
+			done += n;
+		}
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* Each item's placed quota: its row's placed demand, earlier items
+ * first. */
+static void item_quotas(struct writer *w)
+{
+	const struct migctl_plan_request *req = w->pl->req;
+	struct migctl_plan *plan = w->plan;
+
+	for (size_t r = 0; r < w->pl->n_rows; r++) {
+		unsigned long placed = (unsigned long)(w->pl->dem[r] + 0.5);
 		for (size_t i = 0; i < req->n_demand; i++) {
-			if (pl->item_row[i] != r)
+			if (w->pl->item_row[i] != r)
 				continue;
 			unsigned long q = req->demand[i].count < placed ? req->demand[i].count : placed;
-			quota[i] = q;
+			w->quota[i] = q;
 			placed -= q;
 		}
 	}
 	for (size_t i = 0; i < req->n_demand; i++) {
 		plan->demand[i].demand = req->demand[i].count;
-		plan->demand[i].placed = (unsigned)quota[i];
-		plan->demand[i].unplaced = req->demand[i].count - (unsigned)quota[i];
+		plan->demand[i].placed = (unsigned)w->quota[i];
+		plan->demand[i].unplaced = req->demand[i].count - (unsigned)w->quota[i];
 		plan->unplaced += plan->demand[i].unplaced;
 	}
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t gpu = 0; gpu < pl->n_gpus; gpu++) {
-			struct migctl_plan_gpu *pg = &plan->gpus[gpu];
-			for (size_t s = 0; s < pg->n_instances; s++) {
-				struct migctl_plan_instance *in = &pg->instances[s];
-				size_t row = row_of[(size_t)(in - plan->storage_)];
-				if (in->pinned != (pass == 0))
-					continue;
-				in->demand = MIGCTL_PLAN_NO_DEMAND;
-				if (row == NONE)
-					continue;
-				for (size_t i = 0; i < req->n_demand; i++)
-					if (pl->item_row[i] == row && quota[i] > 0) {
-						quota[i]--;
-						in->demand = i;
-						if (in->pinned)
-							plan->demand[i].pinned++;
-						break;
-					}
-			}
-		}
+}
+
+/* The per-type templates. */
+static enum migctl_err make_templates(struct writer *w)
+{
+	struct planner *pl = w->pl;
+
+	w->tmpl = calloc(pl->n_types + 1, sizeof(*w->tmpl));
+	if (!w->tmpl)
+		return nomem(pl);
+	for (size_t t = 0; t < pl->n_types; t++) {
+		const struct gtype *ty = &pl->types[t];
+		const struct group *g = &pl->groups[ty->group];
+		struct tmpl *tm = &w->tmpl[t];
+		tm->n = type_template(pl, g, ty, tm->inst, tm->row);
+		tm->free = (unsigned)migctl_planner_layout_free(&pl->models[g->model], ty->layout);
+		for (size_t s = 0; s < tm->n; s++)
+			if (!tm->inst[s].pinned && tm->row[s] != NONE)
+				tm->per_row[tm->row[s]]++;
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* plan->gpus from the output runs; the instances are handed over. */
+static enum migctl_err fill_gpus(struct writer *w)
+{
+	struct planner *pl = w->pl;
+	struct migctl_plan *plan = w->plan;
+
+	plan->gpus = calloc(pl->n_gpus, sizeof(*plan->gpus));
+	if (!plan->gpus)
+		return nomem(pl);
+	plan->n_gpus = pl->n_gpus;
+	plan->storage_ = w->store;
+	w->store = NULL;
+	for (size_t k = 0; k < w->n_out; k++) {
+		const struct run *o = &w->out[k];
+		const struct tmpl *t = &w->tmpl[o->type];
+		struct migctl_plan_gpu one = {
+			.model = pl->models[pl->groups[pl->types[o->type].group].model].model,
+			.fleet_entry = o->entry,
+			.instances = plan->storage_ + o->off,
+			.n_instances = t->n,
+			.used = t->n > 0,
+			.free_capacity = t->free,
+		};
+		for (size_t j = 0; j < o->count; j++)
+			plan->gpus[o->gpu + j] = one;
+		plan->gpus_used += one.used ? o->count : 0;
+		plan->free_capacity += (unsigned long)t->free * o->count;
+	}
+	return MIGCTL_ERR_OK;
 }
 
 /* Build the plan from the types: placements, labels, summaries. */
@@ -406,33 +645,36 @@ enum migctl_err migctl_planner_write_plan(struct planner *pl, struct migctl_plan
 {
 	enum migctl_err rc;
 	const struct migctl_plan_request *req = pl->req;
-	size_t total = 0;
-	unsigned long *quota = NULL;
-	size_t *row_of = NULL;
+	struct writer w = {.pl = pl, .plan = plan};
 
-	if ((rc = place_types(pl, &total)))
+	if ((rc = place_types(pl)))
 		return rc;
-	plan->gpus = calloc(pl->n_gpus, sizeof(*plan->gpus));
-	plan->storage_ = calloc(total + 1, sizeof(*plan->storage_));
 	plan->demand = calloc(req->n_demand + 1, sizeof(*plan->demand));
-	quota = calloc(req->n_demand + 1, sizeof(*quota));
-	row_of = calloc(total + 1, sizeof(*row_of));
-	if (!plan->gpus || !plan->storage_ || !plan->demand || !quota || !row_of) {
+	w.quota = calloc(req->n_demand + 1, sizeof(*w.quota));
+	w.group_of = calloc(pl->n_pinned_gpus + 1, sizeof(size_t));
+	w.free_group = calloc(pl->n_models, sizeof(size_t));
+	w.next_type = calloc(pl->n_groups + 1, sizeof(size_t));
+	w.left = calloc(pl->n_groups + 1, sizeof(size_t));
+	if (!plan->demand || !w.quota || !w.group_of || !w.free_group || !w.next_type ||
+	    !w.left) {
 		rc = nomem(pl);
 		goto out;
 	}
-	plan->n_gpus = pl->n_gpus;
 	plan->n_demand = req->n_demand;
-	if ((rc = copy_gpus(pl, plan, row_of)))
+	item_quotas(&w);
+	if ((rc = make_templates(&w)) || (rc = make_runs(&w)) || (rc = label_runs(&w)) ||
+	    (rc = fill_gpus(&w)))
 		goto out;
-	label_items(pl, plan, quota, row_of);
-	for (size_t gpu = 0; gpu < pl->n_gpus; gpu++) {
-		plan->gpus_used += plan->gpus[gpu].used;
-		plan->free_capacity += plan->gpus[gpu].free_capacity;
-	}
 	plan->complete = plan->unplaced == 0;
 out:
-	free(quota);
-	free(row_of);
+	free(w.tmpl);
+	free(w.runs);
+	free(w.out);
+	free(w.store);
+	free(w.quota);
+	free(w.group_of);
+	free(w.free_group);
+	free(w.next_type);
+	free(w.left);
 	return rc;
 }

@@ -126,7 +126,10 @@ struct migctl_plan_instance {
 struct migctl_plan_gpu {
 	const struct migctl_gpu_model *model;  /* borrowed from the catalog */
 	size_t fleet_entry;           /* index into the request fleet */
-	struct migctl_plan_instance *instances; /* owned by the plan; by start */
+	/* Owned by the plan; by start. GPUs with the same instances may
+	 * share one array (the planner writes identical GPUs in runs):
+	 * read it, do not change it through one GPU. */
+	struct migctl_plan_instance *instances;
 	size_t n_instances;
 	bool used;                    /* has at least one instance */
 	unsigned free_capacity;       /* sum of remaining capacities */

@@ -88,6 +88,15 @@ pl_expect_json "beyond the fleet: exit 11, exact unplaced" 11 '[.unplaced, .gpus
 pl_expect_json "closest plan: most instances" 11 '[.unplaced, ([.per_gpu[0].instances[].profile] | unique)]' \
 	'[[{"profile":"7g.80gb","count":1},{"profile":"1g.10gb","count":1}],["1g.10gb"]]' '1 x 7g\.80gb, 1 x 1g\.10gb could not be placed' \
 	-- plan --fleet "$A100:1" --demand 7g.80gb=1,1g.10gb=8 -o json
+# A large plan is streamed (cli/plan_json.c): still one valid document with
+# every GPU in order, the demand placed exactly, and the text's figures.
+pl_big="1g.10gb=3423,2g.20gb=3614,3g.40gb=3595,4g.40gb=3469,7g.80gb=3455"
+pl_expect_json "10,000 GPUs: streamed JSON is whole" 0 \
+	'[.fleet_size, (.per_gpu | length), ([.per_gpu[].index] == [range(10000)]), .gpus_used, ([.per_gpu[] | select(.used)] | length), ([.per_gpu[].instances[]] | length), ([.demand[].placed] | add), .optimal]' \
+	'[10000,10000,true,8500,8500,17556,17556,true]' '' -- plan --fleet "$A100:10000" --demand "$pl_big" -o json
+"$migctl" plan --fleet "$A100:10000" --demand "$pl_big" >"$tmp/out" 2>"$tmp/err"
+if grep -q '^Plan: 8500 of 10000 GPUs used; optimal' "$tmp/out" &&
+	grep -q '^Unused GPUs: 8500-9999 ' "$tmp/out"; then ok; else bad "10,000 GPUs: text agrees"; cat "$tmp/err"; fi
 "$migctl" plan --fleet "$A100:1" --demand 1g.10gb=9 >"$tmp/out" 2>"$tmp/err"
 pl_rc=$?
 if [ "$pl_rc" -eq 11 ] && grep -q '^Unplaced: 2 x 1g.10gb (of 9)$' "$tmp/out" &&
