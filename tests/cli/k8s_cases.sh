@@ -121,7 +121,9 @@ unset MIGCTL_SIM MIGSIM_STATE
 # apply-exit refreshes the features.d labels (the hook gets no PATH and no
 # parent environment: absolute paths, and the simulator through envs).
 k8_mm=$(mktemp -d "$tmp/k8s-mm.XXXXXX")
-ln -s "$migctl" "$k8_mm/nvidia-mig-parted"
+# The link and the hook need an absolute path (make check passes a relative one).
+k8_migctl=$(cd "$(dirname "$migctl")" && pwd)/$(basename "$migctl")
+ln -s "$k8_migctl" "$k8_mm/nvidia-mig-parted"
 MIGSIM_STATE=$(mktemp -d "$tmp/k8s.XXXXXX")
 export MIGCTL_SIM=1 MIGSIM_STATE
 "$MIGSIM_BIN" init --gpus A100-SXM4-40GB:8 >/dev/null 2>&1 || bad "k8s: mig-manager machine"
@@ -129,7 +131,7 @@ cat >"$k8_mm/hooks.yaml" <<EOF
 version: v1
 hooks:
   apply-exit:
-    - command: $migctl
+    - command: $k8_migctl
       args: ["k8s", "labels", "--file", "$k8_mm/features"]
       envs:
         MIGCTL_SIM: "1"
