@@ -238,8 +238,8 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(SIM_SRC) build/fuzz/gen/builtin_catalo
 	    -Iinclude -Ilib -Isim $(shell pkg-config --cflags $(PKGS)) \
 	    $< $(LIB_SRC) $(SIM_SRC) build/fuzz/gen/builtin_catalog.c $(LIBS) -o $@
 
-# The command-line target also links the CLI (all but main.c).
-build/fuzz/fuzz_cli_args: tests/fuzz/fuzz_cli_args.c $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) \
+# The command-line targets also link the CLI (all but main.c).
+build/fuzz/fuzz_cli_args build/fuzz/fuzz_slurm: build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) \
               build/fuzz/gen/builtin_catalog.c $(wildcard include/migctl/*.h lib/*.h lib/util/*.h cli/*.h) | $(NEED_TEST)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \

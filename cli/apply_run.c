@@ -458,6 +458,8 @@ int cli_parse_apply_req(struct cli *cli, const struct cli_command *desc, int arg
 		case APPLY_OPT_FORCE: req->force = true; break;
 		case APPLY_OPT_UNMATCHED: req->unmatched = p.arg; break;
 		case APPLY_OPT_JOURNAL: req->journal = p.arg; break;
+		case APPLY_OPT_SLURM: req->slurm_reconfigure = true; break;
+		case APPLY_OPT_SLURM_RESTART: req->slurm_restart = p.arg; break;
 		}
 	}
 	if (opt == CLI_PARSE_STOP)

@@ -103,6 +103,7 @@ extern const struct cli_command cli_cmd_dmon;
 extern const struct cli_command cli_cmd_exporter, cli_cmd_top;
 extern const struct cli_command cli_cmd_access;
 extern const struct cli_command cli_cmd_run, cli_cmd_cdi;
+extern const struct cli_command cli_cmd_k8s, cli_cmd_slurm;
 
 /* Every command, in the order 'migctl --help' lists them (cli/commands.c). */
 extern const struct cli_command *const cli_commands[];
@@ -289,6 +290,8 @@ struct apply_req {
 	bool dry_run, force, skip_reset, mode_only, valid_only;
 	bool parted;               /* print nvidia-mig-parted's messages */
 	bool debug;                /* -d: hook output is shown */
+	bool slurm_reconfigure;    /* apply --slurm-reconfigure */
+	const char *slurm_restart; /* apply --slurm-restart CMD */
 };
 /* Parse the flags of one of apply/assert/restore/recover/checkpoint (the
  * options in its descriptor) into `req` (cli/apply_run.c). Returns
@@ -296,7 +299,8 @@ struct apply_req {
 int cli_parse_apply_req(struct cli *cli, const struct cli_command *desc, int argc, char **argv,
 			struct apply_req *req);
 /* The option entries the apply family shares. */
-enum { APPLY_OPT_FORCE = 1000, APPLY_OPT_UNMATCHED, APPLY_OPT_JOURNAL };
+enum { APPLY_OPT_FORCE = 1000, APPLY_OPT_UNMATCHED, APPLY_OPT_JOURNAL, APPLY_OPT_SLURM,
+       APPLY_OPT_SLURM_RESTART };
 #define APPLY_OPT_CONFIG(help) {"config-file", 'f', 0, "FILE", "the config; '-' reads standard input", CLI_V_FILE, NULL, true}, \
 	{"selected-config", 'c', 0, "LABEL", help, CLI_V_NONE, NULL, false}
 #define APPLY_OPT_HOOKS {"hooks-file", 'k', 0, "HOOKS", "mig-parted hooks (apply-start, pre-apply-mode,\npre-apply-config, apply-exit)", CLI_V_FILE, NULL, false}
@@ -363,6 +367,8 @@ int cmd_cdi(struct cli *cli, int argc, char **argv);
  * the CDI specs `cdi generate` wrote (cli/cmd_cdi.c); failures are
  * warnings on stderr. */
 void cli_cdi_refresh(struct cli *cli);
+int cmd_k8s(struct cli *cli, int argc, char **argv);
+int cmd_slurm(struct cli *cli, int argc, char **argv);
 
 /* The nvidia-mig-parted personality (cli/parted.c): argv as
  * nvidia-mig-parted gets it, argv[0] included. */

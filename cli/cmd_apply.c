@@ -8,12 +8,24 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "slurm_run.h"
 
 int cmd_apply(struct cli *cli, int argc, char **argv)
 {
 	struct apply_req req = {0};
 	int r = cli_parse_apply_req(cli, &cli_cmd_apply, argc, argv, &req);
-	return r == CLI_OPT_NEXT ? cli_apply(cli, &req) : r;
+	if (r != CLI_OPT_NEXT)
+		return r;
+	r = cli_apply(cli, &req);
+	/* Slurm follows the layout once it is in place (under the node lock
+	 * apply still holds). */
+	if (r == 0 && (req.slurm_reconfigure || req.slurm_restart) && !req.dry_run) {
+		struct cli_slurm_paths sp;
+		cli_slurm_paths_default(&sp);
+		sp.restart = req.slurm_restart;
+		r = cli_slurm_reconfigure(cli, &sp);
+	}
+	return r;
 }
 
 static const struct cli_opt apply_opts[] = {
@@ -31,6 +43,15 @@ static const struct cli_opt apply_opts[] = {
 	APPLY_OPT_JOURNAL_ENTRY("the journal (default: in the simulator's state\n"
 				"directory, or /var/lib/migctl/journal.jsonl;\n"
 				"$MIGCTL_JOURNAL)"),
+	{"slurm-reconfigure", 0, APPLY_OPT_SLURM, NULL,
+	 "after a change: write gres.conf and the node's Gres=\n"
+	 "in slurm.conf ($SLURM_CONF) for the new layout, run\n"
+	 "'scontrol reconfigure', resume the node if drained\n"
+	 "(migctl slurm reconfigure)", CLI_V_NONE, NULL, false},
+	{"slurm-restart", 0, APPLY_OPT_SLURM_RESTART, "CMD",
+	 "with --slurm-reconfigure: the shell command that\n"
+	 "restarts slurmctld when it keeps the old GRES (Slurm\n"
+	 "takes new File= GRES only at a restart)", CLI_V_NONE, NULL, false},
 	{0},
 };
 

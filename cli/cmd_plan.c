@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plan_engines.h"
 #include "migctl/demand.h"
 #include "migctl/export.h"
 #include "migctl/layout.h"
@@ -34,6 +35,7 @@ struct plan_cli {
 	struct migctl_plan_pin *pins;
 	size_t n_pins;
 	bool incremental;             /* --incremental: the online policy */
+	const char *nodes;            /* --nodes LIST (-o k8s, -o slurm) */
 };
 
 static void plan_cli_free(struct plan_cli *p)
@@ -419,6 +421,24 @@ static int print_config(const struct plan_cli *p, const struct migctl_plan *plan
 	return rc;
 }
 
+/* -o k8s, -o slurm (cli/plan_engines.c). */
+static int print_engine(const struct plan_cli *p, const struct migctl_plan *plan,
+			unsigned budget, const char *name)
+{
+	char opt[200], head[400];
+
+	optimality(plan, budget, opt, sizeof(opt));
+	snprintf(head, sizeof(head), "# migctl plan: %zu of %zu GPU%s used; %s.\n%s", plan->gpus_used,
+		 plan->n_gpus, plan->n_gpus == 1 ? "" : "s", opt,
+		 plan->complete ? "" : "# The demand does not fit (see 'migctl plan -o text').\n");
+	struct plan_engine_req req = {
+		.plan = plan, .fleet = p->fleet, .n_fleet = p->n_fleet,
+		.node_index = p->node_gpu ? p->node_index : NULL,
+		.nodes = p->nodes, .name = name, .head = head,
+	};
+	return cli_plan_engine(p->cli, &req, cli_format_is(p->cli, "slurm"));
+}
+
 static bool valid_config_name(const char *s)
 {
 	if (!*s)
@@ -469,6 +489,8 @@ static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config
 
 	if (config)
 		rc = print_config(p, &plan, budget, config_name, placements);
+	else if (cli_format_is(cli, "k8s") || cli_format_is(cli, "slurm"))
+		rc = print_engine(p, &plan, budget, config_name);
 	else if (cli->output == CLI_JSON)
 		rc = cli_plan_json(&plan, p->dem.items, p->node_index, stdout);
 	else
@@ -493,7 +515,7 @@ static int run_plan(struct plan_cli *p, unsigned budget, bool extra, bool config
 }
 
 enum { OPT_FLEET = 1000, OPT_DEMAND, OPT_DEMAND_FILE, OPT_BUDGET, OPT_EXTRA, OPT_CONFIG_NAME,
-       OPT_PLACEMENTS, OPT_INCREMENTAL };
+       OPT_PLACEMENTS, OPT_INCREMENTAL, OPT_NODES };
 
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
@@ -537,6 +559,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		case OPT_CONFIG_NAME: config_name = val; break;
 		case OPT_PLACEMENTS: placements = true; break;
 		case OPT_INCREMENTAL: p->incremental = true; break;
+		case OPT_NODES: p->nodes = val; break;
 		}
 	}
 	if (opt == CLI_PARSE_STOP) {
@@ -560,6 +583,10 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (!valid_config_name(config_name)) {
 		rc = cli_usage_error(cli, "plan", "--config-name: bad name \"%s\"; use letters, digits, '.', '_' and '-'",
 				     config_name);
+		goto out;
+	}
+	if (p->nodes && !cli_format_is(cli, "k8s") && !cli_format_is(cli, "slurm")) {
+		rc = cli_usage_error(cli, "plan", "--nodes applies to -o k8s and -o slurm only");
 		goto out;
 	}
 	if (placements && !config) {
@@ -629,6 +656,12 @@ static const struct cli_opt plan_opts[] = {
 	 "--pick-gpu': used GPUs first, the most size-weighted\n"
 	 "room left), next to what exists; nothing moves\n"
 	 "(implies --extra)", CLI_V_NONE, NULL, false},
+	{"nodes", 0, OPT_NODES, "LIST",
+	 "with -o k8s or -o slurm: the nodes that hold the\n"
+	 "fleet's GPUs, comma-separated: NAME per --fleet item\n"
+	 "(default node-1, node-2, ...; this host's name for\n"
+	 "the live node), or NAME:COUNT for runs of GPUs in\n"
+	 "fleet order", CLI_V_NONE, NULL, false},
 	{0},
 };
 
@@ -636,7 +669,8 @@ static const char *const plan_forms[] = {
 	"[--fleet MODEL:COUNT[,MODEL:COUNT...]]\n"
 	"                   (--demand PROFILE=N[,PROFILE=N...] | --demand-file FILE)\n"
 	"                   [--time-budget MS] [--extra] [-o text|json|config]\n"
-	"                   [--config-name NAME] [--placements] [--incremental]",
+	"                   [--config-name NAME] [--placements] [--incremental]\n"
+	"                   [-o k8s|slurm [--nodes LIST]]",
 	NULL,
 };
 
@@ -659,8 +693,8 @@ const struct cli_command cli_cmd_plan = {
 		"where they are and builds around them, and they count toward the demand\n"
 		"for their profile (with --extra the demand comes on top of them). The\n"
 		"plan never destroys an instance.\n",
-	.formats = "text json config",
-	.format_note = ": a mig-parted\n'version: v1' config for nvidia-mig-parted apply",
+	.formats = "text json config k8s slurm",
+	.format_note = ": a mig-parted\n'version: v1' config for nvidia-mig-parted apply;\nk8s, slurm: see below",
 	.opts = plan_opts,
 	.epilogue =
 		"The text report shows per GPU a map of its placement units (one letter\n"
@@ -672,6 +706,14 @@ const struct cli_command cli_cmd_plan = {
 		"Exit status: 0 the demand fits; 11 it does not (the closest plan is\n"
 		"printed, and what is unplaced); 2 bad command line; 4 unreadable FILE;\n"
 		"5 malformed FILE; 7 unknown model; 8 unknown profile; 15 no driver (use\n"
-		"--fleet or --sim); 17 no GPU of the node supports MIG.\n",
+		"--fleet or --sim); 17 no GPU of the node supports MIG.\n"
+		"\n"
+		"-o k8s cuts the plan into nodes (--nodes) and prints k8s-mig-manager's\n"
+		"inputs: a ConfigMap whose config.yaml holds one named config per distinct\n"
+		"node layout (NAME-1, NAME-2, ... after --config-name; each node's GPUs\n"
+		"numbered from 0), and, as comments, the 'kubectl label node NODE\n"
+		"nvidia.com/mig.config=NAME-N' commands that roll it out node by node.\n"
+		"-o slurm prints the same configs as a mig-parted file, with each node's\n"
+		"config name, slurm.conf Gres= and gres.conf lines as comments.\n",
 	.run = cmd_plan,
 };

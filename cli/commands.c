@@ -13,6 +13,7 @@ const struct cli_command *const cli_commands[] = {
 	&cli_cmd_checkpoint, &cli_cmd_restore, &cli_cmd_recover, &cli_cmd_config,
 	&cli_cmd_top, &cli_cmd_exporter,
 	&cli_cmd_run, &cli_cmd_cdi,
+	&cli_cmd_k8s, &cli_cmd_slurm,
 	&cli_cmd_smi, &cli_cmd_parted,
 	&cli_cmd_dmon,
 	&cli_cmd_access,

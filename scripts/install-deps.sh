@@ -22,6 +22,13 @@ acl"
 # podman, runc, busybox-static: the CDI test runs a container from a busybox rootfs.
 PACKAGES="$PACKAGES
 podman runc busybox-static"
+# slurmctld, slurmd, slurm-client, munge: the Slurm end-to-end test.
+PACKAGES="$PACKAGES
+slurmctld slurmd slurm-client munge"
+# kubectl checks the Kubernetes objects of tests/cli/k8s_cases.sh offline:
+# Debian's kubernetes-client, unless a kubectl is on PATH already.
+command -v kubectl >/dev/null 2>&1 || PACKAGES="$PACKAGES
+kubernetes-client"
 [ "${1:-}" = build ] && PACKAGES=$BUILD_PACKAGES
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -1,4 +1,4 @@
-/* migctl internal — the whole-file reader (see file.h). */
+/* migctl internal — the whole-file reader and the atomic writer (see file.h). */
 #include "util/file.h"
 
 #include <errno.h>
@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *mu_file_origin(const char *path)
 {
@@ -78,5 +80,44 @@ out:
 	buf[used] = '\0';
 	*out = buf;
 	*len = used;
+	return MIGCTL_ERR_OK;
+}
+
+enum migctl_err mu_file_write_atomic(const char *path, const char *what, const char *text,
+				     size_t len, struct migctl_error *err)
+{
+	char tmp[4200];
+	int fd, e = 0;
+	size_t done = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= sizeof(tmp))
+		return migctl_fail(err, MIGCTL_ERR_IO, "cannot write %s %s: the path is too long",
+				   what, path);
+	/* A fresh temp file: a stale one goes, a planted link is not followed. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		e = errno;
+	while (!e && done < len) {
+		ssize_t w = write(fd, text + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			e = w < 0 ? errno : EIO;
+		else
+			done += (size_t)w;
+	}
+	if (!e && fsync(fd) != 0)
+		e = errno;
+	if (fd >= 0 && close(fd) != 0 && !e)
+		e = errno;
+	if (!e && rename(tmp, path) != 0)
+		e = errno;
+	if (e) {
+		if (fd >= 0)
+			unlink(tmp);
+		return migctl_fail(err, MIGCTL_ERR_IO, "cannot write %s %s: %s; check the directory and its permissions",
+				   what, path, strerror(e));
+	}
 	return MIGCTL_ERR_OK;
 }

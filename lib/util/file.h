@@ -1,4 +1,5 @@
-/* migctl internal — the one whole-file reader, with a size cap.
+/* migctl internal — the one whole-file reader, with a size cap, and the one
+ * atomic file writer.
  *
  * Configs, hooks files, catalogs and demand files are read whole before
  * they are parsed; the cap keeps a wrong path (a device, a huge log) from
@@ -26,5 +27,13 @@ enum migctl_err mu_file_read(const char *path, const char *what, size_t max,
 
 /* The name of `path` in messages: "<stdin>" for "-". */
 const char *mu_file_origin(const char *path);
+
+/* Replace `path` with `len` bytes of `text` atomically: readers see the
+ * old file or the new one, never a part (a temp file next to it, synced,
+ * then renamed over it; a planted link at the temp name is not followed).
+ * Mode 0644. `what` names the file in messages ("gres.conf");
+ * MIGCTL_ERR_IO naming the path and the reason. */
+enum migctl_err mu_file_write_atomic(const char *path, const char *what, const char *text,
+				     size_t len, struct migctl_error *err);
 
 #endif

@@ -83,3 +83,5 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/run_cases.sh"
 . "$here/cdi_cases.sh"
 . "$here/podman_cases.sh"
+. "$here/k8s_cases.sh"
+. "$here/slurm_cases.sh"

@@ -42,7 +42,7 @@ done
 expect_stdout "apply --help: -f is required in the synopsis" '^Usage: migctl apply -f FILE \[-c LABEL\]' -- apply --help
 expect_stdout "--sim after the command" '^Driver .*\(simulator\)$' -- status --sim="$tmp/doc-sim-none" 
 
-expect_exit "an empty -o value is a bad format (the fuzzer's hang)" 2 "bad output format '' \\(use text, json or config\\)" -- plan -o '' --demand 1g.10gb=1
+expect_exit "an empty -o value is a bad format (the fuzzer's hang)" 2 "bad output format '' \\(use text, json, config, k8s or slurm\\)" -- plan -o '' --demand 1g.10gb=1
 
 # --- exit codes: one list ---------------------------------------------------
 # The README's table lists exactly the X-macro's codes and names, in order.

@@ -28,7 +28,7 @@ pl_expect_json() {
 # --- help -------------------------------------------------------------------
 expect_stdout "plan --help: --fleet" '^  --fleet LIST ' -- plan --help
 expect_stdout "plan --help: --demand-file" '^  --demand-file FILE ' -- plan --help
-expect_stdout "plan --help: -o config" 'text \(default\), json, or config' -- plan --help
+expect_stdout "plan --help: -o config" 'text \(default\), json, config, k8s, or slurm' -- plan --help
 expect_stdout "migctl --help lists plan" '^  plan ' -- --help
 
 # --- packing, offline ---------------------------------------------------------
@@ -166,7 +166,7 @@ expect_exit "plan: --demand model not in fleet" 2 'tied to NVIDIA A30, which is 
 expect_exit "plan: --fleet bad count" 2 '\-\-fleet: bad item "a100-sxm4-80gb:many"' -- plan --fleet "$A100:many" --demand 1g.10gb=1
 expect_exit "plan: no demand" 2 'missing demand' -- plan --fleet "$A100:1"
 expect_exit "plan: both demand forms" 2 'not both' -- plan --fleet "$A100:1" --demand 1g.10gb=1 --demand-file "$tmp/demand.yaml"
-expect_exit "plan: bad output format" 2 "bad output format 'yaml' \(use text, json or config\)" -- plan --fleet "$A100:1" --demand 1g.10gb=1 -o yaml
+expect_exit "plan: bad output format" 2 "bad output format 'yaml' \(use text, json, config, k8s or slurm\)" -- plan --fleet "$A100:1" --demand 1g.10gb=1 -o yaml
 expect_exit "plan: --placements without config" 2 'placements applies to -o config only' -- plan --fleet "$A100:1" --demand 1g.10gb=1 --placements
 expect_exit "plan: bad --time-budget" 2 'time-budget: bad value "soon"' -- plan --fleet "$A100:1" --demand 1g.10gb=1 --time-budget soon
 

@@ -167,16 +167,18 @@ static void restore_machine(void)
 }
 
 /* Whether an argument could make the command write or run something
- * outside the state directory: --journal and -k/--hooks-file, and
- * access's --root and --sim=DIR, which would chmod or make nodes under
- * another driver root such as / (getopt takes unique prefixes of long
- * names and bundles of short options, hence the broad match). */
+ * outside the state directory: --journal, -k/--hooks-file and apply's
+ * --slurm-* (slurm.conf, scontrol, a restart command), and access's
+ * --root and --sim=DIR, which would chmod or make nodes under another
+ * driver root such as / (getopt takes unique prefixes of long names and
+ * bundles of short options, hence the broad match). */
 static bool unsafe(const char *arg, bool access)
 {
 	if (arg[0] != '-')
 		return false;
 	if (arg[1] == '-')
 		return strncmp(arg, "--j", 3) == 0 || strncmp(arg, "--h", 3) == 0 ||
+		       strncmp(arg, "--sl", 4) == 0 ||
 		       (access && (strncmp(arg, "--r", 3) == 0 || strncmp(arg, "--s", 3) == 0));
 	return strchr(arg, 'k') != NULL;
 }
