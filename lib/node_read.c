@@ -933,11 +933,13 @@ enum migctl_err migctl_node_refresh(struct migctl_node *node, struct migctl_erro
 	struct migctl_gpu_state *fresh = NULL;
 	unsigned count = 0;
 	enum migctl_err rc = count_gpus(node, &count, &fresh, err);
+	unsigned what;
 
 	if (rc)
 		return rc;
+	what = read_closure(priv_of(node)->read);
 	for (unsigned i = 0; i < count; i++) {
-		enum migctl_err e = read_gpu(node, i, read_closure(p->read), &fresh[i], err);
+		enum migctl_err e = read_gpu(node, i, what, &fresh[i], err);
 		if (e) {
 			node_release_gpus(fresh, i);
 			return e;
@@ -968,13 +970,15 @@ enum migctl_err migctl_node_refresh_tolerant(struct migctl_node *node,
 	unsigned count = 0;
 	size_t kept = 0;
 	enum migctl_err rc = count_gpus(node, &count, &fresh, err);
+	unsigned what;
 
 	if (rc)
 		return rc;
+	what = read_closure(priv_of(node)->read);
 	for (unsigned i = 0; i < count; i++) {
 		struct migctl_error gerr = {0};
 
-		if (read_gpu(node, i, &fresh[kept], &gerr) == MIGCTL_ERR_OK) {
+		if (read_gpu(node, i, what, &fresh[kept], &gerr) == MIGCTL_ERR_OK) {
 			kept++;
 			continue;
 		}
