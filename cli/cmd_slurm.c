@@ -170,6 +170,13 @@ bool cli_slurm_node_drained(const char *node)
 	return migctl_slurm_show_node_drained(buf, n);
 }
 
+static bool node_registered(const char *node)
+{
+	char buf[16384];
+	size_t n = show_node(node, buf, sizeof(buf));
+	return migctl_slurm_show_node_registered(buf, n);
+}
+
 bool cli_slurm_node_gres_is(const char *node, const char *gres)
 {
 	char buf[16384], now[4096];
@@ -210,6 +217,10 @@ static enum migctl_err resume_if_drained(const char *node, bool *resumed, struct
 
 	*resumed = false;
 	snprintf(state_arg, sizeof(state_arg), "NodeName=%s", node);
+	/* A restarted slurmctld refuses to resume a node that slurmd has not
+	 * registered again yet (UNKNOWN+NOT_RESPONDING): give slurmd 30 s. */
+	for (int i = 0; i < 30 * 4 && !node_registered(node); i++)
+		usleep(250 * 1000);
 	if (cli_slurm_node_drained(node) && !(rc = scontrol(resume, err)))
 		*resumed = true;
 	return rc;

@@ -452,20 +452,44 @@ enum migctl_err migctl_slurm_conf_set_gres(const char *text, size_t len, const c
 	return MIGCTL_ERR_OK;
 }
 
-bool migctl_slurm_show_node_drained(const char *text, size_t len)
+/* The value of the State= token of `scontrol show node` text: false when
+ * there is none. */
+static bool show_node_state(const char *text, size_t len, size_t *start, size_t *end)
 {
 	for (size_t i = 0; i + 6 <= len; i++) {
 		if (memcmp(text + i, "State=", 6) != 0 || (i && !isspace((unsigned char)text[i - 1])))
 			continue;
-		size_t e = i + 6;
-		while (e < len && !isspace((unsigned char)text[e]))
-			e++;
-		for (size_t k = i + 6; k + 5 <= e; k++)
-			if (memcmp(text + k, "DRAIN", 5) == 0)
-				return true;
-		return false;
+		*start = *end = i + 6;
+		while (*end < len && !isspace((unsigned char)text[*end]))
+			(*end)++;
+		return true;
 	}
 	return false;
+}
+
+static bool state_has(const char *text, size_t start, size_t end, const char *flag)
+{
+	size_t flen = strlen(flag);
+
+	for (size_t k = start; k + flen <= end; k++)
+		if (memcmp(text + k, flag, flen) == 0)
+			return true;
+	return false;
+}
+
+bool migctl_slurm_show_node_drained(const char *text, size_t len)
+{
+	size_t start, end;
+
+	return show_node_state(text, len, &start, &end) && state_has(text, start, end, "DRAIN");
+}
+
+bool migctl_slurm_show_node_registered(const char *text, size_t len)
+{
+	size_t start, end;
+
+	return show_node_state(text, len, &start, &end) && !state_has(text, start, end, "UNKNOWN") &&
+	       !state_has(text, start, end, "NOT_RESPONDING");
 }
 
 bool migctl_slurm_show_node_gres(const char *text, size_t len, char *gres, size_t gres_len)

@@ -107,6 +107,12 @@ enum migctl_err migctl_slurm_conf_set_gres(const char *text, size_t len, const c
  * (its State= has a DRAIN flag: "IDLE+DRAIN", "DRAINED", "MIXED+DRAIN"). */
 bool migctl_slurm_show_node_drained(const char *text, size_t len);
 
+/* Whether the node has registered with slurmctld: its State= is neither
+ * UNKNOWN nor NOT_RESPONDING. Right after slurmctld restarts a node is
+ * "UNKNOWN+NOT_RESPONDING" until slurmd reports, and slurmctld refuses to
+ * resume it ("Invalid node state specified"). */
+bool migctl_slurm_show_node_registered(const char *text, size_t len);
+
 /* The Gres= value of `scontrol show node` text into `gres`; false when the
  * text has none or it does not fit. */
 bool migctl_slurm_show_node_gres(const char *text, size_t len, char *gres, size_t gres_len);

@@ -112,10 +112,15 @@ su_out=$(su_job gpu:2g.20gb:1)
 su_eq "slurm: a job gets the new 2g.20gb slice" "${su_out% *}" "$(su_uuids 2g.20gb)"
 su_eq "slurm: ... which is Slurm's index 1 (Gres= order: 3g.40gb first)" "${su_out#* }" 1
 
-# A new count (2 -> 4 slices) in one apply, with the restart command.
+# A new count (2 -> 4 slices) in one apply, with the restart command, on
+# a node that Slurm drained meanwhile (as it does when slurmd and
+# slurmctld disagree on the GRES): migctl resumes it.
+scontrol update NodeName="$su_host" State=DRAIN Reason=migctl-test >/dev/null 2>&1
+su_eq "slurm: the node is drained before the apply" "$(sinfo -h -n "$su_host" -o %T | grep -c 'drain')" 1
 "$migctl" apply -f "$su_cfg" -c mixed --slurm-reconfigure --slurm-restart "$su_restart" >/dev/null 2>"$tmp/su_err" ||
 	{ bad "slurm: apply --slurm-reconfigure --slurm-restart"; cat "$tmp/su_err"; }
-grep -q 'and reconfigured (slurmctld restarted)' "$tmp/su_err" && ok || { bad "slurm: apply says it restarted slurmctld"; cat "$tmp/su_err"; }
+grep -q 'and reconfigured (slurmctld restarted); node resumed' "$tmp/su_err" && ok ||
+	{ bad "slurm: apply says it restarted slurmctld and resumed the drained node"; cat "$tmp/su_err"; scontrol show node "$su_host"; tail -15 "$su_dir/ctld.log"; }
 su_eq "slurm: scontrol show node reports the 4 new slices" "$(su_show)" "gpu:3g.40gb:1,gpu:2g.20gb:1,gpu:1g.10gb:2"
 su_wait 30 su_idle || { bad "slurm: the node is not idle after the new count"; scontrol show node "$su_host" | grep -E 'State|Reason'; }
 su_out=$(su_job gpu:1g.10gb:2)

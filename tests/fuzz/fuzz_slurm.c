@@ -107,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1: fuzz_conf(a, alen, b); break;
 	case 2:
 		migctl_slurm_show_node_drained(a, alen);
+		migctl_slurm_show_node_registered(a, alen);
 		migctl_slurm_show_node_gres(a, alen, gres, sizeof(gres));
 		break;
 	default: fuzz_cli(a); break;

@@ -90,11 +90,17 @@ static void test_show_node(void **state)
 {
 	static const char idle[] = "NodeName=vm Arch=x86_64\n   Gres=gpu:3g.40gb:2\n   State=IDLE ThreadsPerCore=1\n";
 	static const char drained[] = "NodeName=vm\n   Gres=(null)\n   State=IDLE+DRAIN+INVALID_REG ThreadsPerCore=1\n   Reason=gres/gpu count too low\n";
+	/* As slurmctld 22.05 shows a node just after its restart. */
+	static const char restarted[] = "NodeName=vm CoresPerSocket=1\n   State=UNKNOWN+NOT_RESPONDING ThreadsPerCore=1\n";
 	char gres[64];
 	(void)state;
 
 	assert_false(migctl_slurm_show_node_drained(idle, strlen(idle)));
 	assert_true(migctl_slurm_show_node_drained(drained, strlen(drained)));
+	assert_true(migctl_slurm_show_node_registered(idle, strlen(idle)));
+	assert_true(migctl_slurm_show_node_registered(drained, strlen(drained)));
+	assert_false(migctl_slurm_show_node_registered(restarted, strlen(restarted)));
+	assert_false(migctl_slurm_show_node_registered("NodeName=vm\n", 12));
 	assert_true(migctl_slurm_show_node_gres(idle, strlen(idle), gres, sizeof(gres)));
 	assert_string_equal(gres, "gpu:3g.40gb:2");
 	assert_true(migctl_slurm_show_node_gres(drained, strlen(drained), gres, sizeof(gres)));
