@@ -46,7 +46,9 @@ endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Ilib \
              $(shell pkg-config --cflags $(PKGS))
 LIBS = $(shell pkg-config --libs $(PKGS))
-CLI_LIBS = $(shell pkg-config --libs $(CLI_PKGS)) -lpthread
+# libmicrohttpd is not linked: cli/cmd_exporter.c opens it when the
+# exporter starts (it brings GnuTLS, whose loading every command paid).
+CLI_LIBS = $(shell pkg-config --libs $(filter-out libmicrohttpd,$(CLI_PKGS))) -lpthread
 
 # lib/util/ is the internal helper layer (YAML, bus IDs, lists, files,
 # strings) that the library, the CLI and the simulator share.
