@@ -11,6 +11,7 @@
  *   3  argv of slurm or k8s from A's lines (no driver: MIGCTL_NVML_LIB
  *      points nowhere, so nothing is written and scontrol never runs).
  * Run it with -close_fd_mask=3 (tests/fuzz/smoke.sh does). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,16 @@ static void fuzz_conf(const char *a, size_t alen, const char *node)
 	}
 }
 
+/* Whether an argument would give the command a driver after all: --sim
+ * (or --sim=DIR, or a unique prefix such as --si) opens the simulator, and
+ * with a driver `slurm gres -f`, `k8s labels -f`, `reconfigure --restart`
+ * and --slurm-conf write files or run commands; fuzzing found it making
+ * simulator states named by its input in the working directory. */
+static bool opens_simulator(const char *arg)
+{
+	return strncmp(arg, "--s", 3) == 0 && strncmp(arg, "--st", 4) != 0 && strncmp(arg, "--sl", 4) != 0;
+}
+
 static void fuzz_cli(char *text)
 {
 	char *argv[64];
@@ -74,7 +85,8 @@ static void fuzz_cli(char *text)
 
 	argv[argc++] = which ? "slurm" : "k8s";
 	for (char *p = text + (text[0] != '\0'), *tok; argc < 63 && (tok = strsep(&p, "\n")) != NULL;)
-		argv[argc++] = tok;
+		if (!opens_simulator(tok))
+			argv[argc++] = tok;
 	argv[argc] = NULL;
 	struct cli cli = {.prog = "migctl", .output = CLI_TEXT};
 	migctl_catalog_init(&cli.catalog);
