@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/file.h"
 
 int cli_checkpoint(struct cli *cli, const char *file)
 {
@@ -23,22 +24,18 @@ int cli_checkpoint(struct cli *cli, const char *file)
 	if (strcmp(file, "-") == 0) {
 		printf("%s\n", text);
 	} else {
-		char tmp[4200];
-		snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-		/* A fresh temp file: a stale one goes, a planted link is not
-		 * followed. */
-		unlink(tmp);
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (fd >= 0 && !f)
-			close(fd);
-		bool ok = f && fprintf(f, "%s\n", text) >= 0;
-		if (f && fclose(f) != 0)
-			ok = false;
-		if (!ok || rename(tmp, file) != 0) {
-			rc = migctl_fail(&err, MIGCTL_ERR_IO, "cannot write %s: %s", file, strerror(errno));
-			unlink(tmp);
+		/* Replaced whole: a planted link at its name is replaced, not
+		 * written through. */
+		size_t n = strlen(text);
+		char *line = malloc(n + 2);
+		if (!line) {
+			rc = migctl_fail(&err, MIGCTL_ERR_NOMEM, "out of memory");
+			goto out;
 		}
+		memcpy(line, text, n);
+		memcpy(line + n, "\n", 2);
+		rc = mu_file_write_atomic(file, "checkpoint", line, n + 1, &err);
+		free(line);
 	}
 out:
 	free(text);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "migctl/export.h"
+#include "util/file.h"
 
 static enum migctl_err gather(struct cli *cli, const char *models,
 			      struct migctl_generate_gpu **out, size_t *n,
@@ -89,9 +90,12 @@ int cli_generate_config(struct cli *cli, const char *models, const char *file, b
 	}
 	if (rc)
 		goto out;
-	FILE *out = file && strcmp(file, "-") != 0 ? fopen(file, "w") : stdout;
-	if (!out || fputs(text, out) < 0 || (out != stdout && fclose(out) != 0))
-		rc = (int)migctl_fail(&err, MIGCTL_ERR_IO, "cannot write %s", file ? file : "stdout");
+	/* A file is replaced whole (a link at its name is replaced, not
+	 * written through). */
+	if (file && strcmp(file, "-") != 0)
+		rc = (int)mu_file_write_atomic(file, "config file", text, strlen(text), &err);
+	else if (fputs(text, stdout) < 0)
+		rc = (int)migctl_fail(&err, MIGCTL_ERR_IO, "cannot write stdout");
 out:
 	free(gpus);
 	free(text);

@@ -18,6 +18,7 @@
 
 #include "apply_impl.h"
 #include "migctl/lock.h"
+#include "util/file.h"
 
 /* A rename or unlink is durable only once its directory is synced. */
 static enum migctl_err sync_dir_of(const char *path, struct migctl_error *err)
@@ -221,30 +222,23 @@ static enum migctl_err read_event(json_t *j, char (**settled)[96], size_t *n_set
 }
 
 /* The journal for reading: no link, nothing but a regular file of
- * plausible size (O_NONBLOCK only so that opening a FIFO cannot hang). */
+ * plausible size (a FIFO cannot hang the open). */
 static FILE *open_journal(const char *path, struct migctl_error *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
 	const char *why = NULL;
+	int fd;
+	struct migctl_error ignored;
 
-	if (fd < 0) {
-		why = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
-	} else if (fstat(fd, &st) != 0) {
-		why = strerror(errno);
-	} else if (!S_ISREG(st.st_mode)) {
-		why = "it is not a regular file";
-	} else if ((size_t)st.st_size > MIGCTL_JOURNAL_MAX) {
-		why = "it is larger than any journal migctl writes";
-	} else if (fcntl(fd, F_SETFL, 0) != 0) {
-		why = strerror(errno);
-	}
-	FILE *f = why ? NULL : fdopen(fd, "r");
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
+	if (mu_file_open(path, "journal", MIGCTL_JOURNAL_MAX, MU_OPEN_NO_LINK, &fd, &why, &ignored)) {
 		migctl_fail(err, MIGCTL_ERR_IO, "cannot read the journal %s: %s; move it away "
-			    "if no apply was interrupted", path, why ? why : strerror(errno));
+			    "if no apply was interrupted", path, why);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		migctl_fail(err, MIGCTL_ERR_IO, "cannot read the journal %s: %s", path,
+			    strerror(errno));
 	}
 	return f;
 }

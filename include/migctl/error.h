@@ -46,7 +46,9 @@
 	X(LOCKED, 24, "locked",                                                \
 	  "another migctl is changing this node (it holds the node lock)")    \
 	X(MANAGED, 25, "managed",                                              \
-	  "the driver manages this device node and would undo the change")
+	  "the driver manages this device node and would undo the change")    \
+	X(UNSAFE_FILE, 26, "unsafe-file",                                      \
+	  "a symbolic link on the file's path is owned by another user")
 
 enum migctl_err {
 #define MIGCTL_ERR_ENUM(name, code, str, msg) MIGCTL_ERR_##name = code,

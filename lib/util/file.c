@@ -7,43 +7,255 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* As the kernel's limit on links followed in one lookup. */
+#define LINKS_MAX 40
 
 const char *mu_file_origin(const char *path)
 {
 	return strcmp(path, "-") == 0 ? "<stdin>" : path;
 }
 
+/* The refusal of a link owned by neither root nor the caller. */
+static enum migctl_err untrusted_link(const char *path, const char *what, const char *link,
+				      uid_t owner, struct migctl_error *err)
+{
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+
+	getpwuid_r(owner, &pw, buf, sizeof(buf), &found);
+	return migctl_fail(err, MIGCTL_ERR_UNSAFE_FILE,
+			   "refusing %s %s: the symbolic link %s on its path is owned by uid %u%s%s%s, "
+			   "neither root nor you, and could point anywhere; name the file it should "
+			   "reach directly, or have root or yourself own the link",
+			   what, path, link, (unsigned)owner, found ? " (" : "",
+			   found ? found->pw_name : "", found ? ")" : "");
+}
+
+/* The path still to walk, with its first component cut off into *name;
+ * false at the end. Empty components ("a//b", a trailing '/') are skipped. */
+static bool next_component(char **rest, char **name)
+{
+	char *p = *rest;
+
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return false;
+	*name = p;
+	p += strcspn(p, "/");
+	if (*p)
+		*p++ = '\0';
+	*rest = p;
+	return true;
+}
+
+/* Whether no component follows in `rest`. */
+static bool at_end(const char *rest)
+{
+	return rest[strspn(rest, "/")] == '\0';
+}
+
+/* The state of one walk: the directory reached, the text still to walk
+ * (in buf) and the path walked so far (for messages). */
+struct walk {
+	int dir;
+	char buf[2 * PATH_MAX], walked[PATH_MAX];
+	char *rest;
+	int links;
+};
+
+static int open_root(bool absolute)
+{
+	return open(absolute ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Follow the link `name` in w->dir when its owner is trusted: its target
+ * goes in front of what is left of the path. */
+static enum migctl_err follow(struct walk *w, const char *name, const char *path, const char *what,
+			      const char **why, struct migctl_error *err)
+{
+	char target[PATH_MAX];
+	struct stat st;
+	int lfd = openat(w->dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = -1;
+
+	/* The owner and the target are read from one descriptor of the link,
+	 * so that a link swapped in between cannot pass the check. */
+	if (lfd >= 0 && fstat(lfd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			close(lfd);
+			*why = "it is reached through a symbolic link owned by another user";
+			return untrusted_link(path, what, w->walked, st.st_uid, err);
+		}
+		n = readlinkat(lfd, "", target, sizeof(target) - 1);
+	}
+	int e = errno;
+	if (lfd >= 0)
+		close(lfd);
+	if (n < 0 || ++w->links > LINKS_MAX || strlen(w->rest) + (size_t)n + 2 > sizeof(w->buf)) {
+		*why = n < 0 ? strerror(e) : strerror(ELOOP);
+		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s; check the path", what,
+				   path, *why);
+	}
+	target[n] = '\0';
+	/* What is left goes behind the target, in place (it fits: checked). */
+	memmove(w->buf + n + 1, w->rest, strlen(w->rest) + 1);
+	memcpy(w->buf, target, (size_t)n);
+	w->buf[n] = '/';
+	w->rest = w->buf;
+	if (target[0] == '/') {
+		close(w->dir);
+		if ((w->dir = open_root(true)) < 0) {
+			*why = strerror(errno);
+			return migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s", what, path, *why);
+		}
+		w->walked[0] = '\0';
+	} else {
+		/* The target is relative to the link's directory. */
+		char *slash = strrchr(w->walked, '/');
+		*(slash ? slash : w->walked) = '\0';
+	}
+	return MIGCTL_ERR_OK;
+}
+
+/* Open the last component, a regular file, without following anything. */
+static enum migctl_err open_last(struct walk *w, const char *name, const struct stat *lst,
+				 const char *path, const char *what, size_t max, int *fd,
+				 const char **why, struct migctl_error *err)
+{
+	struct stat st;
+
+	/* A device is refused before it is opened (an open can have effects);
+	 * the descriptor is checked again, the name may have changed. */
+	if (!S_ISREG(lst->st_mode)) {
+		*why = "it is not a regular file";
+		return migctl_fail(err, MIGCTL_ERR_IO, "%s %s is not a regular file", what, path);
+	}
+	*fd = openat(w->dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0) {
+		*why = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
+		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s; check the path", what,
+				   path, *why);
+	}
+	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*why = "it is not a regular file";
+		migctl_fail(err, MIGCTL_ERR_IO, "%s %s is not a regular file", what, path);
+	} else if (max && (unsigned long long)st.st_size > max) {
+		*why = "it is larger than any such file";
+		migctl_fail(err, MIGCTL_ERR_IO, "%s %s is larger than %zu bytes; is it the right file?",
+			    what, path, max);
+	} else if (fcntl(*fd, F_SETFL, 0) != 0) {
+		*why = strerror(errno);
+		migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s", what, path, *why);
+	} else {
+		return MIGCTL_ERR_OK;
+	}
+	close(*fd);
+	*fd = -1;
+	return MIGCTL_ERR_IO;
+}
+
+enum migctl_err mu_file_open(const char *path, const char *what, size_t max, unsigned flags,
+			     int *fd, const char **why, struct migctl_error *err)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	const char *reason = NULL;
+	enum migctl_err rc = MIGCTL_ERR_OK;
+	char *name;
+
+	*fd = -1;
+	if (!why)
+		why = &reason;
+	*why = NULL;
+	if (!w)
+		return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory opening %s", path);
+	w->dir = -1;
+	if (!path[0] || strlen(path) >= PATH_MAX) {
+		*why = strerror(path[0] ? ENAMETOOLONG : ENOENT);
+		rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s; check the path", what,
+				 path, *why);
+		goto out;
+	}
+	snprintf(w->buf, sizeof(w->buf), "%s", path);
+	w->rest = w->buf;
+	if ((w->dir = open_root(path[0] == '/')) < 0) {
+		*why = strerror(errno);
+		rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s", what, path, *why);
+		goto out;
+	}
+	if (path[0] == '/')
+		w->walked[0] = '\0';
+	while (!rc) {
+		struct stat st;
+		if (!next_component(&w->rest, &name)) {
+			*why = "it is not a regular file";
+			rc = migctl_fail(err, MIGCTL_ERR_IO, "%s %s is not a regular file", what, path);
+			break;
+		}
+		size_t used = strlen(w->walked);
+		snprintf(w->walked + used, sizeof(w->walked) - used, "%s%s",
+			 used || path[0] == '/' ? "/" : "", name);
+		if (fstatat(w->dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			*why = strerror(errno);
+			rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s; check the path",
+					 what, path, *why);
+		} else if (S_ISLNK(st.st_mode) && (flags & MU_OPEN_NO_LINK)) {
+			*why = "it is a symbolic link";
+			rc = migctl_fail(err, MIGCTL_ERR_IO, "%s %s is a symbolic link; name the file "
+					 "itself", what, path);
+		} else if (S_ISLNK(st.st_mode)) {
+			rc = follow(w, name, path, what, why, err);
+		} else if (at_end(w->rest)) {
+			rc = open_last(w, name, &st, path, what, max, fd, why, err);
+			break;
+		} else {
+			int next = openat(w->dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0) {
+				*why = strerror(errno);
+				rc = migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s; check "
+						 "the path", what, path, *why);
+			} else {
+				close(w->dir);
+				w->dir = next;
+			}
+		}
+	}
+out:
+	if (w->dir >= 0)
+		close(w->dir);
+	free(w);
+	return rc;
+}
+
 enum migctl_err mu_file_read(const char *path, const char *what, size_t max,
 			     char **out, size_t *len, struct migctl_error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	FILE *f = stdin;
 	char *buf = NULL;
 	size_t used = 0, cap = 0;
 	enum migctl_err rc = MIGCTL_ERR_OK;
+	int fd;
 
 	*out = NULL;
 	*len = 0;
 	if (!max)
 		max = MU_FILE_MAX;
-	if (!f)
-		return migctl_fail(err, MIGCTL_ERR_IO, "cannot open %s %s: %s; check the path",
-				   what, path, strerror(errno));
 	/* A file known to be too large is refused before any byte is read,
 	 * and a device or directory is no input at all (/dev/zero never
-	 * ends). Pipes and standard input are read up to the cap. */
-	struct stat st;
-	if (!is_stdin && fstat(fileno(f), &st) == 0) {
-		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode))
-			rc = migctl_fail(err, MIGCTL_ERR_IO, "%s %s is not a regular file", what, path);
-		else if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max)
-			rc = migctl_fail(err, MIGCTL_ERR_IO,
-					 "%s %s is larger than %zu bytes; is it the right file?",
-					 what, path, max);
-		if (rc)
-			goto out;
+	 * ends). Standard input is read up to the cap. */
+	if (!is_stdin) {
+		if ((rc = mu_file_open(path, what, max, 0, &fd, NULL, err)))
+			return rc;
+		if (!(f = fdopen(fd, "rb"))) {
+			close(fd);
+			return migctl_fail(err, MIGCTL_ERR_NOMEM, "out of memory reading %s", path);
+		}
 	}
 	for (;;) {
 		if (used + 1 >= cap) {

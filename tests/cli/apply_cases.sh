@@ -183,6 +183,20 @@ truncate -s 83M "$tmp/ap_huge.yaml"
 expect_exit "parse: 83 MB config" 4 'ap_huge.yaml is larger than [0-9]+ bytes' -- apply -f "$tmp/ap_huge.yaml"
 rm -f "$tmp/ap_huge.yaml"
 expect_exit "parse: a device as config" 4 '/dev/zero is not a regular file' -- apply -f /dev/zero
+# a config reached through links: a ConfigMap-style chain of the caller's
+# is followed; a link that another user owns is not (exit 26)
+mkdir -p "$tmp/ap_cm/..2026_12_07_00_00_00.1"
+cp "$ap_cfg/a100.yaml" "$tmp/ap_cm/..2026_12_07_00_00_00.1/config.yaml"
+ln -s ..2026_12_07_00_00_00.1 "$tmp/ap_cm/..data"
+ln -s ..data/config.yaml "$tmp/ap_cm/config.yaml"
+ap_expect "links: a ConfigMap mount is read" 0 'planned' '' -- apply -n -f "$tmp/ap_cm/config.yaml" -c all-balanced
+if [ "$(id -u)" -eq 0 ]; then
+	ln -s "$ap_cfg/a100.yaml" "$tmp/ap_planted.yaml"
+	chown -h nobody "$tmp/ap_planted.yaml"
+	expect_exit "links: another user's link is refused" 26 'ap_planted.yaml on its path is owned by uid [0-9]+ \(nobody\)' -- apply -n -f "$tmp/ap_planted.yaml" -c all-balanced
+	chown -h nobody "$tmp/ap_cm/..data"
+	expect_exit "links: another user's link on the way is refused" 26 'symbolic link .*ap_cm/..data on its path' -- apply -n -f "$tmp/ap_cm/config.yaml" -c all-balanced
+fi
 ap_same "parse errors change nothing"
 expect_exit "--unmatched: bad policy" 2 "unmatched 'keep': use 'leave' or 'disable'" -- apply -f "$ap_cfg/a100.yaml" -c all-balanced --unmatched keep
 ap_same "a bad --unmatched changes nothing"

@@ -11,12 +11,25 @@
  * outside the state directory (--journal, hooks files, access's --root
  * and --sim, checkpoint and config output) are dropped: the harness must
  * stay harmless. Run it from the repository root with -close_fd_mask=3
- * (tests/fuzz/smoke.sh does). */
+ * (tests/fuzz/smoke.sh does); the simulator's library is found next to the
+ * executable, so any working directory will do, and nothing is written in
+ * it.
+ *
+ * Speed (make fuzz-long wants 10^7 inputs): the state directory is on
+ * tmpfs (/dev/shm) where there is one, so the simulator's commits (a temp
+ * file, fsync, rename) and the node lock do not go through a disk's
+ * journal; machine.json is put back only when a command replaced it (a
+ * commit always renames a new file in: its inode changes); and the
+ * simulator's library stays loaded between inputs (a command's dlclose
+ * does not unload it), while each command still opens, initialises and
+ * shuts down NVML as migctl does. */
+#include <dlfcn.h>
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -39,6 +52,8 @@ static const char *const names[] = {
 static char state_dir[64];
 static char *pristine;          /* machine.json of the starting node */
 static size_t pristine_len;
+static struct stat restored;    /* machine.json as the harness last wrote it */
+static void *sim_lib;           /* held so that it stays loaded */
 
 static void die(const char *what)
 {
@@ -121,6 +136,8 @@ static void cleanup(void)
 {
 	nftw(state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(pristine);
+	if (sim_lib)
+		dlclose(sim_lib);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -128,9 +145,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	char lib[4096];
 	(void)argc;
 	(void)argv;
-	if (!realpath("build/fuzz/sim/libnvidia-ml.so.1", lib))
-		die("run from the repository root after make fuzz (build/fuzz/sim/libnvidia-ml.so.1)");
-	snprintf(state_dir, sizeof(state_dir), "/tmp/fuzz_cli_sim-XXXXXX");
+	/* build/fuzz/fuzz_cli_sim -> build/fuzz/sim/libnvidia-ml.so.1 */
+	ssize_t n = readlink("/proc/self/exe", lib, sizeof(lib) - 32);
+	char *slash = n > 0 ? memrchr(lib, '/', (size_t)n) : NULL;
+	if (!slash)
+		die("cannot find the executable's directory");
+	strcpy(slash, "/sim/libnvidia-ml.so.1");
+	if (access(lib, R_OK) != 0)
+		die("no sim/libnvidia-ml.so.1 next to the executable: run make fuzz");
+	if (!(sim_lib = dlopen(lib, RTLD_NOW | RTLD_LOCAL)))
+		die(dlerror());
+	struct stat shm;
+	snprintf(state_dir, sizeof(state_dir), "%s/fuzz_cli_sim-XXXXXX",
+		 stat("/dev/shm", &shm) == 0 && S_ISDIR(shm.st_mode) && access("/dev/shm", W_OK) == 0
+			 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(state_dir))
 		die("mkdtemp");
 	/* "-f -" reads standard input: it must not wait for a terminal. */
@@ -145,13 +173,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Put the starting machine back and drop any journal left behind. */
+/* Put the starting machine back, unless the last command left it as the
+ * harness wrote it (same inode, size and time: a commit renames a new file
+ * in), and drop any journal left behind. */
 static void restore_machine(void)
 {
 	char path[128], tmp[160];
+	struct stat now;
 	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/migctl-journal.jsonl", state_dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/machine.json", state_dir);
+	if (restored.st_ino && stat(path, &now) == 0 && now.st_ino == restored.st_ino &&
+	    now.st_dev == restored.st_dev && now.st_size == restored.st_size &&
+	    now.st_mtim.tv_sec == restored.st_mtim.tv_sec &&
+	    now.st_mtim.tv_nsec == restored.st_mtim.tv_nsec)
+		return;
 	snprintf(tmp, sizeof(tmp), "%s/machine.json.tmp.fuzz", state_dir);
 	f = fopen(tmp, "wb");
 	if (!f || fwrite(pristine, 1, pristine_len, f) != pristine_len || fclose(f) != 0 ||
@@ -160,10 +198,8 @@ static void restore_machine(void)
 	/* A copy of the machine that a command left loaded must not outlive
 	 * the file it came from (sim.h, the shared generation). */
 	struct migctl_error err;
-	if (sim_state_changed(state_dir, &err))
-		die(err.msg);
-	snprintf(path, sizeof(path), "%s/migctl-journal.jsonl", state_dir);
-	unlink(path);
+	if (sim_state_changed(state_dir, &err) || stat(path, &restored) != 0)
+		die("cannot restore machine.json");
 }
 
 /* Whether an argument could make the command write or run something
