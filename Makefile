@@ -5,7 +5,7 @@
 #                 build/check and run every test (unit, CLI, fuzz smoke)
 #   make demo     install missing packages, build, run scripts/demo.sh
 #   make fuzz     build the libFuzzer targets into build/fuzz
-#   make fuzz-long  run each for FUZZ_SECONDS (default 600): executions, findings
+#   make fuzz-long  run each to FUZZ_RUNS (10^7) or FUZZ_SECONDS (600): executions, findings
 #   make bench    build and run the benchmarks
 #   make portable build/portable/migctl with libyaml and jansson linked in
 #   make install  install migctl into $(PREFIX)/bin, its man pages and its
@@ -281,7 +281,7 @@ build/fuzz/fuzz_cli_sim: tests/fuzz/fuzz_cli_sim.c $(LIB_SRC) $(filter-out cli/m
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh
 
-# Each fuzz target for FUZZ_SECONDS (default 600): executions and findings.
+# Each fuzz target to FUZZ_RUNS executions or FUZZ_SECONDS: executions and findings.
 fuzz-long: all fuzz
 	@tests/fuzz/long.sh
 

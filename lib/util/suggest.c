@@ -22,6 +22,11 @@ unsigned mu_edit_distance(const char *a, const char *b, unsigned cap)
 	unsigned row[KEY_MAX + 1];
 	size_t la = strnlen(a, KEY_MAX - 1), lb = strnlen(b, KEY_MAX - 1);
 
+	/* The distance is at least the difference in length: most candidates
+	 * are settled without the table (a mistyped model is compared with
+	 * every name and alias of the catalog). */
+	if ((la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
 	for (size_t j = 0; j <= lb; j++)
 		row[j] = (unsigned)j;
 	for (size_t i = 1; i <= la; i++) {

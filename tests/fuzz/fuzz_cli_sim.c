@@ -10,19 +10,16 @@
  * command. Arguments that could make a command write or run something
  * outside the state directory (--journal, hooks files, access's --root
  * and --sim, checkpoint and config output) are dropped: the harness must
- * stay harmless. Run it from the repository root with -close_fd_mask=3
- * (tests/fuzz/smoke.sh does); the simulator's library is found next to the
- * executable, so any working directory will do, and nothing is written in
- * it.
+ * stay harmless. Run it with -close_fd_mask=3 (tests/fuzz/smoke.sh does),
+ * from any working directory: nothing is written there.
  *
  * Speed (make fuzz-long wants 10^7 inputs): the state directory is on
- * tmpfs (/dev/shm) where there is one, so the simulator's commits (a temp
- * file, fsync, rename) and the node lock do not go through a disk's
- * journal; machine.json is put back only when a command replaced it (a
- * commit always renames a new file in: its inode changes); and the
- * simulator's library stays loaded between inputs (a command's dlclose
- * does not unload it), while each command still opens, initialises and
- * shuts down NVML as migctl does. */
+ * tmpfs where there is one (fuzz_sim_env.h); machine.json is put back only
+ * when a command replaced it (a commit always renames a new file in: its
+ * inode changes); and the simulator's library stays loaded between inputs
+ * (a command's dlclose does not unload it), while each command still
+ * opens, initialises and shuts down NVML as migctl does.
+ */
 #include <dlfcn.h>
 #include <ftw.h>
 #include <stdint.h>
@@ -33,6 +30,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fuzz_sim_env.h"
 #include "sim.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -145,22 +143,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	char lib[4096];
 	(void)argc;
 	(void)argv;
-	/* build/fuzz/fuzz_cli_sim -> build/fuzz/sim/libnvidia-ml.so.1 */
-	ssize_t n = readlink("/proc/self/exe", lib, sizeof(lib) - 32);
-	char *slash = n > 0 ? memrchr(lib, '/', (size_t)n) : NULL;
-	if (!slash)
-		die("cannot find the executable's directory");
-	strcpy(slash, "/sim/libnvidia-ml.so.1");
-	if (access(lib, R_OK) != 0)
-		die("no sim/libnvidia-ml.so.1 next to the executable: run make fuzz");
+	fuzz_sim_lib("fuzz_cli_sim", lib, sizeof(lib));
 	if (!(sim_lib = dlopen(lib, RTLD_NOW | RTLD_LOCAL)))
 		die(dlerror());
-	struct stat shm;
-	snprintf(state_dir, sizeof(state_dir), "%s/fuzz_cli_sim-XXXXXX",
-		 stat("/dev/shm", &shm) == 0 && S_ISDIR(shm.st_mode) && access("/dev/shm", W_OK) == 0
-			 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(state_dir))
-		die("mkdtemp");
+	fuzz_state_dir("fuzz_cli_sim", state_dir, sizeof(state_dir));
 	/* "-f -" reads standard input: it must not wait for a terminal. */
 	if (!freopen("/dev/null", "r", stdin))
 		die("/dev/null");

@@ -7,8 +7,8 @@
  * loaded as on --sim), captures a checkpoint, writes it, reads it back and plans
  * the node back to it (what restore and recover do first). None of that
  * may crash or leak, the plans must succeed (the node is at its own
- * checkpoint), and the checkpoint must name every MIG-capable GPU. Run it
- * from the repository root (tests/fuzz/smoke.sh does). */
+ * checkpoint), and the checkpoint must name every MIG-capable GPU. It finds the library next to
+ * itself and keeps its state on tmpfs where it can (fuzz_sim_env.h). */
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #include "apply_impl.h"
 #include "migctl/node.h"
 #include "sim.h"
+#include "fuzz_sim_env.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,13 +49,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct migctl_error err;
 	(void)argc;
 	(void)argv;
-	if (!realpath("build/fuzz/sim/libnvidia-ml.so.1", lib)) {
-		fprintf(stderr, "fuzz_nvml_node: run from the repository root after make fuzz\n");
-		exit(1);
-	}
-	snprintf(state_dir, sizeof(state_dir), "/tmp/fuzz_nvml_node-XXXXXX");
+	fuzz_sim_lib("fuzz_nvml_node", lib, sizeof(lib));
+	fuzz_state_dir("fuzz_nvml_node", state_dir, sizeof(state_dir));
 	migctl_catalog_init(&catalog);
-	if (!mkdtemp(state_dir) || migctl_catalog_load_builtin(&catalog, &err))
+	if (migctl_catalog_load_builtin(&catalog, &err))
 		exit(1);
 	atexit(cleanup);
 	return 0;
