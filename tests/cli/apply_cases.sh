@@ -189,7 +189,7 @@ mkdir -p "$tmp/ap_cm/..2026_12_07_00_00_00.1"
 cp "$ap_cfg/a100.yaml" "$tmp/ap_cm/..2026_12_07_00_00_00.1/config.yaml"
 ln -s ..2026_12_07_00_00_00.1 "$tmp/ap_cm/..data"
 ln -s ..data/config.yaml "$tmp/ap_cm/config.yaml"
-ap_expect "links: a ConfigMap mount is read" 0 'planned' '' -- apply -n -f "$tmp/ap_cm/config.yaml" -c all-balanced
+ap_expect "links: a ConfigMap mount is read" 0 '^GPU 0 \(NVIDIA A100-SXM4-80GB\): ' '' -- apply -n -f "$tmp/ap_cm/config.yaml" -c all-balanced
 if [ "$(id -u)" -eq 0 ]; then
 	ln -s "$ap_cfg/a100.yaml" "$tmp/ap_planted.yaml"
 	chown -h nobody "$tmp/ap_planted.yaml"
@@ -470,6 +470,18 @@ printf '{"Version":"v1","MigState":{"Devices":[{"UUID":1}]}}\n' >"$tmp/ap_cp_bad
 ap_expect "restore: bad UUID type" 5 '' 'UUID' -- restore -f "$tmp/ap_cp_bad2.json"
 printf '{"Version":"v1","MigctlFormat":3,"MigState":{"Devices":[]}}\n' >"$tmp/ap_cp_newer.json"
 ap_expect "restore: a newer migctl's checkpoint" 5 '' 'newer migctl' -- restore -f "$tmp/ap_cp_newer.json"
+# outputs replace a link at their name instead of writing through it; a
+# checkpoint behind another user's link is not read
+printf 'victim\n' >"$tmp/ap_cp_victim2"
+ln -s "$tmp/ap_cp_victim2" "$tmp/ap_cp_link.json"
+ap_do "checkpoint: -f names a link" -- checkpoint -f "$tmp/ap_cp_link.json"
+ap_eq "checkpoint: the link's target is left alone" "$(cat "$tmp/ap_cp_victim2")" victim
+ap_eq "checkpoint: the link became the file" "$([ -f "$tmp/ap_cp_link.json" ] && [ ! -L "$tmp/ap_cp_link.json" ] && echo file)" file
+if [ "$(id -u)" -eq 0 ]; then
+	ln -s "$tmp/ap_cp.json" "$tmp/ap_cp_planted.json"
+	chown -h nobody "$tmp/ap_cp_planted.json"
+	ap_expect "restore: a checkpoint behind another user's link" 26 '' 'ap_cp_planted.json on its path is owned by uid' -- restore -f "$tmp/ap_cp_planted.json"
+fi
 ap_same "bad restores change nothing"
 
 # a checkpoint written as mig-parted writes it (tests/cli/checkpoints/,
