@@ -605,7 +605,13 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 	json_array_foreach(gpus, i, o) {
 		if ((rc = parse_gpu(p, o, m, (unsigned)i)))
 			goto out;
-		/* NVML clients find GPUs by UUID; two alike would alias. */
+		/* NVML clients find GPUs by UUID; two alike would alias, and a
+		 * driver never reports none (a checkpoint naming "" could not be
+		 * read back: fuzz_nvml_node found it). */
+		if (!m->gpus[i].uuid[0]) {
+			rc = bad(p, "GPU %zu has no UUID", (size_t)i);
+			goto out;
+		}
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(m->gpus[k].uuid, m->gpus[i].uuid) == 0) {
 				rc = bad(p, "GPUs %zu and %zu have the same UUID %s", k, i,

@@ -76,8 +76,10 @@ static void read_node(void)
 	if (migctl_node_refresh(&node, &err) == MIGCTL_ERR_OK) {
 		if (migctl_checkpoint_capture(&node, &cp, &err) ||
 		    migctl_checkpoint_to_json(&cp, &text, &err) ||
-		    migctl_checkpoint_from_json(&back, "fuzz", text, strlen(text), &err))
+		    migctl_checkpoint_from_json(&back, "fuzz", text, strlen(text), &err)) {
+			fprintf(stderr, "fuzz_nvml_node: the checkpoint of the node: %s\n", err.msg);
 			abort();
+		}
 		size_t capable = 0;
 		for (size_t i = 0; i < node.n_gpus; i++)
 			capable += node.gpus[i].mig_capable;

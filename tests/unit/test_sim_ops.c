@@ -244,6 +244,34 @@ static void test_build_errors(void **state)
 	free_machine(m);
 }
 
+/* A state whose GPU has no UUID is refused: a driver always reports one,
+ * and migctl's checkpoint of a GPU named "" could not be read back
+ * (fuzz_nvml_node, seed no-uuid.json). */
+static void test_state_needs_uuid(void **state)
+{
+	(void)state;
+	struct sim_machine *m = new_machine(), *back = calloc(1, sizeof(*back));
+	struct sim_gpu_spec spec = {model(m, "A30"), 1};
+	struct migctl_error err;
+
+	assert_non_null(back);
+	assert_int_equal(sim_machine_build(m, &spec, 1, 0, false, &err), MIGCTL_ERR_OK);
+	char *text = sim_machine_to_json(m);
+	assert_non_null(text);
+	/* Cut the value of "uuid" down to "". */
+	char *v = strstr(text, "\"GPU-");
+	assert_non_null(v);
+	char *end = strchr(v + 1, '"');
+	assert_non_null(end);
+	memmove(v + 1, end, strlen(end) + 1);
+	assert_int_equal(sim_machine_from_json(back, text, strlen(text), "state", &err),
+			 MIGCTL_ERR_STATE);
+	assert_non_null(strstr(err.msg, "GPU 0 has no UUID"));
+	free(text);
+	free(back);
+	free_machine(m);
+}
+
 /* --- MIG mode ----------------------------------------------------------- */
 
 static void test_ampere_mode_pending(void **state)
@@ -875,6 +903,7 @@ int main(void)
 		cmocka_unit_test(test_build_identity),
 		cmocka_unit_test(test_build_many_gpus),
 		cmocka_unit_test(test_build_errors),
+		cmocka_unit_test(test_state_needs_uuid),
 		cmocka_unit_test(test_ampere_mode_pending),
 		cmocka_unit_test(test_hopper_mode_immediate),
 		cmocka_unit_test(test_disable_with_gis_in_use),
