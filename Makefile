@@ -267,6 +267,8 @@ build/fuzz/sim/libnvidia-ml.so.1: $(wildcard sim/nvml*.c) $(SIM_SRC) $(CORE_SRC)
 
 # NVML answers: the machine is the input, read through that library.
 build/fuzz/fuzz_nvml_node: build/fuzz/sim/libnvidia-ml.so.1
+# The targets' shared scratch-directory and library lookup.
+$(FUZZERS): tests/fuzz/fuzz_env.h
 
 build/fuzz/fuzz_cli_sim: tests/fuzz/fuzz_cli_sim.c $(LIB_SRC) $(filter-out cli/main.c,$(CLI_SRC)) \
               $(SIM_SRC) build/fuzz/gen/builtin_catalog.c build/fuzz/sim/libnvidia-ml.so.1 \

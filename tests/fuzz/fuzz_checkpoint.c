@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "apply_impl.h"
+#include "fuzz_env.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -126,11 +127,12 @@ static void fuzz_checkpoint(const uint8_t *data, size_t size)
 	migctl_checkpoint_release(&c);
 }
 
-static char path[64];
+static char dir[64], path[96];
 
 static void remove_file(void)
 {
 	unlink(path);
+	rmdir(dir);
 }
 
 static void fuzz_journal(const uint8_t *data, size_t size)
@@ -142,7 +144,9 @@ static void fuzz_journal(const uint8_t *data, size_t size)
 	enum migctl_err rc;
 
 	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/fuzz_checkpoint-%ld.jsonl", (long)getpid());
+		/* On tmpfs where there is one (fuzz_env.h): written per input. */
+		fuzz_scratch_dir("fuzz_checkpoint", dir, sizeof(dir));
+		snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
 		atexit(remove_file);
 	}
 	FILE *f = fopen(path, "w");

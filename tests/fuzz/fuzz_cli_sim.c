@@ -14,7 +14,7 @@
  * from any working directory: nothing is written there.
  *
  * Speed (make fuzz-long wants 10^7 inputs): the state directory is on
- * tmpfs where there is one (fuzz_sim_env.h); machine.json is put back only
+ * tmpfs where there is one (fuzz_env.h); machine.json is put back only
  * when a command replaced it (a commit always renames a new file in: its
  * inode changes); and the simulator's library stays loaded between inputs
  * (a command's dlclose does not unload it), while each command still
@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "fuzz_sim_env.h"
+#include "fuzz_env.h"
 #include "sim.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -146,7 +146,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_sim_lib("fuzz_cli_sim", lib, sizeof(lib));
 	if (!(sim_lib = dlopen(lib, RTLD_NOW | RTLD_LOCAL)))
 		die(dlerror());
-	fuzz_state_dir("fuzz_cli_sim", state_dir, sizeof(state_dir));
+	fuzz_scratch_dir("fuzz_cli_sim", state_dir, sizeof(state_dir));
 	/* "-f -" reads standard input: it must not wait for a terminal. */
 	if (!freopen("/dev/null", "r", stdin))
 		die("/dev/null");

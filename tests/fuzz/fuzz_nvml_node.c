@@ -8,7 +8,7 @@
  * the node back to it (what restore and recover do first). None of that
  * may crash or leak, the plans must succeed (the node is at its own
  * checkpoint), and the checkpoint must name every MIG-capable GPU. It finds the library next to
- * itself and keeps its state on tmpfs where it can (fuzz_sim_env.h). */
+ * itself and keeps its state on tmpfs where it can (fuzz_env.h). */
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 #include "apply_impl.h"
 #include "migctl/node.h"
 #include "sim.h"
-#include "fuzz_sim_env.h"
+#include "fuzz_env.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,7 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_sim_lib("fuzz_nvml_node", lib, sizeof(lib));
-	fuzz_state_dir("fuzz_nvml_node", state_dir, sizeof(state_dir));
+	fuzz_scratch_dir("fuzz_nvml_node", state_dir, sizeof(state_dir));
 	migctl_catalog_init(&catalog);
 	if (migctl_catalog_load_builtin(&catalog, &err))
 		exit(1);
