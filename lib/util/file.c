@@ -84,6 +84,8 @@ static enum migctl_err follow(struct walk *w, const char *name, const char *path
 	int lfd = openat(w->dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n = -1;
 
+	errno = 0;
+
 	/* The owner and the target are read from one descriptor of the link,
 	 * so that a link swapped in between cannot pass the check. */
 	if (lfd >= 0 && fstat(lfd, &st) == 0 && S_ISLNK(st.st_mode)) {
@@ -94,7 +96,8 @@ static enum migctl_err follow(struct walk *w, const char *name, const char *path
 		}
 		n = readlinkat(lfd, "", target, sizeof(target) - 1);
 	}
-	int e = errno;
+	/* Not a link any more (swapped since it was looked at): no errno. */
+	int e = n < 0 && lfd >= 0 && errno == 0 ? EAGAIN : errno;
 	if (lfd >= 0)
 		close(lfd);
 	if (n < 0 || ++w->links > LINKS_MAX || strlen(w->rest) + (size_t)n + 2 > sizeof(w->buf)) {
