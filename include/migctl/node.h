@@ -156,10 +156,15 @@ typedef int (*migctl_reset_gpu_fn)(void *ctx, const char *bus_id, char *why, siz
  * variable and starts no program itself. */
 struct migctl_node_options {
 	/* Use the bundled simulator: the library `sim_lib` if non-NULL (the
-	 * CLI passes $MIGCTL_SIM_LIB), else the one next to the executable.
+	 * CLI passes $MIGCTL_SIM_LIB), else the one next to the executable
+	 * (build/sim/ or PREFIX/lib/migctl/) of the driver branch that the
+	 * machine in `sim_state` runs: sim-<branch>/ beside it for a branch
+	 * older than the newest (MIGCTL_ERR_NO_DRIVER, naming the library,
+	 * when that one is missing).
 	 * Its state directory is `sim_state` if non-NULL (handed to the
 	 * simulator through migsimSetStateDir before nvmlInit), else the
-	 * simulator's own default ($MIGSIM_STATE, ...). */
+	 * simulator's own default ($MIGSIM_STATE, ...), and then the newest
+	 * branch's library; the CLI always passes the directory it uses. */
 	bool simulate;
 	const char *sim_lib;
 	const char *sim_state;

@@ -74,6 +74,7 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/apply_cases.sh"
 . "$here/hardening_cases.sh"
 . "$here/legacy_cases.sh"
+. "$here/branch_cases.sh"
 . "$here/exports_cases.sh"
 . "$here/realcheck_cases.sh"
 . "$here/nvsmi_cases.sh"
