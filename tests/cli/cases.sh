@@ -78,6 +78,7 @@ expect_stdout "--version" '^migctl [0-9]+\.[0-9]+\.[0-9]+$' -- --version
 . "$here/exports_cases.sh"
 . "$here/realcheck_cases.sh"
 . "$here/nvsmi_cases.sh"
+. "$here/nvsmi_na_cases.sh"
 . "$here/exporter_cases.sh"
 . "$here/top_cases.sh"
 . "$here/access_cases.sh"
