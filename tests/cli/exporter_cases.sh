@@ -144,6 +144,22 @@ curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$ex_exp/metrics
 "$migctl" exporter --listen "127.0.0.1:$ex_exp" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 4 ] && grep -q "cannot listen on 127.0.0.1:$ex_exp: .*--listen" "$tmp/err"; then ok; else bad "exporter: port in use (exit $rc)"; cat "$tmp/err"; fi
+# Without libmicrohttpd (opened when the exporter starts, not linked) the
+# exporter names the package and exits 13 before it listens: a private mount
+# namespace puts /dev/null over the library for this one command.
+ex_mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 /{print $NF; exit}')
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 && [ -n "$ex_mhd" ]; then
+	ex_free=$(ex_port)
+	timeout 20 unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$ex_mhd" \
+		"$migctl" exporter --listen "127.0.0.1:$ex_free" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 13 ] && grep -q "the exporter needs libmicrohttpd.so.12: .*apt-get install libmicrohttpd12" "$tmp/err" &&
+		! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$ex_free/healthz"; then ok
+	else bad "exporter: missing libmicrohttpd (exit $rc)"; cat "$tmp/err"; fi
+	# Every other command starts without it.
+	unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$ex_mhd" \
+		"$migctl" list >"$tmp/out" 2>"$tmp/err" && ok || { bad "list without libmicrohttpd"; cat "$tmp/err"; }
+fi
 
 # --- Prometheus scrapes it --------------------------------------------------
 ex_prom=$(ex_port)
