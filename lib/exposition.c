@@ -300,9 +300,6 @@ static void render_self(struct mu_strbuf *b, const struct migctl_node *node,
 	expo_family(b, "migctl_exporter_gpu_errors_total", "counter",
 		    "GPUs left out of a sample because NVML failed on them; their metrics are dropped from that sample.");
 	expo_printf(b, "migctl_exporter_gpu_errors_total{%s} %" PRIu64 "\n", host_sfx, info->gpu_errors);
-	expo_family(b, "migctl_exporter_sampler_errors_total", "counter",
-		    "Samples the sampler could not take (an NVML error on any GPU); the DCGM fields are missing from them.");
-	expo_printf(b, "migctl_exporter_sampler_errors_total{%s} %" PRIu64 "\n", host_sfx, info->sampler_errors);
 	expo_family(b, "migctl_exporter_gpus", "gauge", "GPUs in this sample.");
 	expo_printf(b, "migctl_exporter_gpus{%s} %zu\n", host_sfx, node->n_gpus);
 	expo_family(b, "migctl_exporter_gpus_dropped", "gauge", "GPUs left out of this sample (NVML errors).");

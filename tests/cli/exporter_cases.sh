@@ -94,6 +94,24 @@ else
 	bad "exporter: capacity metrics of a 3g+2g+empty 1g H100 and a whole A100"; grep '^migctl_' "$tmp/expo"
 fi
 "$migctl" exporter --once --no-hostname | grep -q 'Hostname=' && bad "exporter: --no-hostname" || ok
+# One GPU that NVML fails on is left out of a sample; the other keeps every
+# metric, the DCGM fields included (the sampler skips the failed GPU rather
+# than failing the sample). The fault hits the Nth UUID read from the start
+# of the command; which N falls in the sample's read of GPU 0 or GPU 1 is
+# the reader's business, so every N up to 15 is tried.
+ex_one=0 ex_bad=""
+for ex_n in $(seq 0 15); do
+	"$MIGSIM_BIN" fault clear >/dev/null
+	"$MIGSIM_BIN" fault add --call nvmlDeviceGetUUID --error GPU_IS_LOST --count 1 --after "$ex_n" >/dev/null
+	"$migctl" exporter --once >"$tmp/expo1" 2>/dev/null || continue
+	grep -q '^migctl_exporter_gpus_dropped{.*} 1$' "$tmp/expo1" || continue
+	ex_one=$((ex_one + 1))
+	[ "$(grep -c '^DCGM_FI_DEV_SM_CLOCK{' "$tmp/expo1")" -eq 1 ] &&
+		[ "$(grep -c '^DCGM_FI_DEV_GPU_TEMP{' "$tmp/expo1")" -eq 1 ] || ex_bad="$ex_bad $ex_n"
+done
+"$MIGSIM_BIN" fault clear >/dev/null
+if [ "$ex_one" -ge 2 ] && [ -z "$ex_bad" ]; then ok
+else bad "exporter: one GPU dropped, the other keeps its DCGM fields ($ex_one samples dropped one GPU; without the fields:$ex_bad)"; fi
 
 # promtool: no format error (exit 1); its only lint findings (exit 3) are
 # what dashboards written for dcgm-exporter expect: the camelCase label
