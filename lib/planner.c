@@ -685,6 +685,23 @@ static void split_rec(struct split_ctx *s, size_t p, size_t k, unsigned left)
 	}
 }
 
+/* split_rec for each of the `nv` vectors (stride MAXR), appending to s. */
+static enum migctl_err split_all(struct planner *pl, struct split_ctx *s, const uint8_t *vecs,
+				 size_t nv)
+{
+	for (size_t i = 0; i < nv; i++) {
+		s->e = vecs + i * MAXR;
+		memset(s->cur, 0, MAXR);
+		split_rec(s, 0, 0, s->e[0]);
+		if (s->fail)
+			return !s->too_many ? nomem(pl)
+				: migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+					      "%s: more than %u configurations of the demanded profiles",
+					      s->mi->model->name, MAX_COLUMNS);
+	}
+	return MIGCTL_ERR_OK;
+}
+
 /* The maximal configurations of one group, over rows. */
 static enum migctl_err group_configs(struct planner *pl, struct group *g)
 {
@@ -734,18 +751,8 @@ static enum migctl_err group_configs(struct planner *pl, struct group *g)
 		qsort(vecs, nv, MAXR, vec_cmp_desc);
 	size_t u;
 	/* Every feasible configuration, for the free-capacity stage. */
-	for (size_t i = 0; i < nv; i++) {
-		s.e = vecs + i * MAXR;
-		memset(s.cur, 0, MAXR);
-		split_rec(&s, 0, 0, s.e[0]);
-		if (s.fail) {
-			rc = !s.too_many ? nomem(pl)
-				: migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-					      "%s: more than %u configurations of the demanded profiles",
-					      mi->model->name, MAX_COLUMNS);
-			goto out;
-		}
-	}
+	if ((rc = split_all(pl, &s, vecs, nv)))
+		goto out;
 	g->all = s.out;
 	g->n_all = s.n_out;
 	s.out = NULL;
@@ -767,18 +774,8 @@ static enum migctl_err group_configs(struct planner *pl, struct group *g)
 			memmove(vecs + u++ * MAXR, vi, MAXR);
 	}
 	nv = u;
-	for (size_t i = 0; i < nv && np > 0; i++) {
-		s.e = vecs + i * MAXR;
-		memset(s.cur, 0, MAXR);
-		split_rec(&s, 0, 0, s.e[0]);
-		if (s.fail) {
-			rc = !s.too_many ? nomem(pl)
-				: migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-					      "%s: more than %u configurations of the demanded profiles",
-					      mi->model->name, MAX_COLUMNS);
-			goto out;
-		}
-	}
+	if (np > 0 && (rc = split_all(pl, &s, vecs, nv)))
+		goto out;
 	if (s.n_out)
 		qsort(s.out, s.n_out, MAXR, vec_cmp_desc);
 	g->configs = s.out;
