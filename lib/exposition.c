@@ -130,24 +130,6 @@ static void render_fb(struct mu_strbuf *b, const struct migctl_node *node, const
 
 /* --- capacity ------------------------------------------------------------- */
 
-/* The grid of a GPU and its GIs as slots, for the geometry engine. */
-static size_t gpu_slots(const struct migctl_gpu_state *g, struct migctl_grid *grid,
-			struct migctl_slot *slots)
-{
-	size_t n = 0;
-
-	migctl_grid_of_model(grid, &g->model);
-	for (size_t j = 0; j < g->n_gis; j++) {
-		int k = migctl_grid_profile_index(grid, g->gis[j].profile_id);
-		if (k < 0)
-			continue;
-		slots[n].profile = (size_t)k;
-		slots[n].placement = g->gis[j].placement;
-		n++;
-	}
-	return n;
-}
-
 static void render_profiles(struct mu_strbuf *b, const struct migctl_node *node,
 			    const char *sfx, bool placements)
 {
@@ -160,7 +142,8 @@ static void render_profiles(struct mu_strbuf *b, const struct migctl_node *node,
 
 		if (!g->mig_current)
 			continue;
-		size_t n = gpu_slots(g, &grid, slots);
+		migctl_grid_of_model(&grid, &g->model);
+		size_t n = migctl_gpu_gi_slots(&grid, g, slots);
 		expo_gpu_labels(lab, sizeof(lab), g);
 		for (size_t k = 0; k < g->model.n_gi && k < MIGCTL_MAX_PROFILES; k++) {
 			const struct migctl_gi_profile *gp = &g->model.gi[k];
