@@ -19,6 +19,7 @@
 
 #include "migctl/catalog.h"
 #include "migctl/error.h"
+#include "migctl/geometry.h"
 
 /* Fixed limits, each above what the hardware can hold, so that GI and CI
  * arrays stay small and inline: a GPU holds at most 7 GIs (one per
@@ -298,6 +299,12 @@ enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
  * last error did not come from NVML. nvidia-smi compatible output prints
  * these texts. */
 const char *migctl_node_nvml_text(const struct migctl_node *node);
+
+/* The GIs of `gpu` as slots on `grid` (migctl_grid_of_model of the GPU's
+ * model), for the geometry engine; `slots` holds MIGCTL_NODE_MAX_GIS. GIs
+ * whose profile the grid lacks are left out. Returns how many. */
+size_t migctl_gpu_gi_slots(const struct migctl_grid *grid, const struct migctl_gpu_state *gpu,
+			   struct migctl_slot *slots);
 
 /* How many NVML calls this node has made since it was opened (for
  * benchmarks that compare strategies by driver calls). */
