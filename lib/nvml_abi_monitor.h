@@ -233,6 +233,32 @@ typedef struct nvmlEccSramErrorStatus_st {
  * top byte (nvidia-smi 535 passes 0x1000068). */
 #define nvmlEccSramErrorStatus_v1 ((unsigned)sizeof(nvmlEccSramErrorStatus_t) | (1u << 24))
 
+/* nvmlDeviceGetGpuFabricInfo (NVML 12.2) and ...InfoV (v2, 12.4): how
+ * far the GPU's registration with the NVSwitch fabric got (state, below)
+ * and, once complete, its outcome (status). nvidia-smi 535 prints state
+ * 3 / status 0 as "Completed" / "Success" (checked against the binary). */
+#define NVML_GPU_FABRIC_UUID_LEN 16
+#define NVML_GPU_FABRIC_STATE_NOT_SUPPORTED 0
+#define NVML_GPU_FABRIC_STATE_NOT_STARTED 1
+#define NVML_GPU_FABRIC_STATE_IN_PROGRESS 2
+#define NVML_GPU_FABRIC_STATE_COMPLETED 3
+typedef unsigned char nvmlGpuFabricState_t;
+typedef struct nvmlGpuFabricInfo_st {
+	unsigned char clusterUuid[NVML_GPU_FABRIC_UUID_LEN];
+	nvmlReturn_t status;
+	unsigned int cliqueId;
+	nvmlGpuFabricState_t state;
+} nvmlGpuFabricInfo_t;
+typedef struct nvmlGpuFabricInfoV_st {
+	unsigned int version;
+	unsigned char clusterUuid[NVML_GPU_FABRIC_UUID_LEN];
+	nvmlReturn_t status;
+	unsigned int cliqueId;
+	nvmlGpuFabricState_t state;
+	unsigned int healthMask;
+} nvmlGpuFabricInfoV_t;
+#define nvmlGpuFabricInfo_v2 ((unsigned)sizeof(nvmlGpuFabricInfoV_t) | (2u << 24))
+
 NVML_ABI_CHECK(sizeof(nvmlValue_t) == 8);
 NVML_ABI_CHECK(sizeof(nvmlSample_t) == 16);
 NVML_ABI_CHECK(sizeof(nvmlFieldValue_t) == 40);
@@ -246,6 +272,10 @@ NVML_ABI_CHECK(offsetof(nvmlGpmMetricsGet_t, sample1) == 8);
 NVML_ABI_CHECK(offsetof(nvmlGpmMetricsGet_t, metrics) == 24);
 NVML_ABI_CHECK(sizeof(nvmlGpmSupport_t) == 8);
 NVML_ABI_CHECK(sizeof(nvmlEccSramErrorStatus_t) == 104);
+NVML_ABI_CHECK(sizeof(nvmlGpuFabricInfo_t) == 28);
+NVML_ABI_CHECK(offsetof(nvmlGpuFabricInfo_t, state) == 24);
+NVML_ABI_CHECK(sizeof(nvmlGpuFabricInfoV_t) == 36);
+NVML_ABI_CHECK(offsetof(nvmlGpuFabricInfoV_t, state) == 28);
 NVML_ABI_CHECK(offsetof(nvmlEccSramErrorStatus_t, bThresholdExceeded) == 96);
 
 #endif

@@ -27,8 +27,6 @@
 
 /* Structs that only the NOT_SUPPORTED stubs of the simulator hand out, and
  * only by pointer: their layout never matters to us. */
-typedef struct nvmlGpuFabricInfo_st nvmlGpuFabricInfo_t;
-typedef struct nvmlGpuFabricInfoV_st nvmlGpuFabricInfoV_t;
 typedef struct nvmlBridgeChipHierarchy_st nvmlBridgeChipHierarchy_t;
 typedef struct nvmlGridLicensableFeatures_st nvmlGridLicensableFeatures_t;
 

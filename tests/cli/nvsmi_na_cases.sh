@@ -53,8 +53,8 @@ Deferred Clocks>Memory|all|private export table
 Clock Policy>Auto Boost|all|nvmlDeviceGetAutoBoostedClocksEnabled: no auto boost on Volta and later; Real: N/A
 Clock Policy>Auto Boost Default|all|as above; Real: N/A
 Voltage>Graphics|all|private export table
-Fabric>State|all|nvmlDeviceGetGpuFabricInfo: the NVSwitch fabric is not modelled
-Fabric>Status|all|as above
+Fabric>State|ampere|nvmlDeviceGetGpuFabricInfo: Hopper and later only (HGX boards answer Completed); Real: N/A
+Fabric>Status|ampere|as above; Real: N/A
 Utilization>Gpu|mig|NVML: utilization rates are not supported on a GPU in MIG mode; Real: N/A
 Utilization>Memory|mig|as above; Real: N/A
 EOF
@@ -124,6 +124,8 @@ if [ -z "$ns_fail_fetch" ] && [ -x "$ns_smi" ]; then
 	ns_name="-q -d PERFORMANCE: sync boost and application clocks are reasons, not active"
 	ns_check grep -Eq '^ +Sync Boost +: Not Active$' "$tmp/ns_out"
 	ns_run -q
+	ns_name="-q: the HGX H100's fabric registration completed, the A100 has none"
+	ns_check [ "$(grep -E -A2 '^    Fabric$' "$tmp/ns_out" | grep -Eo '(State|Status) +: .*' | tr -s ' ' | paste -sd, -)" = "State : N/A,Status : N/A,State : Completed,Status : Success" ]
 	ns_name="-q: GSP firmware of the H100 is the driver's version, the A100 has none"
 	ns_check [ "$(grep -E '^ +GSP Firmware Version' "$tmp/ns_out" | awk '{print $NF}' | paste -sd' ' -)" = "N/A $(MIGSIM_STATE=$ns_state "$MIGSIM_BIN" show -o json | jq -r .driver)" ]
 fi
