@@ -12,6 +12,10 @@
  * migctl / nvidia-smi (the goal is at most 0.5). Both programs load the
  * same simulator library on the same state directory.
  *
+ * A last row per node times a process that only loads the simulator and
+ * calls nvmlInit_v2 and nvmlShutdown (this program run as --nvml-floor
+ * LIB), against nvidia-smi -L: no NVML client's ratio can be below it.
+ *
  * It also measures, in this process, what the simulator costs: NVML calls
  * per second of CPU time while the library reads a whole node, and the
  * CPU time of the node read `migctl list` does (open, read, close) as a
@@ -22,6 +26,7 @@
  * scripts/fetch-nvidia-smi.sh); without it the migctl times are printed
  * with one line saying why there are no ratios.
  */
+#include <dlfcn.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -212,6 +217,43 @@ static void bench_node(const char *migctl, const char *smi, const char *sim_dir,
 		       gpus, read * 1e3, calls, 100.0 * read / list_cpu);
 }
 
+/* The least any NVML client pays on this simulator: this program run
+ * again as `--nvml-floor LIB` loads the library, calls nvmlInit_v2 and
+ * nvmlShutdown, and exits. Paired with `nvidia-smi -L` like the commands
+ * above, its ratio is a lower bound for every client's ratio on this node
+ * (the process floor and the simulator's start belong to both sides). */
+static void floor_row(const char *self, const char *lib, const char *smi,
+		      const char *sim_dir, const char *state, unsigned gpus)
+{
+	char *a[] = {(char *)self, "--nvml-floor", (char *)lib, NULL};
+	char *b[] = {(char *)smi, "-L", NULL};
+	char **env = sim_env(sim_dir, state);
+	double ta[RUNS], r[RUNS];
+
+	cpu_run(a, env);
+	for (int i = 0; i < RUNS; i++) {
+		double tb;
+		ta[i] = cpu_run(a, env);
+		tb = cpu_run(b, env);
+		if (ta[i] < 0 || tb <= 0) {
+			fail("smi_ratio: %u GPUs: the NVML floor or nvidia-smi -L failed", gpus);
+			return;
+		}
+		r[i] = ta[i] / tb;
+	}
+	printf("  %4u  %-14s %8.2f ms %11s   %5.2f  (lower bound for any NVML client)\n", gpus,
+	       "NVML floor", median(ta, RUNS) * 1e3, "(-L)", median(r, RUNS));
+}
+
+static int nvml_floor(const char *lib)
+{
+	void *h = dlopen(lib, RTLD_NOW);
+	int (*init)(void) = h ? (int (*)(void))dlsym(h, "nvmlInit_v2") : NULL;
+	int (*shutdown)(void) = h ? (int (*)(void))dlsym(h, "nvmlShutdown") : NULL;
+
+	return init && shutdown && init() == 0 && shutdown() == 0 ? 0 : 1;
+}
+
 /* NVML calls per CPU second while the library reads a whole node. */
 static void calls_per_second(const char *lib, const char *state, unsigned gpus,
 			     const struct migctl_catalog *cat)
@@ -229,18 +271,26 @@ static void calls_per_second(const char *lib, const char *state, unsigned gpus,
 	       (double)calls / m, gpus, calls, m * 1e3);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *migsim = getenv("MIGSIM_BIN"), *lib = getenv("MIGSIM_LIB");
 	const char *smi = getenv("NVIDIA_SMI"), *why = getenv("NVIDIA_SMI_WHY");
-	char migctl[PATH_MAX], sim_dir[PATH_MAX], buf[PATH_MAX];
+	char migctl[PATH_MAX], sim_dir[PATH_MAX], buf[PATH_MAX], self[PATH_MAX];
 	struct migctl_catalog cat;
 	struct migctl_error err = {0};
 
+	if (argc == 3 && strcmp(argv[1], "--nvml-floor") == 0)
+		return nvml_floor(argv[2]);
 	if (!migsim || !*migsim || !lib || !*lib) {
 		fprintf(stderr, "smi_ratio: set MIGSIM_BIN and MIGSIM_LIB (bench/run.sh does)\n");
 		return 1;
 	}
+	ssize_t n_self = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n_self <= 0) {
+		perror("smi_ratio: /proc/self/exe");
+		return 1;
+	}
+	self[n_self] = '\0';
 	snprintf(buf, sizeof(buf), "%s", migsim);
 	snprintf(migctl, sizeof(migctl), "%s/migctl", dirname(buf));
 	snprintf(buf, sizeof(buf), "%s", lib);
@@ -275,8 +325,11 @@ int main(void)
 		}
 		if (make_node(migsim, migctl, state, sizes[s]) != 0)
 			fail("smi_ratio: cannot set up %u GPUs in %s", sizes[s], state);
-		else
+		else {
 			bench_node(migctl, smi, sim_dir, lib, state, sizes[s], &cat);
+			if (smi)
+				floor_row(self, lib, smi, sim_dir, state, sizes[s]);
+		}
 		if (sizes[s] == 8 && !failures)
 			calls_per_second(lib, state, sizes[s], &cat);
 		char *rm[] = {"rm", "-rf", state, NULL};

@@ -104,22 +104,6 @@ static void on_gpu_error(void *ctx, unsigned index, const struct migctl_error *w
 	snprintf(ex->why_next, sizeof(ex->why_next), "%s", why->msg);
 }
 
-/* Read the node: through the sampler (every DCGM field), or, when that
- * fails (the sampler reads every GPU or none), GPU by GPU, leaving out
- * those NVML fails on. Returns the sample (NULL in the second case). */
-static struct migctl_sample *read_node(struct exporter *ex, enum migctl_err *rc,
-				       struct migctl_error *err)
-{
-	struct migctl_sample *smp = NULL;
-
-	*rc = migctl_sampler_take(ex->sampler, &smp, err);
-	if (*rc == MIGCTL_ERR_OK)
-		return smp;
-	ex->info.sampler_errors++;
-	*rc = migctl_node_refresh_tolerant(&ex->cli->node, on_gpu_error, ex, err);
-	return NULL;
-}
-
 /* One sample: read the node, render into the back buffer, swap. */
 static void sample(struct exporter *ex)
 {
@@ -130,7 +114,9 @@ static void sample(struct exporter *ex)
 
 	ex->dropped = 0;
 	ex->why_next[0] = '\0';
-	struct migctl_sample *smp = read_node(ex, &rc, &err);
+	/* The sampler leaves out the GPUs NVML fails on (on_gpu_error). */
+	struct migctl_sample *smp = NULL;
+	rc = migctl_sampler_take(ex->sampler, &smp, &err);
 	shown = ex->cli->node;
 	if (rc) {
 		/* Nothing could be read: every GPU's metrics go, the counters stay. */
@@ -410,7 +396,8 @@ int cmd_exporter(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (cli_node(cli, &err))
 		return cli_report(cli, &err);
-	struct migctl_sampler_options so = {.events = true};
+	struct migctl_sampler_options so = {
+		.events = true, .on_gpu_error = on_gpu_error, .error_ctx = &ex};
 	if (migctl_sampler_open(&ex.sampler, &cli->node, &so, &err))
 		return cli_report(cli, &err);
 	if (gethostname(ex.host, sizeof(ex.host) - 1) != 0)

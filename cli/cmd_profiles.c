@@ -22,22 +22,6 @@ static json_t *json_starts(const struct migctl_placement *p, size_t n)
 	return a;
 }
 
-/* Slots of a GPU's GIs on the grid of its model. */
-static size_t gi_slots(const struct migctl_grid *grid, const struct migctl_gpu_state *gpu,
-		       struct migctl_slot *slots)
-{
-	size_t n = 0;
-	for (size_t g = 0; g < gpu->n_gis; g++) {
-		int idx = migctl_grid_profile_index(grid, gpu->gis[g].profile_id);
-		if (idx < 0)
-			continue;
-		slots[n].profile = (size_t)idx;
-		slots[n].placement = gpu->gis[g].placement;
-		n++;
-	}
-	return n;
-}
-
 /* The GI profile table. `free` NULL: an empty GPU (the catalog hint);
  * `slots` are the GIs that exist. */
 static void print_gi_table(const struct migctl_gpu_model *m, const unsigned *free,
@@ -288,7 +272,7 @@ static void prof_gpu(struct prof_run *r, struct migctl_gpu_state *gpu, json_t *o
 	struct migctl_grid grid;
 	struct migctl_slot slots[MIGCTL_NODE_MAX_GIS];
 	migctl_grid_of_model(&grid, &gpu->model);
-	size_t ns = gi_slots(&grid, gpu, slots);
+	size_t ns = migctl_gpu_gi_slots(&grid, gpu, slots);
 	if (o) {
 		json_object_set_new(o, "gpu_instance_profiles",
 				    json_gi_profiles(&gpu->model, gpu->gi_free, slots, ns));

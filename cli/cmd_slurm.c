@@ -88,19 +88,26 @@ static enum migctl_err live_layout(struct cli *cli, struct migctl_slurm_layout *
 	return rc;
 }
 
-/* Run scontrol ARGS (a fixed path: the library and migctl never look up
- * programs on PATH for root's jobs); 0 or an error naming the status. */
-static enum migctl_err scontrol(char *const args[], struct migctl_error *err)
+/* scontrol at a fixed path (the library and migctl never look up
+ * programs on PATH for root's jobs), or NULL. */
+static const char *scontrol_bin(void)
 {
 	static const char *const paths[] = {"/usr/bin/scontrol", "/usr/local/bin/scontrol",
 					    "/opt/slurm/bin/scontrol", NULL};
-	const char *bin = NULL;
+
+	for (size_t i = 0; paths[i]; i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+/* Run scontrol ARGS; 0 or an error naming the status. */
+static enum migctl_err scontrol(char *const args[], struct migctl_error *err)
+{
+	const char *bin = scontrol_bin();
 	int status;
 	pid_t pid;
 
-	for (size_t i = 0; paths[i] && !bin; i++)
-		if (access(paths[i], X_OK) == 0)
-			bin = paths[i];
 	if (!bin)
 		return migctl_fail(err, MIGCTL_ERR_NOT_FOUND,
 				   "scontrol not found in /usr/bin, /usr/local/bin or /opt/slurm/bin; install Slurm's client or run 'scontrol reconfigure' by hand");
@@ -123,16 +130,11 @@ static enum migctl_err scontrol(char *const args[], struct migctl_error *err)
 /* `scontrol show node NODE` into buf; its length (0 on failure). */
 static size_t show_node(const char *node, char *buf, size_t len)
 {
-	static const char *const paths[] = {"/usr/bin/scontrol", "/usr/local/bin/scontrol",
-					    "/opt/slurm/bin/scontrol", NULL};
 	size_t used = 0;
 	int fds[2], status;
 	pid_t pid;
-	const char *bin = NULL;
+	const char *bin = scontrol_bin();
 
-	for (size_t i = 0; paths[i] && !bin; i++)
-		if (access(paths[i], X_OK) == 0)
-			bin = paths[i];
 	if (!bin || len < 2 || pipe(fds) != 0)
 		return 0;
 	fflush(NULL);

@@ -1,8 +1,11 @@
 /* migctl CLI — helpers shared by the command files. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "gpu_reset.h"
@@ -43,15 +46,37 @@ const struct migctl_gpu_model *cli_model(struct cli *cli, const char *query,
 	return migctl_catalog_find_model(&cli->catalog, query, err);
 }
 
+/* The state directory of --sim: --sim=DIR, else the simulator's own rule
+ * (sim/state.c): $MIGSIM_STATE, $XDG_RUNTIME_DIR/migsim,
+ * /tmp/migsim-UID. The library reads the machine's driver there to load
+ * that driver branch's simulator library. */
+static const char *sim_state_dir(const struct cli *cli, char *buf, size_t len)
+{
+	const char *env = getenv("MIGSIM_STATE");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (cli->sim_state)
+		return cli->sim_state;
+	if (env && *env)
+		return env;
+	if (xdg && *xdg)
+		snprintf(buf, len, "%s/migsim", xdg);
+	else
+		snprintf(buf, len, "/tmp/migsim-%u", (unsigned)getuid());
+	return buf;
+}
+
 enum migctl_err cli_node(struct cli *cli, struct migctl_error *err)
 {
 	/* The environment is the CLI's to read: the library takes paths. */
 	const char *sim_lib = getenv("MIGCTL_SIM_LIB");
 	const char *nvml_lib = getenv("MIGCTL_NVML_LIB");
+	char state_buf[PATH_MAX];
 	struct migctl_node_options opts = {
 		.simulate = cli->simulate,
 		.sim_lib = sim_lib && *sim_lib ? sim_lib : NULL,
-		.sim_state = cli->sim_state,
+		.sim_state = cli->simulate ? sim_state_dir(cli, state_buf, sizeof(state_buf))
+					   : cli->sim_state,
 		/* --sim wins over MIGCTL_NVML_LIB. */
 		.nvml_lib = !cli->simulate && nvml_lib && *nvml_lib ? nvml_lib : NULL,
 		.catalog = NULL,

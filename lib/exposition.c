@@ -130,24 +130,6 @@ static void render_fb(struct mu_strbuf *b, const struct migctl_node *node, const
 
 /* --- capacity ------------------------------------------------------------- */
 
-/* The grid of a GPU and its GIs as slots, for the geometry engine. */
-static size_t gpu_slots(const struct migctl_gpu_state *g, struct migctl_grid *grid,
-			struct migctl_slot *slots)
-{
-	size_t n = 0;
-
-	migctl_grid_of_model(grid, &g->model);
-	for (size_t j = 0; j < g->n_gis; j++) {
-		int k = migctl_grid_profile_index(grid, g->gis[j].profile_id);
-		if (k < 0)
-			continue;
-		slots[n].profile = (size_t)k;
-		slots[n].placement = g->gis[j].placement;
-		n++;
-	}
-	return n;
-}
-
 static void render_profiles(struct mu_strbuf *b, const struct migctl_node *node,
 			    const char *sfx, bool placements)
 {
@@ -160,7 +142,8 @@ static void render_profiles(struct mu_strbuf *b, const struct migctl_node *node,
 
 		if (!g->mig_current)
 			continue;
-		size_t n = gpu_slots(g, &grid, slots);
+		migctl_grid_of_model(&grid, &g->model);
+		size_t n = migctl_gpu_gi_slots(&grid, g, slots);
 		expo_gpu_labels(lab, sizeof(lab), g);
 		for (size_t k = 0; k < g->model.n_gi && k < MIGCTL_MAX_PROFILES; k++) {
 			const struct migctl_gi_profile *gp = &g->model.gi[k];
@@ -300,9 +283,6 @@ static void render_self(struct mu_strbuf *b, const struct migctl_node *node,
 	expo_family(b, "migctl_exporter_gpu_errors_total", "counter",
 		    "GPUs left out of a sample because NVML failed on them; their metrics are dropped from that sample.");
 	expo_printf(b, "migctl_exporter_gpu_errors_total{%s} %" PRIu64 "\n", host_sfx, info->gpu_errors);
-	expo_family(b, "migctl_exporter_sampler_errors_total", "counter",
-		    "Samples the sampler could not take (an NVML error on any GPU); the DCGM fields are missing from them.");
-	expo_printf(b, "migctl_exporter_sampler_errors_total{%s} %" PRIu64 "\n", host_sfx, info->sampler_errors);
 	expo_family(b, "migctl_exporter_gpus", "gauge", "GPUs in this sample.");
 	expo_printf(b, "migctl_exporter_gpus{%s} %zu\n", host_sfx, node->n_gpus);
 	expo_family(b, "migctl_exporter_gpus_dropped", "gauge", "GPUs left out of this sample (NVML errors).");

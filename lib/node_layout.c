@@ -43,6 +43,19 @@ void migctl_config_gpus_of_node(const struct migctl_node *node, struct migctl_co
 	}
 }
 
+size_t migctl_gpu_gi_slots(const struct migctl_grid *grid, const struct migctl_gpu_state *gpu,
+			   struct migctl_slot *slots)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < gpu->n_gis && i < MIGCTL_NODE_MAX_GIS; i++) {
+		int q = migctl_grid_profile_index(grid, gpu->gis[i].profile_id);
+		if (q >= 0)
+			slots[n++] = (struct migctl_slot){(size_t)q, gpu->gis[i].placement};
+	}
+	return n;
+}
+
 void migctl_layout_of_gpu(const struct migctl_gpu_state *gpu, struct migctl_layout *out)
 {
 	const struct migctl_gpu_model *m = &gpu->model;

@@ -59,6 +59,9 @@ typedef unsigned int nvmlDriverModel_t;
 #define NVML_CLOCKS_THROTTLE_REASON_SW_THERMAL 0x20ULL
 #define NVML_CLOCKS_THROTTLE_REASON_HW_THERMAL 0x40ULL
 #define NVML_CLOCKS_THROTTLE_REASON_HW_POWER_BRAKE 0x80ULL
+#define NVML_CLOCKS_THROTTLE_REASON_APPLICATIONS_CLOCKS_SETTING 0x2ULL
+#define NVML_CLOCKS_THROTTLE_REASON_SYNC_BOOST 0x10ULL
+#define NVML_CLOCKS_THROTTLE_REASON_DISPLAY_CLOCK_SETTING 0x100ULL
 
 typedef struct nvmlUtilization_st {
 	unsigned int gpu;     /* percent of time a kernel ran */
@@ -208,6 +211,54 @@ typedef struct {
 
 NVML_ABI_CHECK(sizeof(nvmlUtilization_t) == 8);
 NVML_ABI_CHECK(sizeof(nvmlBAR1Memory_t) == 24);
+/* nvmlDeviceGetSramEccErrorStatus's counters (NVML 12.2): SRAM errors by
+ * kind, the uncorrectable ones by unit, and whether the threshold that asks
+ * for an RMA was crossed. The caller sets `version`. */
+typedef struct nvmlEccSramErrorStatus_st {
+	unsigned int version;
+	unsigned long long aggregateUncParity;
+	unsigned long long aggregateUncSecDed;
+	unsigned long long aggregateCor;
+	unsigned long long volatileUncParity;
+	unsigned long long volatileUncSecDed;
+	unsigned long long volatileCor;
+	unsigned long long aggregateUncBucketL2;
+	unsigned long long aggregateUncBucketSm;
+	unsigned long long aggregateUncBucketPcie;
+	unsigned long long aggregateUncBucketMcu;
+	unsigned long long aggregateUncBucketOther;
+	unsigned int bThresholdExceeded;
+} nvmlEccSramErrorStatus_t;
+/* NVML_STRUCT_VERSION(EccSramErrorStatus, 1): the size, version 1 in the
+ * top byte (nvidia-smi 535 passes 0x1000068). */
+#define nvmlEccSramErrorStatus_v1 ((unsigned)sizeof(nvmlEccSramErrorStatus_t) | (1u << 24))
+
+/* nvmlDeviceGetGpuFabricInfo (NVML 12.2) and ...InfoV (v2, 12.4): how
+ * far the GPU's registration with the NVSwitch fabric got (state, below)
+ * and, once complete, its outcome (status). nvidia-smi 535 prints state
+ * 3 / status 0 as "Completed" / "Success" (checked against the binary). */
+#define NVML_GPU_FABRIC_UUID_LEN 16
+#define NVML_GPU_FABRIC_STATE_NOT_SUPPORTED 0
+#define NVML_GPU_FABRIC_STATE_NOT_STARTED 1
+#define NVML_GPU_FABRIC_STATE_IN_PROGRESS 2
+#define NVML_GPU_FABRIC_STATE_COMPLETED 3
+typedef unsigned char nvmlGpuFabricState_t;
+typedef struct nvmlGpuFabricInfo_st {
+	unsigned char clusterUuid[NVML_GPU_FABRIC_UUID_LEN];
+	nvmlReturn_t status;
+	unsigned int cliqueId;
+	nvmlGpuFabricState_t state;
+} nvmlGpuFabricInfo_t;
+typedef struct nvmlGpuFabricInfoV_st {
+	unsigned int version;
+	unsigned char clusterUuid[NVML_GPU_FABRIC_UUID_LEN];
+	nvmlReturn_t status;
+	unsigned int cliqueId;
+	nvmlGpuFabricState_t state;
+	unsigned int healthMask;
+} nvmlGpuFabricInfoV_t;
+#define nvmlGpuFabricInfo_v2 ((unsigned)sizeof(nvmlGpuFabricInfoV_t) | (2u << 24))
+
 NVML_ABI_CHECK(sizeof(nvmlValue_t) == 8);
 NVML_ABI_CHECK(sizeof(nvmlSample_t) == 16);
 NVML_ABI_CHECK(sizeof(nvmlFieldValue_t) == 40);
@@ -220,5 +271,11 @@ NVML_ABI_CHECK(offsetof(nvmlGpmMetric_t, value) == 8);
 NVML_ABI_CHECK(offsetof(nvmlGpmMetricsGet_t, sample1) == 8);
 NVML_ABI_CHECK(offsetof(nvmlGpmMetricsGet_t, metrics) == 24);
 NVML_ABI_CHECK(sizeof(nvmlGpmSupport_t) == 8);
+NVML_ABI_CHECK(sizeof(nvmlEccSramErrorStatus_t) == 104);
+NVML_ABI_CHECK(sizeof(nvmlGpuFabricInfo_t) == 28);
+NVML_ABI_CHECK(offsetof(nvmlGpuFabricInfo_t, state) == 24);
+NVML_ABI_CHECK(sizeof(nvmlGpuFabricInfoV_t) == 36);
+NVML_ABI_CHECK(offsetof(nvmlGpuFabricInfoV_t, state) == 28);
+NVML_ABI_CHECK(offsetof(nvmlEccSramErrorStatus_t, bThresholdExceeded) == 96);
 
 #endif

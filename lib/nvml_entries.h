@@ -27,11 +27,8 @@
 
 /* Structs that only the NOT_SUPPORTED stubs of the simulator hand out, and
  * only by pointer: their layout never matters to us. */
-typedef struct nvmlGpuFabricInfo_st nvmlGpuFabricInfo_t;
-typedef struct nvmlGpuFabricInfoV_st nvmlGpuFabricInfoV_t;
 typedef struct nvmlBridgeChipHierarchy_st nvmlBridgeChipHierarchy_t;
 typedef struct nvmlGridLicensableFeatures_st nvmlGridLicensableFeatures_t;
-typedef struct nvmlEccSramErrorStatus_st nvmlEccSramErrorStatus_t;
 
 /* Types of the calls the simulator answers without modelling them
  * (sim/nvml_system.c, sim/nvml_stubs.c). Handles of units and vGPUs are

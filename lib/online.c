@@ -202,12 +202,7 @@ enum migctl_err migctl_online_place_on_gpus(struct migctl_gpu_state *const *gpus
 			fleet[i].profile = (size_t)(p - g->model.gi);
 			known = true;
 		}
-		for (size_t k = 0; k < g->n_gis && k < MIGCTL_NODE_MAX_GIS; k++) {
-			int q = migctl_grid_profile_index(&grids[i], g->gis[k].profile_id);
-			if (q >= 0)
-				slots[i][fleet[i].n_slots++] =
-					(struct migctl_slot){(size_t)q, g->gis[k].placement};
-		}
+		fleet[i].n_slots = migctl_gpu_gi_slots(&grids[i], g, slots[i]);
 	}
 	if (!known) {
 		rc = migctl_fail(err, MIGCTL_ERR_UNKNOWN_PROFILE,

@@ -537,12 +537,22 @@ static enum migctl_err enumerate_layouts(struct planner *pl)
 			goto out;
 		}
 		mi->free_score = malloc(mi->n_layouts * sizeof(int));
-		if (!mi->free_score) {
+		mi->next_in_bucket = malloc(mi->n_layouts * sizeof(uint32_t));
+		if (!mi->free_score || !mi->next_in_bucket) {
 			rc = nomem(pl);
 			goto out;
 		}
 		for (size_t i = 0; i < mi->n_layouts; i++)
 			mi->free_score[i] = -1;
+		/* Chains in ascending order: built from the last layout. */
+		for (size_t h = 0; h < LAYOUT_BUCKETS; h++)
+			mi->bucket[h] = NO_LAYOUT;
+		for (size_t i = mi->n_layouts; i-- > 0;) {
+			uint32_t h = vec_hash(mi->layouts[i].count, mi->model->n_gi) &
+				     (LAYOUT_BUCKETS - 1);
+			mi->next_in_bucket[i] = mi->bucket[h];
+			mi->bucket[h] = (uint32_t)i;
+		}
 		migctl_planner_score_init(mi);
 	}
 out:
@@ -675,6 +685,23 @@ static void split_rec(struct split_ctx *s, size_t p, size_t k, unsigned left)
 	}
 }
 
+/* split_rec for each of the `nv` vectors (stride MAXR), appending to s. */
+static enum migctl_err split_all(struct planner *pl, struct split_ctx *s, const uint8_t *vecs,
+				 size_t nv)
+{
+	for (size_t i = 0; i < nv; i++) {
+		s->e = vecs + i * MAXR;
+		memset(s->cur, 0, MAXR);
+		split_rec(s, 0, 0, s->e[0]);
+		if (s->fail)
+			return !s->too_many ? nomem(pl)
+				: migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
+					      "%s: more than %u configurations of the demanded profiles",
+					      s->mi->model->name, MAX_COLUMNS);
+	}
+	return MIGCTL_ERR_OK;
+}
+
 /* The maximal configurations of one group, over rows. */
 static enum migctl_err group_configs(struct planner *pl, struct group *g)
 {
@@ -682,11 +709,23 @@ static enum migctl_err group_configs(struct planner *pl, struct group *g)
 	const struct model_info *mi = &pl->models[g->model];
 	size_t np = mi->n_prof, nq = mi->model->n_gi;
 	uint8_t *vecs = NULL;
+	uint32_t *seen = NULL;
 	size_t nv = 0, cap = 0;
 	struct split_ctx s = {.mi = mi};
 	bool extra = pl->req->pins_are_extra;
 
-	/* Distinct vectors over the demanded profiles; stride MAXR. */
+	/* Distinct vectors over the demanded profiles; stride MAXR. Many
+	 * layouts share one vector, so they are told apart in a hash set
+	 * (open addressing, `seen` holds index + 1) and only the distinct
+	 * ones are sorted. */
+	size_t n_seen = 2;
+	while (n_seen < 2 * mi->n_layouts)
+		n_seen *= 2;
+	seen = calloc(n_seen, sizeof(*seen));
+	if (!seen) {
+		rc = nomem(pl);
+		goto out;
+	}
 	for (size_t li = 0; li < mi->n_layouts; li++) {
 		const struct layout *l = &mi->layouts[li];
 		uint8_t e[MAXR] = {0};
@@ -696,33 +735,24 @@ static enum migctl_err group_configs(struct planner *pl, struct group *g)
 			size_t q = mi->prof[p];
 			e[p] = (uint8_t)(l->count[q] - (extra ? g->pin_count[q] : 0));
 		}
+		size_t h = vec_hash(e, np) & (n_seen - 1);
+		while (seen[h] && memcmp(vecs + (seen[h] - 1) * MAXR, e, MAXR))
+			h = (h + 1) & (n_seen - 1);
+		if (seen[h])
+			continue;
 		if (!grow(&vecs, &cap, nv + 1, MAXR)) {
 			rc = nomem(pl);
 			goto out;
 		}
 		memcpy(vecs + nv * MAXR, e, MAXR);
-		nv++;
+		seen[h] = (uint32_t)++nv;
 	}
 	if (nv)
 		qsort(vecs, nv, MAXR, vec_cmp_desc);
-	size_t u = 0;
-	for (size_t i = 0; i < nv; i++)
-		if (u == 0 || memcmp(vecs + (u - 1) * MAXR, vecs + i * MAXR, MAXR))
-			memmove(vecs + u++ * MAXR, vecs + i * MAXR, MAXR);
-	nv = u;
+	size_t u;
 	/* Every feasible configuration, for the free-capacity stage. */
-	for (size_t i = 0; i < nv; i++) {
-		s.e = vecs + i * MAXR;
-		memset(s.cur, 0, MAXR);
-		split_rec(&s, 0, 0, s.e[0]);
-		if (s.fail) {
-			rc = !s.too_many ? nomem(pl)
-				: migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-					      "%s: more than %u configurations of the demanded profiles",
-					      mi->model->name, MAX_COLUMNS);
-			goto out;
-		}
-	}
+	if ((rc = split_all(pl, &s, vecs, nv)))
+		goto out;
 	g->all = s.out;
 	g->n_all = s.n_out;
 	s.out = NULL;
@@ -744,18 +774,8 @@ static enum migctl_err group_configs(struct planner *pl, struct group *g)
 			memmove(vecs + u++ * MAXR, vi, MAXR);
 	}
 	nv = u;
-	for (size_t i = 0; i < nv && np > 0; i++) {
-		s.e = vecs + i * MAXR;
-		memset(s.cur, 0, MAXR);
-		split_rec(&s, 0, 0, s.e[0]);
-		if (s.fail) {
-			rc = !s.too_many ? nomem(pl)
-				: migctl_fail(pl->err, MIGCTL_ERR_INTERNAL,
-					      "%s: more than %u configurations of the demanded profiles",
-					      mi->model->name, MAX_COLUMNS);
-			goto out;
-		}
-	}
+	if (np > 0 && (rc = split_all(pl, &s, vecs, nv)))
+		goto out;
 	if (s.n_out)
 		qsort(s.out, s.n_out, MAXR, vec_cmp_desc);
 	g->configs = s.out;
@@ -771,6 +791,7 @@ static enum migctl_err group_configs(struct planner *pl, struct group *g)
 	g->hash = h ^ g->n_configs;
 out:
 	free(vecs);
+	free(seen);
 	free(s.out);
 	return rc;
 }
@@ -872,6 +893,7 @@ static void planner_free(struct planner *pl)
 	for (size_t m = 0; m < pl->n_models && pl->models; m++) {
 		free(pl->models[m].layouts);
 		free(pl->models[m].free_score);
+		free(pl->models[m].next_in_bucket);
 	}
 	for (size_t g = 0; g < pl->n_groups && pl->groups; g++) {
 		free(pl->groups[g].configs);

@@ -19,6 +19,8 @@
 #define NONE SIZE_MAX
 #define MAXQ MIGCTL_MAX_PROFILES
 #define MAXR MIGCTL_PLAN_MAX_ROWS
+#define LAYOUT_BUCKETS 1024u            /* a power of two */
+#define NO_LAYOUT UINT32_MAX
 
 /* A placed layout on a model's grid: per profile the count and the
  * starts (profiles have one size, so the starts say everything). */
@@ -39,6 +41,12 @@ struct model_info {
 	struct layout *layouts;         /* [0] is the empty layout */
 	size_t n_layouts;
 	int *free_score;                /* per layout, -1 until computed */
+	/* Layouts by their counts (migctl_planner_place_config looks one
+	 * count vector up many times): bucket[h] is the first layout whose
+	 * counts hash to h, next_in_bucket[li] the one after li, both in
+	 * ascending index order; NO_LAYOUT ends a chain. */
+	uint32_t bucket[LAYOUT_BUCKETS];
+	uint32_t *next_in_bucket;
 	/* For scoring layouts without building slots (the free capacity is
 	 * computed for nearly every layout, so it must be cheap): per
 	 * profile the units of its placement at each start, and the masks
@@ -192,6 +200,15 @@ static inline bool layout_holds_pins(const struct layout *l, const struct group 
 		if ((l->starts[q] & g->pin_starts[q]) != g->pin_starts[q])
 			return false;
 	return true;
+}
+
+/* FNV-1a of a byte vector: the planner's hash tables of counts. */
+static inline uint32_t vec_hash(const uint8_t *v, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ v[i]) * 16777619u;
+	return h;
 }
 
 /* Byte vectors in descending order (for qsort and bsearch). */

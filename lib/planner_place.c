@@ -109,12 +109,18 @@ size_t migctl_planner_place_config(struct planner *pl, struct group *g,
 		want[q] = extra ? g->pin_count[q] + n
 				: (n > g->pin_count[q] ? n : g->pin_count[q]);
 	}
-	for (size_t li = 0; li < mi->n_layouts; li++) {
+	uint8_t counts[MAXQ] = {0};
+	bool representable = true;
+	for (size_t q = 0; q < nq; q++) {
+		representable &= want[q] <= UINT8_MAX;
+		counts[q] = (uint8_t)want[q];
+	}
+	uint32_t li = representable
+		? mi->bucket[vec_hash(counts, nq) & (LAYOUT_BUCKETS - 1)] : NO_LAYOUT;
+	for (; li != NO_LAYOUT; li = mi->next_in_bucket[li]) {
 		const struct layout *l = &mi->layouts[li];
-		bool match = true;
-		for (size_t q = 0; q < nq && match; q++)
-			match = l->count[q] == want[q];
-		if (!match || (g->n_pins && !layout_holds_pins(l, g, nq)))
+		if (memcmp(l->count, counts, nq) ||
+		    (g->n_pins && !layout_holds_pins(l, g, nq)))
 			continue;
 		int score = migctl_planner_layout_free(mi, li);
 		if (score > best_score) {

@@ -50,6 +50,10 @@ enum migctl_err migctl_sampler_open(struct migctl_sampler **out, struct migctl_n
 	}
 	s->n_fields = n;
 	s->node = node;
+	if (opts) {
+		s->on_gpu_error = opts->on_gpu_error;
+		s->error_ctx = opts->error_ctx;
+	}
 	if (opts && opts->events)
 		sample_events_open(s);
 	*out = s;
@@ -367,7 +371,9 @@ enum migctl_err migctl_sampler_take(struct migctl_sampler *s, struct migctl_samp
 	size_t n_ent, k = 0, pk = 0;
 
 	*out = NULL;
-	rc = migctl_node_refresh(node, err);
+	rc = s->on_gpu_error
+		? migctl_node_refresh_tolerant(node, s->on_gpu_error, s->error_ctx, err)
+		: migctl_node_refresh(node, err);
 	if (rc)
 		return rc;
 	fix_stride(s);

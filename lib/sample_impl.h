@@ -68,6 +68,8 @@ struct migctl_sampler {
 	                                    * point into them across a take */
 	size_t n_tracks;
 	bool events;                       /* an event set is registered */
+	migctl_gpu_error_fn on_gpu_error;  /* NULL: a GPU error fails the take */
+	void *error_ctx;
 	nvmlEventSet_t evset;
 	struct sample_xid *xids;
 	size_t n_xids;

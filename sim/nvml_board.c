@@ -169,10 +169,24 @@ nvmlReturn_t nvmlDeviceGetRowRemapperHistogram(nvmlDevice_t device,
 	return nv_leave(&c, rc);
 }
 
+/* SRAM ECC (L2, SM register files, ...): no error has happened; the ECC
+ * events that migsim injects are device-memory ones. A version other than
+ * v1 is VERSION_MISMATCH, as NVML answers an unknown struct version. */
 nvmlReturn_t nvmlDeviceGetSramEccErrorStatus(nvmlDevice_t device,
 					     nvmlEccSramErrorStatus_t *status)
 {
-	return nv_unsupported(__func__, device, status != NULL);
+	struct call c;
+	struct ref r;
+	struct obj o;
+	nvmlReturn_t rc = enter_gpu(&c, __func__, device, status != NULL, &r, &o);
+
+	if (rc == NVML_SUCCESS && status->version != nvmlEccSramErrorStatus_v1)
+		rc = NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+	if (rc == NVML_SUCCESS) {
+		memset(status, 0, sizeof(*status));
+		status->version = nvmlEccSramErrorStatus_v1;
+	}
+	return nv_leave(&c, rc);
 }
 
 /* --- PCIe -------------------------------------------------------------- */
@@ -424,20 +438,39 @@ nvmlReturn_t nvmlDeviceGetModuleId(nvmlDevice_t device, unsigned int *moduleId)
 	return nv_leave(&c, rc);
 }
 
-/* GSP firmware is off on the simulated driver (no firmware to name). */
+/* GSP firmware: Hopper and later run their resource manager on the GSP
+ * (the driver has no other mode for them), and the firmware's version is
+ * the driver's own. Ampere boards run without it in the simulator (the
+ * driver's choice there; see docs/simulator-model.md), so NOT_SUPPORTED. */
 nvmlReturn_t nvmlDeviceGetGspFirmwareVersion(nvmlDevice_t device, char *version)
 {
-	return nv_unsupported(__func__, device, version != NULL);
+	struct call c;
+	struct ref r;
+	struct obj o;
+	nvmlReturn_t rc = enter_gpu(&c, __func__, device, version != NULL, &r, &o);
+
+	if (rc == NVML_SUCCESS && !nv_hopper_or_later(o.model))
+		rc = NVML_ERROR_NOT_SUPPORTED;
+	if (rc == NVML_SUCCESS) {
+		struct sim_driver d;
+		sim_driver_of(c.m, &d);
+		/* NVML_GSP_FIRMWARE_VERSION_BUF_SIZE is 64 bytes. */
+		rc = nv_put_str(version, 64, d.version);
+	}
+	return nv_leave(&c, rc);
 }
 
 nvmlReturn_t nvmlDeviceGetGspFirmwareMode(nvmlDevice_t device, unsigned int *isEnabled,
 					  unsigned int *defaultMode)
 {
-	nvmlReturn_t rc = gpu_uint(__func__, device, defaultMode ? isEnabled : NULL, 0);
+	struct call c;
+	struct ref r;
+	struct obj o;
+	nvmlReturn_t rc = enter_gpu(&c, __func__, device, isEnabled && defaultMode, &r, &o);
 
 	if (rc == NVML_SUCCESS)
-		*defaultMode = 0;
-	return rc;
+		*isEnabled = *defaultMode = nv_hopper_or_later(o.model) ? 1u : 0u;
+	return nv_leave(&c, rc);
 }
 
 /* --- accounting -------------------------------------------------------- */

@@ -94,6 +94,10 @@ nvmlReturn_t nv_enter_obj(struct call *c, const char *name, const void *handle,
  * clients take their "no data" path. */
 nvmlReturn_t nv_unsupported(const char *name, nvmlDevice_t device, bool args_ok);
 
+/* Hopper, Blackwell, or a catalog model of unknown architecture: the
+ * boards with GPM and GSP firmware (docs/simulator-model.md). */
+bool nv_hopper_or_later(const struct migctl_gpu_model *model);
+
 /* Copy `s` into a caller's buffer of `length` bytes, as NVML does:
  * INSUFFICIENT_SIZE if it does not fit with its NUL. */
 nvmlReturn_t nv_put_str(char *buf, unsigned int length, const char *s);

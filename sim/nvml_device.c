@@ -566,13 +566,72 @@ nvmlReturn_t nv_unsupported(const char *name, nvmlDevice_t device, bool args_ok)
 	return nv_leave(&c, rc);
 }
 
-nvmlReturn_t nvmlDeviceGetGpuFabricInfo(nvmlDevice_t device, nvmlGpuFabricInfo_t *gpuFabricInfo)
+/* --- NVSwitch fabric ------------------------------------------------------ */
+
+/* The boards that sit on an NVSwitch baseboard (HGX, or an NVL72 rack) and
+ * register with the fabric manager: Hopper's and Blackwell's SXM boards.
+ * PCIe boards, NVL boards (NVLink bridges), GH200 and the RTX PRO have no
+ * NVSwitch fabric; Ampere reports none through NVML. */
+static bool on_nvswitch(const struct migctl_gpu_model *m)
 {
-	return nv_unsupported(__func__, device, gpuFabricInfo != NULL);
+	static const char *const hgx[] = {"H100 80GB HBM3", "H800", "H20", "H200",
+					  "B200", "B300", "GB200", "GB300"};
+	static const char *const not_hgx[] = {"PCIe", "NVL", "GH200"};
+
+	if (m->arch != MIGCTL_ARCH_HOPPER && m->arch != MIGCTL_ARCH_BLACKWELL)
+		return false;
+	for (size_t i = 0; i < sizeof(not_hgx) / sizeof(not_hgx[0]); i++)
+		if (strstr(m->name, not_hgx[i]))
+			return false;
+	for (size_t i = 0; i < sizeof(hgx) / sizeof(hgx[0]); i++)
+		if (strstr(m->name, hgx[i]))
+			return true;
+	return false;
 }
 
+/* An NVSwitch board's registration has completed with success (the fabric
+ * manager runs, as seed 003's H20 node shows); its cluster UUID and clique
+ * are 0 (one clique per node). Other boards: NOT_SUPPORTED. */
+static nvmlReturn_t fabric_enter(struct call *c, const char *name, nvmlDevice_t device,
+				 bool args_ok)
+{
+	struct ref r;
+	struct obj o;
+	nvmlReturn_t rc = nv_enter_obj(c, name, device, K_DEV, args_ok, false, &r, &o);
+
+	if (rc == NVML_SUCCESS && (r.kind == H_MIG || !on_nvswitch(o.model)))
+		rc = NVML_ERROR_NOT_SUPPORTED;
+	return rc;
+}
+
+nvmlReturn_t nvmlDeviceGetGpuFabricInfo(nvmlDevice_t device, nvmlGpuFabricInfo_t *gpuFabricInfo)
+{
+	struct call c;
+	nvmlReturn_t rc = fabric_enter(&c, __func__, device, gpuFabricInfo != NULL);
+
+	if (rc == NVML_SUCCESS) {
+		memset(gpuFabricInfo, 0, sizeof(*gpuFabricInfo));
+		gpuFabricInfo->status = NVML_SUCCESS;
+		gpuFabricInfo->state = NVML_GPU_FABRIC_STATE_COMPLETED;
+	}
+	return nv_leave(&c, rc);
+}
+
+/* The versioned form: v2 only (VERSION_MISMATCH otherwise), no health
+ * problem in healthMask. */
 nvmlReturn_t nvmlDeviceGetGpuFabricInfoV(nvmlDevice_t device, nvmlGpuFabricInfoV_t *gpuFabricInfo)
 {
-	return nv_unsupported(__func__, device, gpuFabricInfo != NULL);
+	struct call c;
+	nvmlReturn_t rc = fabric_enter(&c, __func__, device, gpuFabricInfo != NULL);
+
+	if (rc == NVML_SUCCESS && gpuFabricInfo->version != nvmlGpuFabricInfo_v2)
+		rc = NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+	if (rc == NVML_SUCCESS) {
+		memset(gpuFabricInfo, 0, sizeof(*gpuFabricInfo));
+		gpuFabricInfo->version = nvmlGpuFabricInfo_v2;
+		gpuFabricInfo->status = NVML_SUCCESS;
+		gpuFabricInfo->state = NVML_GPU_FABRIC_STATE_COMPLETED;
+	}
+	return nv_leave(&c, rc);
 }
 

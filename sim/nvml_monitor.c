@@ -18,7 +18,7 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-static bool is_hopper_or_later(const struct migctl_gpu_model *model)
+bool nv_hopper_or_later(const struct migctl_gpu_model *model)
 {
 	return model->arch == MIGCTL_ARCH_HOPPER || model->arch == MIGCTL_ARCH_BLACKWELL ||
 	       model->arch == MIGCTL_ARCH_UNKNOWN;
@@ -134,7 +134,7 @@ static void field_value(const struct sim_machine *m, unsigned gpu, nvmlFieldValu
 	}
 	case NVML_FI_DEV_IS_RESETLESS_MIG_SUPPORTED:
 		/* Hopper switches MIG mode without a reset (nvml-mig.md §2.1). */
-		put_uint(f, g->m && is_hopper_or_later(g->m) ? 1u : 0u);
+		put_uint(f, g->m && nv_hopper_or_later(g->m) ? 1u : 0u);
 		break;
 	default:
 		f->nvmlReturn = NVML_ERROR_NOT_SUPPORTED;
@@ -326,7 +326,7 @@ nvmlReturn_t nvmlGpmQueryDeviceSupport(nvmlDevice_t device, nvmlGpmSupport_t *gp
 	if (rc == NVML_SUCCESS && gpmSupport->version != NVML_GPM_SUPPORT_VERSION)
 		rc = NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
 	if (rc == NVML_SUCCESS)
-		gpmSupport->isSupportedDevice = is_hopper_or_later(o.model) ? 1u : 0u;
+		gpmSupport->isSupportedDevice = nv_hopper_or_later(o.model) ? 1u : 0u;
 	return nv_leave(&c, rc);
 }
 
@@ -339,7 +339,7 @@ nvmlReturn_t nvmlGpmQueryIfStreamingEnabled(nvmlDevice_t device, unsigned int *s
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_DEV, state != NULL, false, &r, &o);
 
-	if (rc == NVML_SUCCESS && !is_hopper_or_later(o.model))
+	if (rc == NVML_SUCCESS && !nv_hopper_or_later(o.model))
 		rc = NVML_ERROR_NOT_SUPPORTED;
 	if (rc == NVML_SUCCESS)
 		*state = 0;
@@ -353,7 +353,7 @@ nvmlReturn_t nvmlGpmSetStreamingEnabled(nvmlDevice_t device, unsigned int state)
 	struct obj o;
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_DEV, state <= 1, false, &r, &o);
 
-	if (rc == NVML_SUCCESS && (!is_hopper_or_later(o.model) || state == 1))
+	if (rc == NVML_SUCCESS && (!nv_hopper_or_later(o.model) || state == 1))
 		rc = NVML_ERROR_NOT_SUPPORTED;
 	return nv_leave(&c, rc);
 }
@@ -399,7 +399,7 @@ nvmlReturn_t nvmlGpmSampleGet(nvmlDevice_t device, nvmlGpmSample_t gpmSample)
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_DEV, sample_ok(gpmSample), false,
 				       &r, &o);
 
-	if (rc == NVML_SUCCESS && !is_hopper_or_later(o.model))
+	if (rc == NVML_SUCCESS && !nv_hopper_or_later(o.model))
 		rc = NVML_ERROR_NOT_SUPPORTED;
 	if (rc == NVML_SUCCESS)
 		take_sample(&c, &o, r.gpu, r.gi, r.ci, gpmSample);
@@ -416,7 +416,7 @@ nvmlReturn_t nvmlGpmMigSampleGet(nvmlDevice_t device, unsigned int gpuInstanceId
 	nvmlReturn_t rc = nv_enter_obj(&c, __func__, device, K_GPU, sample_ok(gpmSample), false,
 				       &r, &o);
 
-	if (rc == NVML_SUCCESS && !is_hopper_or_later(o.model))
+	if (rc == NVML_SUCCESS && !nv_hopper_or_later(o.model))
 		rc = NVML_ERROR_NOT_SUPPORTED;
 	if (rc == NVML_SUCCESS && !o.g->mig_current)
 		rc = NVML_ERROR_NOT_SUPPORTED;

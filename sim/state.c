@@ -328,7 +328,9 @@ static enum migctl_err parse_gpu(struct parse *p, json_t *obj, struct sim_machin
 		return bad(p, "%s: negative ECC counts", what);
 	g->ecc_corrected = (unsigned long long)ecc_c;
 	g->ecc_uncorrected = (unsigned long long)ecc_u;
-	if (strlen(model) >= sizeof(g->model) || strlen(uuid) >= sizeof(g->uuid) ||
+	/* Every GPU has a UUID (clients find GPUs, and checkpoints name them,
+	 * by it): an empty one is malformed. */
+	if (!uuid[0] || strlen(model) >= sizeof(g->model) || strlen(uuid) >= sizeof(g->uuid) ||
 	    strlen(serial) >= sizeof(g->serial) || bus < 0 || bus > 255 ||
 	    minor < 0 || minor > 255 || !json_is_array(gis))
 		return bad(p, "%s: a field is malformed or out of range", what);

@@ -35,7 +35,6 @@ struct migctl_expo_info {
 	uint64_t samples;             /* samples taken since start */
 	uint64_t node_errors;         /* samples that could not read the node */
 	uint64_t gpu_errors;          /* GPUs left out of a sample (NVML errors) */
-	uint64_t sampler_errors;      /* samples without the sampler's fields */
 	unsigned gpus_dropped;        /* GPUs left out of this sample */
 	double sample_seconds;        /* how long this sample took */
 	double timestamp;             /* when it was taken, Unix seconds; 0: omit */

@@ -19,6 +19,7 @@
 
 #include "migctl/catalog.h"
 #include "migctl/error.h"
+#include "migctl/geometry.h"
 
 /* Fixed limits, each above what the hardware can hold, so that GI and CI
  * arrays stay small and inline: a GPU holds at most 7 GIs (one per
@@ -156,10 +157,15 @@ typedef int (*migctl_reset_gpu_fn)(void *ctx, const char *bus_id, char *why, siz
  * variable and starts no program itself. */
 struct migctl_node_options {
 	/* Use the bundled simulator: the library `sim_lib` if non-NULL (the
-	 * CLI passes $MIGCTL_SIM_LIB), else the one next to the executable.
+	 * CLI passes $MIGCTL_SIM_LIB), else the one next to the executable
+	 * (build/sim/ or PREFIX/lib/migctl/) of the driver branch that the
+	 * machine in `sim_state` runs: sim-<branch>/ beside it for a branch
+	 * older than the newest (MIGCTL_ERR_NO_DRIVER, naming the library,
+	 * when that one is missing).
 	 * Its state directory is `sim_state` if non-NULL (handed to the
 	 * simulator through migsimSetStateDir before nvmlInit), else the
-	 * simulator's own default ($MIGSIM_STATE, ...). */
+	 * simulator's own default ($MIGSIM_STATE, ...), and then the newest
+	 * branch's library; the CLI always passes the directory it uses. */
 	bool simulate;
 	const char *sim_lib;
 	const char *sim_state;
@@ -293,6 +299,12 @@ enum migctl_err migctl_node_reset_gpu(struct migctl_node *node,
  * last error did not come from NVML. nvidia-smi compatible output prints
  * these texts. */
 const char *migctl_node_nvml_text(const struct migctl_node *node);
+
+/* The GIs of `gpu` as slots on `grid` (migctl_grid_of_model of the GPU's
+ * model), for the geometry engine; `slots` holds MIGCTL_NODE_MAX_GIS. GIs
+ * whose profile the grid lacks are left out. Returns how many. */
+size_t migctl_gpu_gi_slots(const struct migctl_grid *grid, const struct migctl_gpu_state *gpu,
+			   struct migctl_slot *slots);
 
 /* How many NVML calls this node has made since it was opened (for
  * benchmarks that compare strategies by driver calls). */

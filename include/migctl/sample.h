@@ -328,6 +328,12 @@ struct migctl_sampler_options {
 	/* Subscribe to XID and ECC events (nvmlEventSet*) so that samples
 	 * carry them and XIDER has a value. */
 	bool events;
+	/* When set, a GPU that cannot be read is left out of the take and
+	 * reported here, and the other GPUs are sampled
+	 * (migctl_node_refresh_tolerant); when NULL such a GPU fails the
+	 * take. */
+	migctl_gpu_error_fn on_gpu_error;
+	void *error_ctx;
 };
 
 /* Open a sampler on `node` (open, borrowed: it must outlive the sampler;
@@ -341,7 +347,8 @@ enum migctl_err migctl_sampler_open(struct migctl_sampler **out, struct migctl_n
  * that the caller frees with migctl_sample_free. GPM fields of an entity
  * are MIGCTL_NA_FIRST_SAMPLE at the first take that sees it: take one
  * sample, wait an interval, take the next (what dmon does). Errors: the
- * node's refresh errors; per-value NVML errors are NA values, not errors. */
+ * node's refresh errors (with on_gpu_error, only a node whose GPUs cannot
+ * be counted); per-value NVML errors are NA values, not errors. */
 enum migctl_err migctl_sampler_take(struct migctl_sampler *s, struct migctl_sample **out,
 				    struct migctl_error *err);
 

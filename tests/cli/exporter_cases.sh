@@ -94,6 +94,24 @@ else
 	bad "exporter: capacity metrics of a 3g+2g+empty 1g H100 and a whole A100"; grep '^migctl_' "$tmp/expo"
 fi
 "$migctl" exporter --once --no-hostname | grep -q 'Hostname=' && bad "exporter: --no-hostname" || ok
+# One GPU that NVML fails on is left out of a sample; the other keeps every
+# metric, the DCGM fields included (the sampler skips the failed GPU rather
+# than failing the sample). The fault hits the Nth UUID read from the start
+# of the command; which N falls in the sample's read of GPU 0 or GPU 1 is
+# the reader's business, so every N up to 15 is tried.
+ex_one=0 ex_bad=""
+for ex_n in $(seq 0 15); do
+	"$MIGSIM_BIN" fault clear >/dev/null
+	"$MIGSIM_BIN" fault add --call nvmlDeviceGetUUID --error GPU_IS_LOST --count 1 --after "$ex_n" >/dev/null
+	"$migctl" exporter --once >"$tmp/expo1" 2>/dev/null || continue
+	grep -q '^migctl_exporter_gpus_dropped{.*} 1$' "$tmp/expo1" || continue
+	ex_one=$((ex_one + 1))
+	[ "$(grep -c '^DCGM_FI_DEV_SM_CLOCK{' "$tmp/expo1")" -eq 1 ] &&
+		[ "$(grep -c '^DCGM_FI_DEV_GPU_TEMP{' "$tmp/expo1")" -eq 1 ] || ex_bad="$ex_bad $ex_n"
+done
+"$MIGSIM_BIN" fault clear >/dev/null
+if [ "$ex_one" -ge 2 ] && [ -z "$ex_bad" ]; then ok
+else bad "exporter: one GPU dropped, the other keeps its DCGM fields ($ex_one samples dropped one GPU; without the fields:$ex_bad)"; fi
 
 # promtool: no format error (exit 1); its only lint findings (exit 3) are
 # what dashboards written for dcgm-exporter expect: the camelCase label
@@ -144,6 +162,22 @@ curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$ex_exp/metrics
 "$migctl" exporter --listen "127.0.0.1:$ex_exp" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 4 ] && grep -q "cannot listen on 127.0.0.1:$ex_exp: .*--listen" "$tmp/err"; then ok; else bad "exporter: port in use (exit $rc)"; cat "$tmp/err"; fi
+# Without libmicrohttpd (opened when the exporter starts, not linked) the
+# exporter names the package and exits 13 before it listens: a private mount
+# namespace puts /dev/null over the library for this one command.
+ex_mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 /{print $NF; exit}')
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 && [ -n "$ex_mhd" ]; then
+	ex_free=$(ex_port)
+	timeout 20 unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$ex_mhd" \
+		"$migctl" exporter --listen "127.0.0.1:$ex_free" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 13 ] && grep -q "the exporter needs libmicrohttpd.so.12: .*apt-get install libmicrohttpd12" "$tmp/err" &&
+		! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$ex_free/healthz"; then ok
+	else bad "exporter: missing libmicrohttpd (exit $rc)"; cat "$tmp/err"; fi
+	# Every other command starts without it.
+	unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$ex_mhd" \
+		"$migctl" list >"$tmp/out" 2>"$tmp/err" && ok || { bad "list without libmicrohttpd"; cat "$tmp/err"; }
+fi
 
 # --- Prometheus scrapes it --------------------------------------------------
 ex_prom=$(ex_port)

@@ -350,6 +350,10 @@ ms_new
 migsim_run init --gpus A30:2 >/dev/null
 jq '.gpus[1].uuid = .gpus[0].uuid' "$ms_state/machine.json" > "$tmp/dupuuid.json" && cp "$tmp/dupuuid.json" "$ms_state/machine.json"
 ms_exit "two GPUs with one UUID" 12 'GPUs 0 and 1 have the same UUID' -- show
+# an empty UUID: a checkpoint of it could not be read back (fuzz_nvml_node)
+jq '.gpus[1].uuid = ""' "$ms_state/machine.json" > "$tmp/nouuid.json" && cp "$tmp/nouuid.json" "$ms_state/machine.json"
+ms_exit "a GPU without a UUID" 12 'GPU 1: a field is malformed or out of range' -- show
+jq '.gpus[1].uuid = .gpus[0].uuid' "$ms_state/machine.json" > "$tmp/dupuuid.json" && cp "$tmp/dupuuid.json" "$ms_state/machine.json"
 # migctl --sim reports a broken or newer state as exit 12 (README), not 20
 MIGSIM_STATE=$ms_state "$migctl" --sim list >"$tmp/ms_out" 2>"$tmp/ms_err"
 ms_check "migctl --sim: broken state is exit 12" [ $? -eq 12 ]

@@ -407,6 +407,57 @@ static void probe_h100_mig(void **state)
 	OK(F(nvmlGpmSampleFree)(b));
 }
 
+/* What nvidia-smi -q once printed as N/A and the model now answers
+ * (docs/simulator-model.md §8): SRAM ECC, the clock-reason mask, GSP
+ * firmware on Hopper only, and the NVSwitch fabric on an HGX board only;
+ * struct versions are checked. */
+static void probe_board_status(void **state)
+{
+	(void)state;
+	machine("H100-SXM5-80GB,A100-SXM4-80GB,'H100 PCIe'");
+	nvmlDevice_t h = gpu(0), a = gpu(1), hp = gpu(2);
+
+	nvmlEccSramErrorStatus_t sram;
+	memset(&sram, 0xff, sizeof sram);
+	sram.version = nvmlEccSramErrorStatus_v1;
+	OK(F(nvmlDeviceGetSramEccErrorStatus)(a, &sram));
+	assert_int_equal(sram.version, nvmlEccSramErrorStatus_v1);
+	assert_int_equal(sram.volatileCor + sram.aggregateUncParity + sram.aggregateUncBucketOther, 0);
+	assert_int_equal(sram.bThresholdExceeded, 0);
+	sram.version = 2u << 24 | 104u;
+	RC(F(nvmlDeviceGetSramEccErrorStatus)(a, &sram), NVML_ERROR_ARGUMENT_VERSION_MISMATCH);
+
+	unsigned long long reasons;
+	OK(F(nvmlDeviceGetSupportedClocksThrottleReasons)(h, &reasons));
+	assert_true(reasons & NVML_CLOCKS_THROTTLE_REASON_SYNC_BOOST);
+	assert_true(reasons & NVML_CLOCKS_THROTTLE_REASON_APPLICATIONS_CLOCKS_SETTING);
+	assert_true(reasons & NVML_CLOCKS_THROTTLE_REASON_DISPLAY_CLOCK_SETTING);
+
+	char ver[64];
+	unsigned on, dflt;
+	OK(F(nvmlDeviceGetGspFirmwareVersion)(h, ver));
+	assert_string_equal(ver, "580.95.05"); /* the default driver's version */
+	OK(F(nvmlDeviceGetGspFirmwareMode)(h, &on, &dflt));
+	assert_int_equal(on + dflt, 2);
+	RC(F(nvmlDeviceGetGspFirmwareVersion)(a, ver), NVML_ERROR_NOT_SUPPORTED);
+	OK(F(nvmlDeviceGetGspFirmwareMode)(a, &on, &dflt));
+	assert_int_equal(on + dflt, 0);
+
+	nvmlGpuFabricInfo_t fi;
+	memset(&fi, 0xff, sizeof fi);
+	OK(F(nvmlDeviceGetGpuFabricInfo)(h, &fi));
+	assert_int_equal(fi.state, NVML_GPU_FABRIC_STATE_COMPLETED);
+	assert_int_equal(fi.status, NVML_SUCCESS);
+	nvmlGpuFabricInfoV_t fv = {.version = nvmlGpuFabricInfo_v2};
+	OK(F(nvmlDeviceGetGpuFabricInfoV)(h, &fv));
+	assert_int_equal(fv.state, NVML_GPU_FABRIC_STATE_COMPLETED);
+	assert_int_equal(fv.healthMask, 0);
+	fv.version = 1u << 24 | (unsigned)sizeof fv;
+	RC(F(nvmlDeviceGetGpuFabricInfoV)(h, &fv), NVML_ERROR_ARGUMENT_VERSION_MISMATCH);
+	RC(F(nvmlDeviceGetGpuFabricInfo)(a, &fi), NVML_ERROR_NOT_SUPPORTED);
+	RC(F(nvmlDeviceGetGpuFabricInfo)(hp, &fi), NVML_ERROR_NOT_SUPPORTED);
+}
+
 /* --- the load model -------------------------------------------------------- */
 
 /* GPM metrics of two samples of one scope taken now. */
@@ -576,6 +627,7 @@ int main(void)
 		cmocka_unit_test_teardown(probe_a100, teardown),
 		cmocka_unit_test_teardown(probe_events, teardown),
 		cmocka_unit_test_teardown(probe_h100_mig, teardown),
+		cmocka_unit_test_teardown(probe_board_status, teardown),
 		cmocka_unit_test_teardown(load_one_instance, teardown),
 		cmocka_unit_test_teardown(load_whole_gpu, teardown),
 	};

@@ -649,6 +649,35 @@ static void test_simulate_option(void **state)
 	migctl_node_close(&node);
 }
 
+/* A machine of an older driver branch needs that branch's library, looked
+ * for as sim-<branch>/ beside the plain one: missing for a test program,
+ * so the error names it and the fix; a named library still wins. */
+static void test_simulate_branch_library(void **state)
+{
+	struct fixture *f = *state;
+	struct migctl_node_options opts = {
+		.simulate = true,
+		.sim_state = f->state,
+		.catalog = &f->cat,
+	};
+	struct migctl_node node;
+	struct migctl_error err = {0};
+
+	run("'%s' --state '%s' init --gpus A100-SXM4-40GB --driver 450 >/dev/null", sim_bin,
+	    f->state);
+	unsetenv("MIGSIM_STATE");
+	assert_int_equal(migctl_node_open(&node, &opts, &err), MIGCTL_ERR_NO_DRIVER);
+	assert_contains(err.msg, "driver branch 450");
+	assert_contains(err.msg, "tests/sim-450/libnvidia-ml.so.1");
+	assert_contains(err.msg, "make builds sim-450/");
+	assert_contains(err.msg, "MIGCTL_SIM_LIB");
+
+	opts.sim_lib = sim_lib;
+	assert_int_equal(migctl_node_open(&node, &opts, &err), MIGCTL_ERR_OK);
+	assert_string_equal(node.driver_version, "450.80.02");
+	migctl_node_close(&node);
+}
+
 /* Two state directories in one process: each node's sim_state reaches the
  * simulator before its nvmlInit, with no environment in between. */
 static void test_sim_state_option(void **state)
@@ -807,6 +836,7 @@ int main(void)
 		T(test_process_on_gpu_blocks_mode_change),
 		T(test_process_on_mig_device),
 		T(test_simulate_option),
+		T(test_simulate_branch_library),
 		T(test_sim_state_option),
 		T(test_gpu_state_is_lean),
 		T(test_old_driver_fallbacks),

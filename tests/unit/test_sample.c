@@ -573,6 +573,56 @@ static void test_gi_without_ci_and_xid(void **state)
 	migctl_sampler_free(s);
 }
 
+struct dropped {
+	unsigned calls, index;
+};
+
+static void on_gpu_error(void *ctx, unsigned index, const struct migctl_error *why)
+{
+	struct dropped *d = ctx;
+
+	(void)why;
+	d->calls++;
+	d->index = index;
+}
+
+/* With on_gpu_error a GPU that NVML fails on is left out and the others
+ * are sampled; without it the same failure fails the take. */
+static void test_failed_gpu_left_out(void **state)
+{
+	struct fixture *f = *state;
+	struct migctl_node *node = machine(f, "--gpus H100-SXM5-80GB,A100-SXM4-80GB");
+	static const unsigned fields[] = {150};
+	struct dropped d = {0};
+	struct migctl_sampler_options o = {.fields = fields, .n_fields = 1,
+					   .on_gpu_error = on_gpu_error, .error_ctx = &d};
+	struct migctl_sampler *s = NULL, *strict = sampler(node, fields, 1, false);
+	struct migctl_sample *smp = NULL;
+	struct migctl_error err = {0};
+	const char *fault = "'%s' --state '%s' fault add --call nvmlDeviceGetUUID "
+			    "--error GPU_IS_LOST --count 1 >/dev/null";
+
+	assert_int_equal(migctl_sampler_open(&s, node, &o, &err), MIGCTL_ERR_OK);
+	run(fault, sim_bin, f->state);
+	assert_int_not_equal(migctl_sampler_take(strict, &smp, &err), MIGCTL_ERR_OK);
+	assert_null(smp);
+	run(fault, sim_bin, f->state);
+	smp = take(s);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(smp->n_entities, 1);
+	const struct migctl_entity *e = &smp->entities[0];
+	assert_int_not_equal(e->gpu_index, d.index);
+	assert_int_equal(e->kind, MIGCTL_ENTITY_GPU);
+	assert_true(ok(e, 150) > 0);
+	migctl_sample_free(smp);
+	smp = take(s);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(smp->n_entities, 2);
+	migctl_sample_free(smp);
+	migctl_sampler_free(s);
+	migctl_sampler_free(strict);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recreated_gi_is_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seed000_entity_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gi_without_ci_and_xid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_gpu_left_out, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup_reaper, NULL);
 }
