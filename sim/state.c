@@ -522,20 +522,6 @@ static enum migctl_err parse_faults(struct parse *p, json_t *faults, struct sim_
 	return MIGCTL_ERR_OK;
 }
 
-/* NVML clients find GPUs by UUID; two alike would alias, and a driver
- * never reports none (a checkpoint naming "" could not be read back:
- * fuzz_nvml_node found it). GPU `i` against those before it. */
-static enum migctl_err check_uuid(struct parse *p, const struct sim_machine *m, size_t i)
-{
-	if (!m->gpus[i].uuid[0])
-		return bad(p, "GPU %zu has no UUID", i);
-	for (size_t k = 0; k < i; k++)
-		if (strcmp(m->gpus[k].uuid, m->gpus[i].uuid) == 0)
-			return bad(p, "GPUs %zu and %zu have the same UUID %s", k, i,
-				   m->gpus[i].uuid);
-	return MIGCTL_ERR_OK;
-}
-
 /* Parse into `m`. If `m->catalog` is already loaded it is kept when the
  * machine names the same catalog file (a reload need not re-read YAML). */
 static enum migctl_err parse_machine(struct sim_machine *m, const char *text, size_t len,
@@ -619,8 +605,15 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 		}
 	}
 	json_array_foreach(gpus, i, o) {
-		if ((rc = parse_gpu(p, o, m, (unsigned)i)) || (rc = check_uuid(p, m, i)))
+		if ((rc = parse_gpu(p, o, m, (unsigned)i)))
 			goto out;
+		/* NVML clients find GPUs by UUID; two alike would alias. */
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(m->gpus[k].uuid, m->gpus[i].uuid) == 0) {
+				rc = bad(p, "GPUs %zu and %zu have the same UUID %s", k, i,
+					 m->gpus[i].uuid);
+				goto out;
+			}
 		m->n_gpus++;
 	}
 	if ((rc = parse_procs(p, procs, m)) || (rc = parse_faults(p, faults, m)))

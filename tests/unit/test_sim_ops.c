@@ -266,7 +266,7 @@ static void test_state_needs_uuid(void **state)
 	memmove(v + 1, end, strlen(end) + 1);
 	assert_int_equal(sim_machine_from_json(back, text, strlen(text), "state", &err),
 			 MIGCTL_ERR_STATE);
-	assert_non_null(strstr(err.msg, "GPU 0 has no UUID"));
+	assert_non_null(strstr(err.msg, "GPU 0: a field is malformed"));
 	free(text);
 	free(back);
 	free_machine(m);
