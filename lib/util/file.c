@@ -235,6 +235,34 @@ out:
 	return rc;
 }
 
+/* The descriptor that `path` names when it is one the caller handed this
+ * process (/dev/stdin, /dev/fd/N, /proc/self/fd/N: what a shell's `<(cmd)`
+ * and `-f /dev/stdin` give), open on a pipe or a regular file; else -1.
+ * Such a descriptor is the caller's own input, like "-", so it is read
+ * through a duplicate rather than resolved as a path (its link target,
+ * "pipe:[N]", is no path). */
+static int caller_fd(const char *path)
+{
+	static const char *const dirs[] = {"/dev/fd/", "/proc/self/fd/"};
+	long n = -1;
+	struct stat st;
+
+	if (strcmp(path, "/dev/stdin") == 0)
+		n = 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && n < 0; i++) {
+		size_t l = strlen(dirs[i]);
+		char *end;
+		if (strncmp(path, dirs[i], l) == 0 && path[l] >= '0' && path[l] <= '9') {
+			long v = strtol(path + l, &end, 10);
+			if (*end == '\0' && v <= INT_MAX)
+				n = v;
+		}
+	}
+	if (n < 0 || fstat((int)n, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
+		return -1;
+	return fcntl((int)n, F_DUPFD_CLOEXEC, 0);
+}
+
 enum migctl_err mu_file_read(const char *path, const char *what, size_t max,
 			     char **out, size_t *len, struct migctl_error *err)
 {
@@ -251,9 +279,10 @@ enum migctl_err mu_file_read(const char *path, const char *what, size_t max,
 		max = MU_FILE_MAX;
 	/* A file known to be too large is refused before any byte is read,
 	 * and a device or directory is no input at all (/dev/zero never
-	 * ends). Standard input is read up to the cap. */
+	 * ends). Standard input, and a pipe the caller handed over, are read
+	 * up to the cap. */
 	if (!is_stdin) {
-		if ((rc = mu_file_open(path, what, max, 0, &fd, NULL, err)))
+		if ((fd = caller_fd(path)) < 0 && (rc = mu_file_open(path, what, max, 0, &fd, NULL, err)))
 			return rc;
 		if (!(f = fdopen(fd, "rb"))) {
 			close(fd);

@@ -43,7 +43,10 @@ enum migctl_err mu_file_open(const char *path, const char *what, size_t max, uns
 
 /* Read all of `path` ("-": standard input) into *out (malloc'ed, NUL-
  * terminated, caller frees) and its length into *len (the NUL not
- * counted). `what` names the file in messages ("config file"). The file is
+ * counted). `what` names the file in messages ("config file"). A path
+ * naming one of the process's own descriptors on a pipe or a file
+ * (/dev/stdin, /dev/fd/N, /proc/self/fd/N: a shell's `<(cmd)`) is read
+ * from that descriptor, like "-". Any other file is
  * opened by mu_file_open (links only when trusted, regular files only). At
  * most `max` bytes (0: MU_FILE_MAX): a file over it is refused by its
  * size, before it is read. MIGCTL_ERR_IO when it cannot be opened, read,

@@ -190,6 +190,9 @@ cp "$ap_cfg/a100.yaml" "$tmp/ap_cm/..2026_12_07_00_00_00.1/config.yaml"
 ln -s ..2026_12_07_00_00_00.1 "$tmp/ap_cm/..data"
 ln -s ..data/config.yaml "$tmp/ap_cm/config.yaml"
 ap_expect "links: a ConfigMap mount is read" 0 '^GPU 0 \(NVIDIA A100-SXM4-80GB\): ' '' -- apply -n -f "$tmp/ap_cm/config.yaml" -c all-balanced
+# a config piped in and named /dev/stdin (a pipe's link target is no path)
+if cat "$ap_cfg/a100.yaml" | "$migctl" apply -n -f /dev/stdin -c all-balanced 2>"$tmp/err" | grep -q '^GPU 0 (NVIDIA A100-SXM4-80GB): '; then ok
+else bad "links: apply -f /dev/stdin from a pipe"; cat "$tmp/err"; fi
 if [ "$(id -u)" -eq 0 ]; then
 	ln -s "$ap_cfg/a100.yaml" "$tmp/ap_planted.yaml"
 	chown -h nobody "$tmp/ap_planted.yaml"

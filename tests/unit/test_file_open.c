@@ -179,6 +179,37 @@ static void test_not_regular_refused(void **state)
 	assert_non_null(strstr(err.msg, "No such file"));
 }
 
+/* A pipe the caller handed over (a shell's `-f <(cmd)` or `-f /dev/stdin`
+ * from a pipe) is read through its descriptor, whatever its link says; a
+ * descriptor on a device is still no input. */
+static void test_caller_pipe(void **state)
+{
+	struct migctl_error err;
+	char *text = NULL, p[64];
+	size_t len;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "version: v1\n", 12), 12);
+	close(fds[1]);
+	snprintf(p, sizeof(p), "/dev/fd/%d", fds[0]);
+	assert_int_equal(mu_file_read(p, "config file", 0, &text, &len, &err), MIGCTL_ERR_OK);
+	assert_string_equal(text, "version: v1\n");
+	assert_int_equal(len, 12);
+	free(text);
+	/* The caller's descriptor stays open (it was read through a copy). */
+	assert_true(fcntl(fds[0], F_GETFD) >= 0);
+	close(fds[0]);
+	int dev = open("/dev/zero", O_RDONLY);
+	assert_true(dev >= 0);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", dev);
+	assert_int_equal(mu_file_read(p, "config file", 0, &text, &len, &err), MIGCTL_ERR_IO);
+	assert_null(text);
+	assert_non_null(strstr(err.msg, "is not a regular file"));
+	close(dev);
+}
+
 /* MU_OPEN_NO_LINK (the journal): no link at all, even the caller's. */
 static void test_no_link_flag(void **state)
 {
@@ -232,6 +263,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_configmap_layout, setup, teardown),
+		cmocka_unit_test(test_caller_pipe),
 		cmocka_unit_test_setup_teardown(test_foreign_link_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_regular_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_link_flag, setup, teardown),
