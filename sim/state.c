@@ -524,6 +524,31 @@ static enum migctl_err parse_faults(struct parse *p, json_t *faults, struct sim_
 
 /* Parse into `m`. If `m->catalog` is already loaded it is kept when the
  * machine names the same catalog file (a reload need not re-read YAML). */
+/* The machine's catalog: the one already loaded (`kept`, taken over) when
+ * the state names the same file, else the built-in one plus that file. */
+static enum migctl_err machine_catalog(struct parse *p, struct sim_machine *m,
+				       struct migctl_catalog *kept, const char *kept_file)
+{
+	struct migctl_error cerr;
+	enum migctl_err rc;
+
+	if (kept->n_models > 0 && strcmp(kept_file, m->catalog_file) == 0) {
+		m->catalog = *kept;
+		migctl_catalog_init(kept);
+		return MIGCTL_ERR_OK;
+	}
+	rc = migctl_catalog_load_builtin(&m->catalog, &cerr);
+	if (rc == MIGCTL_ERR_OK && m->catalog_file[0])
+		rc = migctl_catalog_load_file(&m->catalog, m->catalog_file, &cerr);
+	/* Only the file's name and the kind of error: a state may name any
+	 * file as its catalog, and its content is not ours to show. */
+	if (rc)
+		return bad(p, "its GPU catalog %s does not load (%s); check it with "
+			   "'migctl --catalog FILE catalog list'",
+			   m->catalog_file[0] ? m->catalog_file : "(built-in)", migctl_err_name(rc));
+	return MIGCTL_ERR_OK;
+}
+
 static enum migctl_err parse_machine(struct sim_machine *m, const char *text, size_t len,
 				     struct parse *p)
 {
@@ -587,23 +612,8 @@ static enum migctl_err parse_machine(struct sim_machine *m, const char *text, si
 	snprintf(m->driver, sizeof(m->driver), "%s", driver);
 	snprintf(m->catalog_file, sizeof(m->catalog_file), "%s", catalog_file);
 
-	if (kept.n_models > 0 && strcmp(kept_file, m->catalog_file) == 0) {
-		m->catalog = kept;
-		migctl_catalog_init(&kept);
-	} else {
-		struct migctl_error cerr;
-		rc = migctl_catalog_load_builtin(&m->catalog, &cerr);
-		if (rc == MIGCTL_ERR_OK && m->catalog_file[0])
-			rc = migctl_catalog_load_file(&m->catalog, m->catalog_file, &cerr);
-		/* Only the file's name and the kind of error: a state may name
-		 * any file as its catalog, and its content is not ours to show. */
-		if (rc) {
-			rc = bad(p, "its GPU catalog %s does not load (%s); check it with "
-				 "'migctl --catalog FILE catalog list'", m->catalog_file[0] ?
-				 m->catalog_file : "(built-in)", migctl_err_name(rc));
-			goto out;
-		}
-	}
+	if ((rc = machine_catalog(p, m, &kept, kept_file)))
+		goto out;
 	json_array_foreach(gpus, i, o) {
 		if ((rc = parse_gpu(p, o, m, (unsigned)i)))
 			goto out;
