@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,14 +243,8 @@ const char *cli_journal_path(const struct cli *cli, const struct apply_req *req,
 	if (req->journal)
 		return req->journal;
 	if (cli->node.simulated) {
-		const char *dir = cli->sim_state ? cli->sim_state : getenv("MIGSIM_STATE");
-		const char *run = getenv("XDG_RUNTIME_DIR");
-		if (dir && *dir)
-			snprintf(buf, len, "%s/migctl-journal.jsonl", dir);
-		else if (run && *run)
-			snprintf(buf, len, "%s/migsim/migctl-journal.jsonl", run);
-		else
-			snprintf(buf, len, "/tmp/migsim-%u/migctl-journal.jsonl", (unsigned)getuid());
+		char dir[PATH_MAX];
+		snprintf(buf, len, "%s/migctl-journal.jsonl", cli_sim_state_dir(cli, dir, sizeof(dir)));
 		return buf;
 	}
 	const char *env = getenv("MIGCTL_JOURNAL");

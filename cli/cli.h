@@ -174,6 +174,13 @@ const struct migctl_gpu_model *cli_model(struct cli *cli, const char *query,
  * return the same node. On error prints nothing and fills `err`. */
 enum migctl_err cli_node(struct cli *cli, struct migctl_error *err);
 
+/* The simulator's state directory: --sim=DIR, else the simulator's own
+ * rule (sim/state.c): $MIGSIM_STATE, $XDG_RUNTIME_DIR/migsim,
+ * /tmp/migsim-UID. The journal, the CDI list and the simulated driver
+ * root live there, and the library reads the machine's driver branch
+ * there. Returns `buf` or a string that outlives it. */
+const char *cli_sim_state_dir(const struct cli *cli, char *buf, size_t len);
+
 /* Print "migctl: error: MSG" to stderr and return the code (exit status). */
 int cli_report(struct cli *cli, const struct migctl_error *err);
 

@@ -2,6 +2,7 @@
  * MIG device: list, grant and revoke read access to the capability device
  * nodes (include/migctl/access.h). */
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,8 @@ const char *cli_driver_root(const struct cli *cli, const char *root, char *buf, 
 		return root;
 	if (!cli->simulate)
 		return "/";
-	const char *dir = cli->sim_state ? cli->sim_state : getenv("MIGSIM_STATE");
-	const char *run = getenv("XDG_RUNTIME_DIR");
-	char state[768];
-	if (dir && *dir)
-		snprintf(state, sizeof(state), "%s", dir);
-	else if (run && *run)
-		snprintf(state, sizeof(state), "%s/migsim", run);
-	else
-		snprintf(state, sizeof(state), "/tmp/migsim-%u", (unsigned)getuid());
-	migctl_caps_sim_root(state, buf, len);
+	char state[PATH_MAX];
+	migctl_caps_sim_root(cli_sim_state_dir(cli, state, sizeof(state)), buf, len);
 	return buf;
 }
 

@@ -3,6 +3,7 @@
  * one; and the refresh after every command that changed the node, for each
  * spec generated before (the refresh list). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,28 +24,15 @@ enum { CDI_OPT_OUTPUT = 1000, CDI_OPT_NO_REFRESH, CDI_OPT_SPEC };
  * node lock does: next to the simulator's state, else in /run/migctl
  * (tmpfs, cleared at boot like /var/run/cdi itself). */
 
-/* The simulator's state directory: where the default journal and the
- * node lock are. */
-static void sim_dir(const struct cli *cli, char *buf, size_t len)
-{
-	struct apply_req req = {0};
-	char journal[600];
-
-	cli_journal_path(cli, &req, journal, sizeof(journal));
-	char *slash = strrchr(journal, '/');
-	snprintf(buf, len, "%.*s", slash ? (int)(slash - journal) : 1, slash ? journal : ".");
-}
-
 static void list_path(const struct cli *cli, char *buf, size_t len)
 {
-	char dir[600];
+	char dir[PATH_MAX];
 
 	if (!cli->node.simulated) {
 		snprintf(buf, len, "/run/migctl/cdi-specs");
 		return;
 	}
-	sim_dir(cli, dir, sizeof(dir));
-	snprintf(buf, len, "%s/cdi-specs", dir);
+	snprintf(buf, len, "%s/cdi-specs", cli_sim_state_dir(cli, dir, sizeof(dir)));
 }
 
 /* The list's text ("" when there is none); NULL on a read error. */
@@ -113,12 +101,11 @@ static enum migctl_err list_update(const struct cli *cli, const char *spec, bool
  * simulator's in its state directory (where the journal and the lock are). */
 static const char *driver_root(const struct cli *cli, char *buf, size_t len)
 {
-	char dir[600];
+	char dir[PATH_MAX];
 
 	if (!cli->node.simulated)
 		return "/";
-	sim_dir(cli, dir, sizeof(dir));
-	migctl_caps_sim_root(dir, buf, len);
+	migctl_caps_sim_root(cli_sim_state_dir(cli, dir, sizeof(dir)), buf, len);
 	return buf;
 }
 

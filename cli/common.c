@@ -46,11 +46,7 @@ const struct migctl_gpu_model *cli_model(struct cli *cli, const char *query,
 	return migctl_catalog_find_model(&cli->catalog, query, err);
 }
 
-/* The state directory of --sim: --sim=DIR, else the simulator's own rule
- * (sim/state.c): $MIGSIM_STATE, $XDG_RUNTIME_DIR/migsim,
- * /tmp/migsim-UID. The library reads the machine's driver there to load
- * that driver branch's simulator library. */
-static const char *sim_state_dir(const struct cli *cli, char *buf, size_t len)
+const char *cli_sim_state_dir(const struct cli *cli, char *buf, size_t len)
 {
 	const char *env = getenv("MIGSIM_STATE");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -75,7 +71,7 @@ enum migctl_err cli_node(struct cli *cli, struct migctl_error *err)
 	struct migctl_node_options opts = {
 		.simulate = cli->simulate,
 		.sim_lib = sim_lib && *sim_lib ? sim_lib : NULL,
-		.sim_state = cli->simulate ? sim_state_dir(cli, state_buf, sizeof(state_buf))
+		.sim_state = cli->simulate ? cli_sim_state_dir(cli, state_buf, sizeof(state_buf))
 					   : cli->sim_state,
 		/* --sim wins over MIGCTL_NVML_LIB. */
 		.nvml_lib = !cli->simulate && nvml_lib && *nvml_lib ? nvml_lib : NULL,
